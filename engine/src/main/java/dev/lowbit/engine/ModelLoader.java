@@ -1,0 +1,65 @@
+package dev.lowbit.engine;
+
+import dev.lowbit.engine.format.Llama2cCheckpoint;
+import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.model.LlamaModel;
+import dev.lowbit.engine.tokenizer.Llama2cTokenizerFile;
+import dev.lowbit.engine.tokenizer.Tokenizer;
+import dev.lowbit.kernels.WorkerPool;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens a model file in whatever format it is, with its tokenizer. */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    /**
+     * @param tokenizerPath explicit tokenizer, or null to find one next to the model
+     * @param threads       worker threads for the kernels
+     */
+    public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads) {
+        if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
+        if (Files.isDirectory(modelPath)) {
+            throw new ModelFileException(modelPath, "is a directory; Hugging Face model folders are not supported yet");
+        }
+        MappedFile file = MappedFile.open(modelPath);
+        try {
+            rejectKnownOtherFormats(file);
+            Llama2cCheckpoint.Header header = Llama2cCheckpoint.readHeader(file);
+            var weights = Llama2cCheckpoint.readWeights(file, header);
+            Path tokPath = tokenizerPath != null ? tokenizerPath : findLlama2cTokenizer(modelPath, header.config().vocabSize());
+            Tokenizer tokenizer = Llama2cTokenizerFile.read(tokPath);
+            if (tokenizer.vocabSize() != header.config().vocabSize()) {
+                throw new ModelFileException(tokPath, "has " + tokenizer.vocabSize() + " tokens but the model "
+                        + modelPath.getFileName() + " has a vocabulary of " + header.config().vocabSize());
+            }
+            LlamaModel model = new LlamaModel(header.config(), weights, new WorkerPool(threads));
+            return new LoadedModel(model, tokenizer, "llama2.c", file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static void rejectKnownOtherFormats(MappedFile file) {
+        if (file.size() < 4) return;
+        byte[] magic = file.segment().asSlice(0, 4).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        String m = new String(magic, StandardCharsets.ISO_8859_1);
+        if (m.equals("GGUF")) throw file.error("GGUF files are not supported yet");
+        if ((magic[0] & 0xFF) == 0x80 || m.startsWith("PK")) {
+            throw file.error("looks like a PyTorch pickle/zip checkpoint; these are refused because unpickling can run code");
+        }
+    }
+
+    /** llama2.c convention: {@code tokenizer.bin} beside the model, or {@code tok<vocab>.bin} for custom vocabularies. */
+    static Path findLlama2cTokenizer(Path modelPath, int vocabSize) {
+        Path dir = modelPath.toAbsolutePath().getParent();
+        for (String name : new String[] {"tok" + vocabSize + ".bin", "tokenizer.bin"}) {
+            Path candidate = dir.resolve(name);
+            if (Files.isRegularFile(candidate)) return candidate;
+        }
+        throw new ModelFileException(modelPath, "no tokenizer found beside it (looked for tok" + vocabSize
+                + ".bin and tokenizer.bin); pass --tokenizer FILE");
+    }
+}

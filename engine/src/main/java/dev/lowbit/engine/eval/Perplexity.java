@@ -1,0 +1,59 @@
+package dev.lowbit.engine.eval;
+
+import dev.lowbit.engine.model.InferenceState;
+import dev.lowbit.engine.model.LlamaModel;
+
+/**
+ * Perplexity over a token stream in non-overlapping windows. Each window is BOS followed by the next
+ * {@code ctx − 1} text tokens; every token of the window after BOS is predicted from all tokens before it.
+ */
+public final class Perplexity {
+    private Perplexity() {}
+
+    /**
+     * @param text tokens of the text, without BOS
+     * @param bos  the BOS id put at the start of every window, or -1 to use none (then the first text token
+     *             of each window is context only)
+     */
+    public static PerplexityResult evaluate(LlamaModel model, int[] text, int ctx, int bos, int batchSize, Progress progress) {
+        if (ctx < 2) throw new IllegalArgumentException("context must be at least 2 tokens, got " + ctx);
+        int body = bos >= 0 ? ctx - 1 : ctx;
+        int windows = (text.length + body - 1) / body;
+        if (text.length < (bos >= 0 ? 1 : 2)) throw new IllegalArgumentException("the text has too few tokens to evaluate");
+        InferenceState state = model.newState(ctx, batchSize);
+        int vocab = model.config().vocabSize();
+        int[] window = new int[ctx];
+        double nllSum = 0;
+        long predictions = 0;
+        for (int w = 0; w < windows; w++) {
+            int start = w * body;
+            int len = 0;
+            if (bos >= 0) window[len++] = bos;
+            int take = Math.min(body, text.length - start);
+            System.arraycopy(text, start, window, len, take);
+            len += take;
+            // Logits of position i predict window[i + 1].
+            for (int done = 0; done < len - 1; ) {
+                int n = Math.min(state.maxBatch(), len - 1 - done);
+                model.forward(state, window, done, n, done, true);
+                float[] logits = state.logits();
+                for (int t = 0; t < n; t++) {
+                    nllSum += negativeLogLikelihood(logits, t * vocab, vocab, window[done + t + 1]);
+                }
+                predictions += n;
+                done += n;
+            }
+            progress.update(w + 1, windows, String.format("ppl %.4f", Math.exp(nllSum / Math.max(1, predictions))));
+        }
+        return new PerplexityResult(windows, predictions, nllSum / predictions);
+    }
+
+    /** −log softmax(logits)[target], computed stably in double. */
+    public static double negativeLogLikelihood(float[] logits, int offset, int n, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, logits[offset + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(logits[offset + i] - max);
+        return Math.log(sum) + max - logits[offset + target];
+    }
+}

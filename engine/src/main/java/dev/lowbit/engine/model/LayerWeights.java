@@ -1,0 +1,44 @@
+package dev.lowbit.engine.model;
+
+import dev.lowbit.kernels.WeightMatrix;
+
+/**
+ * One decoder block: attention (norm, q/k/v/o) and SwiGLU MLP (norm, gate/up/down).
+ * The q/k/v biases are {@code null} except for architectures that have them (Qwen2).
+ */
+public record LayerWeights(
+        float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+        float[] qBias, float[] kBias, float[] vBias,
+        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown) {
+
+    /** Checks every shape against the config; a mismatch names the layer and the tensor. */
+    public void validate(LlamaConfig c, int layer) {
+        checkVector(attnNorm, c.dim(), layer, "attention norm");
+        checkVector(ffnNorm, c.dim(), layer, "MLP norm");
+        checkMatrix(wq, c.qDim(), c.dim(), layer, "wq");
+        checkMatrix(wk, c.kvDim(), c.dim(), layer, "wk");
+        checkMatrix(wv, c.kvDim(), c.dim(), layer, "wv");
+        checkMatrix(wo, c.dim(), c.qDim(), layer, "wo");
+        checkMatrix(wGate, c.hiddenDim(), c.dim(), layer, "gate");
+        checkMatrix(wUp, c.hiddenDim(), c.dim(), layer, "up");
+        checkMatrix(wDown, c.dim(), c.hiddenDim(), layer, "down");
+        if (qBias != null) checkVector(qBias, c.qDim(), layer, "q bias");
+        if (kBias != null) checkVector(kBias, c.kvDim(), layer, "k bias");
+        if (vBias != null) checkVector(vBias, c.kvDim(), layer, "v bias");
+    }
+
+    static void checkMatrix(WeightMatrix m, int rows, int cols, int layer, String name) {
+        if (m == null) throw new IllegalArgumentException("layer " + layer + ": " + name + " missing");
+        if (m.rows() != rows || m.cols() != cols) {
+            throw new IllegalArgumentException("layer " + layer + ": " + name + " is " + m.rows() + "x" + m.cols()
+                    + ", expected " + rows + "x" + cols);
+        }
+    }
+
+    static void checkVector(float[] v, int n, int layer, String name) {
+        if (v == null || v.length != n) {
+            throw new IllegalArgumentException("layer " + layer + ": " + name + " has "
+                    + (v == null ? "no" : String.valueOf(v.length)) + " values, expected " + n);
+        }
+    }
+}

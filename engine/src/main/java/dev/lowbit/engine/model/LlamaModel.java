@@ -1,0 +1,147 @@
+package dev.lowbit.engine.model;
+
+import dev.lowbit.kernels.VectorOps;
+import dev.lowbit.kernels.WeightMatrix;
+import dev.lowbit.kernels.WorkerPool;
+
+/**
+ * The Llama-family decoder forward pass (Llama 1–3, Mistral, Qwen2, TinyStories models).
+ *
+ * <p>Per block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsnorm(x);
+ * then x += Wdown · (silu(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x). Finally logits = Wcls · rmsnorm(x).
+ * A call processes T tokens at once, so every weight matrix is applied as one matrix–matrix product.
+ */
+public final class LlamaModel {
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final WorkerPool pool;
+    private final Rope rope;
+    private LinearHook hook;
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool) {
+        this(config, weights, pool, Rope.standardFrequencies(config.headDim(), config.ropeTheta()));
+    }
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, double[] ropeFrequencies) {
+        weights.validate(config);
+        this.config = config;
+        this.weights = weights;
+        this.pool = pool;
+        this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), ropeFrequencies);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /** Sets (or clears, with null) the observer of linear-layer inputs. */
+    public void setLinearHook(LinearHook hook) {
+        this.hook = hook;
+    }
+
+    /** A state for sequences of up to {@code contextLength} tokens (at most the model's), prefilling in batches. */
+    public InferenceState newState(int contextLength, int maxBatch) {
+        if (contextLength > config.contextLength()) {
+            throw new IllegalArgumentException("context " + contextLength + " exceeds the model's " + config.contextLength());
+        }
+        return new InferenceState(config, contextLength, Math.min(maxBatch, contextLength));
+    }
+
+    /**
+     * Runs {@code tokens[offset .. offset+n)} at positions {@code pos .. pos+n)}, extending the KV cache.
+     * Afterwards {@link InferenceState#logits()} holds one row per token when {@code allLogits}, else one row
+     * for the last token.
+     */
+    public void forward(InferenceState s, int[] tokens, int offset, int n, int pos, boolean allLogits) {
+        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
+        if (pos < 0 || pos + n > s.contextLength) {
+            throw new IllegalArgumentException("positions " + pos + ".." + (pos + n) + " exceed the context of " + s.contextLength);
+        }
+        LlamaConfig c = config;
+        int dim = c.dim();
+        for (int t = 0; t < n; t++) {
+            int token = tokens[offset + t];
+            if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token id " + token + " out of range");
+            weights.tokenEmbedding().readRow(token, s.x, t * dim);
+        }
+
+        for (int l = 0; l < c.nLayers(); l++) {
+            LayerWeights w = weights.layers().get(l);
+
+            rmsNorm(s.xb, s.x, w.attnNorm(), n);
+            linear(l, LinearKind.Q, w.wq(), s.xb, s.q, n, w.qBias());
+            linear(l, LinearKind.K, w.wk(), s.xb, s.k, n, w.kBias());
+            linear(l, LinearKind.V, w.wv(), s.xb, s.v, n, w.vBias());
+            rope.apply(s.q, n, c.nHeads(), pos);
+            rope.apply(s.k, n, c.nKvHeads(), pos);
+            System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), n * c.kvDim());
+            System.arraycopy(s.v, 0, s.valueCache[l], pos * c.kvDim(), n * c.kvDim());
+            attention(s, l, n, pos);
+            linear(l, LinearKind.O, w.wo(), s.attOut, s.xb2, n, null);
+            VectorOps.add(s.x, 0, s.xb2, 0, n * dim);
+
+            rmsNorm(s.xb, s.x, w.ffnNorm(), n);
+            linear(l, LinearKind.GATE, w.wGate(), s.xb, s.hb, n, null);
+            linear(l, LinearKind.UP, w.wUp(), s.xb, s.hb2, n, null);
+            VectorOps.swiglu(s.hb, s.hb2, n * c.hiddenDim());
+            linear(l, LinearKind.DOWN, w.wDown(), s.hb, s.xb2, n, null);
+            VectorOps.add(s.x, 0, s.xb2, 0, n * dim);
+        }
+
+        if (allLogits) {
+            rmsNorm(s.xb, s.x, weights.finalNorm(), n);
+            linear(-1, LinearKind.CLASSIFIER, weights.classifier(), s.xb, s.logits, n, null);
+        } else {
+            VectorOps.rmsNorm(s.xb, 0, s.x, (n - 1) * dim, weights.finalNorm(), dim, c.normEps());
+            linear(-1, LinearKind.CLASSIFIER, weights.classifier(), s.xb, s.logits, 1, null);
+        }
+    }
+
+    private void rmsNorm(float[] out, float[] x, float[] weight, int n) {
+        int dim = config.dim();
+        for (int t = 0; t < n; t++) VectorOps.rmsNorm(out, t * dim, x, t * dim, weight, dim, config.normEps());
+    }
+
+    private void linear(int layer, LinearKind kind, WeightMatrix w, float[] in, float[] out, int n, float[] bias) {
+        LinearHook h = hook;
+        if (h != null) h.observe(layer, kind, in, n, w.cols());
+        w.multiply(in, out, n, pool);
+        if (bias != null) {
+            for (int t = 0; t < n; t++) VectorOps.add(out, t * w.rows(), bias, 0, w.rows());
+        }
+    }
+
+    /** Causal multi-head attention with grouped KV heads; heads run in parallel, tokens in order within one. */
+    private void attention(InferenceState s, int layer, int n, int pos) {
+        LlamaConfig c = config;
+        int headDim = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim(), group = c.groupSize();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] keys = s.keyCache[layer], values = s.valueCache[layer];
+        pool.parallelFor(c.nHeads(), 1, (h0, h1) -> {
+            for (int h = h0; h < h1; h++) {
+                int kvOff = (h / group) * headDim;
+                int sOff = h * s.contextLength;
+                for (int t = 0; t < n; t++) {
+                    int last = pos + t;
+                    int qOff = t * qDim + h * headDim;
+                    for (int p = 0; p <= last; p++) {
+                        s.scores[sOff + p] = VectorOps.dot(s.q, qOff, keys, p * kvDim + kvOff, headDim) * scale;
+                    }
+                    VectorOps.softmax(s.scores, sOff, last + 1);
+                    java.util.Arrays.fill(s.attOut, qOff, qOff + headDim, 0f);
+                    for (int p = 0; p <= last; p++) {
+                        VectorOps.axpy(s.attOut, qOff, s.scores[sOff + p], values, p * kvDim + kvOff, headDim);
+                    }
+                }
+            }
+        });
+    }
+}

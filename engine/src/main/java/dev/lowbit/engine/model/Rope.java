@@ -1,0 +1,69 @@
+package dev.lowbit.engine.model;
+
+/**
+ * Rotary position embeddings with precomputed cos/sin tables, one row per position.
+ *
+ * <p>Frequency i (of headDim/2) rotates either the adjacent pair (2i, 2i+1) or the pair (i, i + headDim/2),
+ * depending on the checkpoint's convention; see {@link RopeStyle}.
+ */
+public final class Rope {
+    private final RopeStyle style;
+    private final int headDim;
+    private final int half;
+    private final int maxPositions;
+    private final float[] cos;
+    private final float[] sin;
+
+    /** @param inverseFrequencies headDim/2 angular frequencies, radians per position */
+    public Rope(RopeStyle style, int headDim, int maxPositions, double[] inverseFrequencies) {
+        if (inverseFrequencies.length != headDim / 2) {
+            throw new IllegalArgumentException("need " + headDim / 2 + " frequencies, got " + inverseFrequencies.length);
+        }
+        this.style = style;
+        this.headDim = headDim;
+        this.half = headDim / 2;
+        this.maxPositions = maxPositions;
+        this.cos = new float[maxPositions * half];
+        this.sin = new float[maxPositions * half];
+        for (int p = 0; p < maxPositions; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * inverseFrequencies[i];
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+    }
+
+    /** The standard frequencies theta^(-2i/headDim). */
+    public static double[] standardFrequencies(int headDim, double theta) {
+        double[] f = new double[headDim / 2];
+        for (int i = 0; i < f.length; i++) f[i] = Math.pow(theta, -2.0 * i / headDim);
+        return f;
+    }
+
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    /**
+     * Rotates {@code batch} vectors of {@code nHeads} heads each, laid out contiguously in {@code x};
+     * vector t sits at position {@code pos0 + t}.
+     */
+    public void apply(float[] x, int batch, int nHeads, int pos0) {
+        int stride = nHeads * headDim;
+        for (int t = 0; t < batch; t++) {
+            int row = (pos0 + t) * half;
+            for (int h = 0; h < nHeads; h++) {
+                int base = t * stride + h * headDim;
+                for (int i = 0; i < half; i++) {
+                    int a = style == RopeStyle.ADJACENT_PAIRS ? base + 2 * i : base + i;
+                    int b = style == RopeStyle.ADJACENT_PAIRS ? a + 1 : a + half;
+                    float c = cos[row + i], s = sin[row + i];
+                    float xa = x[a], xb = x[b];
+                    x[a] = xa * c - xb * s;
+                    x[b] = xa * s + xb * c;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.lowbit.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Float vector primitives used by the forward pass and the fp32 kernels. */
+public final class VectorOps {
+
+    /** The widest float species of this CPU; {@code static final} so C2 compiles it to fixed-width code. */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private VectorOps() {}
+
+    /** Σ a[aOff+i]·b[bOff+i] for i in [0, n). */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int step = F.length();
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, aOff + i + step).fma(FloatVector.fromArray(F, b, bOff + i + step), acc1);
+        }
+        for (; i <= n - step; i += step) {
+            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** Σ w[i]·x[xOff+i] where w is n little-endian floats at byte offset {@code wOff} of {@code seg}. */
+    public static float dot(MemorySegment seg, long wOff, float[] x, int xOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int step = F.length();
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            acc0 = load(seg, wOff + 4L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+            acc1 = load(seg, wOff + 4L * (i + step)).fma(FloatVector.fromArray(F, x, xOff + i + step), acc1);
+        }
+        for (; i <= n - step; i += step) {
+            acc0 = load(seg, wOff + 4L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += seg.get(LE_FLOAT, wOff + 4L * i) * x[xOff + i];
+        return sum;
+    }
+
+    static FloatVector load(MemorySegment seg, long byteOffset) {
+        return FloatVector.fromMemorySegment(F, seg, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** dst[dOff+i] += src[sOff+i]. */
+    public static void add(float[] dst, int dOff, float[] src, int sOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, dst, dOff + i).add(FloatVector.fromArray(F, src, sOff + i)).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] += src[sOff + i];
+    }
+
+    /** dst[dOff+i] += a · src[sOff+i]. */
+    public static void axpy(float[] dst, int dOff, float a, float[] src, int sOff, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(F, a);
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, src, sOff + i).fma(av, FloatVector.fromArray(F, dst, dOff + i)).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) dst[dOff + i] += a * src[sOff + i];
+    }
+
+    /** out = x / rms(x) · weight, with rms(x) = sqrt(mean(x²) + eps). */
+    public static void rmsNorm(float[] out, int oOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        float ss = dot(x, xOff, x, xOff, n);
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        int i = 0;
+        FloatVector s = FloatVector.broadcast(F, inv);
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xOff + i).mul(s).mul(FloatVector.fromArray(F, weight, i)).intoArray(out, oOff + i);
+        }
+        for (; i < n; i++) out[oOff + i] = x[xOff + i] * inv * weight[i];
+    }
+
+    /** In-place numerically stable softmax of x[off .. off+n). */
+    public static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** SwiGLU: gate[i] = silu(gate[i]) · up[i], with silu(v) = v·σ(v). */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+}

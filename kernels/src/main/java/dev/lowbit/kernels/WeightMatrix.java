@@ -1,0 +1,31 @@
+package dev.lowbit.kernels;
+
+/**
+ * A linear layer's weights, {@code rows} outputs by {@code cols} inputs, however they are stored.
+ *
+ * <p>The model only ever multiplies: {@code y[t] = W · x[t]} for each of {@code batch} vectors laid out
+ * contiguously ({@code x} is {@code batch × cols}, {@code y} is {@code batch × rows}). Implementations
+ * (fp32, dequantizing, table lookup) differ only in how they store and multiply.
+ */
+public interface WeightMatrix {
+
+    int rows();
+
+    int cols();
+
+    /** {@code y[t·rows + r] = Σ_c W[r][c] · x[t·cols + c]} for t in {@code [0, batch)}. */
+    void multiply(float[] x, float[] y, int batch, WorkerPool pool);
+
+    /** Writes row {@code row} as floats into {@code dst[offset .. offset + cols)}: embedding lookup. */
+    void readRow(int row, float[] dst, int offset);
+
+    /** Bytes the weights occupy in memory (or in the mapped file). */
+    long byteSize();
+
+    /** Short human-readable storage type, for example {@code f32}. */
+    String typeName();
+
+    default void multiply(float[] x, float[] y, WorkerPool pool) {
+        multiply(x, y, 1, pool);
+    }
+}

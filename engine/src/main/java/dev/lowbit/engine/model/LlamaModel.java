@@ -12,6 +12,9 @@ import dev.lowbit.kernels.WorkerPool;
  * A call processes T tokens at once, so every weight matrix is applied as one matrix–matrix product.
  */
 public final class LlamaModel {
+    /** Multiply-adds below which a thread is not worth waking for attention. */
+    private static final long MIN_ATTENTION_WORK = 1 << 15;
+
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final WorkerPool pool;
@@ -125,7 +128,10 @@ public final class LlamaModel {
         int headDim = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim(), group = c.groupSize();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] keys = s.keyCache[layer], values = s.valueCache[layer];
-        pool.parallelFor(c.nHeads(), 1, (h0, h1) -> {
+        // Work per head ~ tokens × positions × headDim; small attention runs on the caller alone.
+        long perHead = (long) n * (pos + n) * headDim;
+        int minHeads = (int) Math.min(c.nHeads(), MIN_ATTENTION_WORK / perHead + 1);
+        pool.parallelFor(c.nHeads(), minHeads, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 int kvOff = (h / group) * headDim;
                 int sOff = h * s.contextLength;

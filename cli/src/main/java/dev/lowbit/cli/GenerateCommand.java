@@ -1,0 +1,84 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.generate.GenerationResult;
+import dev.lowbit.engine.generate.Generator;
+import dev.lowbit.engine.sampling.Sampler;
+import dev.lowbit.engine.sampling.SamplerSettings;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text from a prompt, streaming it as it is produced; prints tokens/s at the end.")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompt text (default: \"${DEFAULT-VALUE}\").")
+    String prompt = "Once upon a time";
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    int maxTokens = 256;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    float temperature = 0.8f;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens; 0 disables (default: ${DEFAULT-VALUE}).")
+    int topK = 40;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass; 1 disables (default: ${DEFAULT-VALUE}).")
+    float topP = 0.95f;
+
+    @Option(names = "--min-p", paramLabel = "P", description = "Drop tokens below P x the top probability; 0 disables (default: ${DEFAULT-VALUE}).")
+    float minP = 0.05f;
+
+    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "Random seed; the same seed gives the same text (default: random, printed).")
+    Long seed;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "Context length (default: the model's, at most ${DEFAULT-VALUE}).")
+    int ctx = 4096;
+
+    @Option(names = {"-b", "--batch"}, paramLabel = "N", description = "Prompt tokens per prefill batch (default: ${DEFAULT-VALUE}).")
+    int batch = 128;
+
+    @Option(names = "--no-bos", description = "Do not put the beginning-of-sequence token before the prompt.")
+    boolean noBos;
+
+    @Override
+    public Integer call() {
+        if (maxTokens < 0) throw new IllegalArgumentException("-n must be >= 0");
+        if (ctx < 2 || batch < 1) throw new IllegalArgumentException("--ctx must be >= 2 and --batch >= 1");
+        long actualSeed = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        try (LoadedModel m = modelOptions.load()) {
+            SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, actualSeed);
+            int[] promptIds = m.tokenizer().encode(prompt, !noBos, false);
+            int context = Math.min(ctx, m.model().config().contextLength());
+            Generator generator = new Generator(m.model(), m.tokenizer(), context, batch);
+            out.print(m.tokenizer().decode(promptIds));
+            out.flush();
+            GenerationResult r = generator.generate(promptIds, maxTokens, new Sampler(settings, m.model().config().vocabSize()),
+                    piece -> {
+                        out.print(piece);
+                        out.flush();
+                    });
+            out.println();
+            System.err.printf("%nprompt: %d tokens, %.1f tokens/s | generation: %d tokens, %.1f tokens/s | %s | seed %d | threads %d%n",
+                    r.promptTokens().length, r.promptTokensPerSecond(), r.generatedTokens().length, r.decodeTokensPerSecond(),
+                    stopText(r.stopReason()), actualSeed, modelOptions.threads);
+        }
+        return 0;
+    }
+
+    private static String stopText(GenerationResult.StopReason reason) {
+        return switch (reason) {
+            case LENGTH -> "stopped at -n";
+            case STOP_TOKEN -> "stopped at end-of-text";
+            case CONTEXT_FULL -> "stopped: context full";
+        };
+    }
+}

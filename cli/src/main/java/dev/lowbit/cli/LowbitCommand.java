@@ -1,0 +1,18 @@
+package dev.lowbit.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "lowbit",
+        mixinStandardHelpOptions = true,
+        version = "lowbit 0.1.0",
+        description = "Quantize large language models to low-bit weights and run them fast on CPUs.",
+        subcommands = {GenerateCommand.class, PerplexityCommand.class, picocli.CommandLine.HelpCommand.class})
+final class LowbitCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

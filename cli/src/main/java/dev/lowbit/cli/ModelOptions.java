@@ -1,0 +1,37 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.LowbitException;
+import dev.lowbit.engine.ModelLoader;
+import dev.lowbit.engine.SharedData;
+import dev.lowbit.kernels.WorkerPool;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every command that runs a model shares. */
+final class ModelOptions {
+    static final String DEFAULT_MODEL = "models/stories260K/stories260K.bin";
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "Model file (llama2.c checkpoint). Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
+    Path model;
+
+    @Option(names = {"--tokenizer"}, paramLabel = "FILE",
+            description = "Tokenizer file; default: tok<vocab>.bin or tokenizer.bin beside the model.")
+    Path tokenizer;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: all cores, ${DEFAULT-VALUE}).")
+    int threads = WorkerPool.defaultThreads();
+
+    LoadedModel load() {
+        if (threads < 1) throw new LowbitException("--threads must be at least 1");
+        return ModelLoader.load(modelPath(), tokenizer, threads);
+    }
+
+    Path modelPath() {
+        if (model != null) return model;
+        Path shared = SharedData.find();
+        if (shared == null) throw new LowbitException("no --model given and the default model (../shared/" + DEFAULT_MODEL + ") was not found");
+        return shared.resolve(DEFAULT_MODEL);
+    }
+}

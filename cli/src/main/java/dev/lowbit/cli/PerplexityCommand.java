@@ -1,0 +1,67 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.ModelFileException;
+import dev.lowbit.engine.eval.Perplexity;
+import dev.lowbit.engine.eval.PerplexityResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "ppl", mixinStandardHelpOptions = true,
+        description = "Perplexity of a text file in non-overlapping windows (each window starts with BOS).")
+final class PerplexityCommand implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = {"-f", "--text"}, paramLabel = "FILE", required = true, description = "UTF-8 text to evaluate.")
+    Path text;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "Window length in tokens (default: the model's context, at most 512).")
+    Integer ctx;
+
+    @Option(names = "--chunks", paramLabel = "N", description = "Evaluate only the first N windows (default: all).")
+    Integer chunks;
+
+    @Option(names = {"-b", "--batch"}, paramLabel = "N", description = "Tokens per forward batch (default: ${DEFAULT-VALUE}).")
+    int batch = 128;
+
+    @Override
+    public Integer call() {
+        String content = readText(text);
+        try (LoadedModel m = modelOptions.load()) {
+            int window = ctx != null ? ctx : Math.min(512, m.model().config().contextLength());
+            if (window < 2 || window > m.model().config().contextLength()) {
+                throw new IllegalArgumentException("--ctx must be between 2 and the model's context " + m.model().config().contextLength());
+            }
+            int[] ids = m.tokenizer().encode(content, false, false);
+            int bos = m.tokenizer().bos();
+            int body = bos >= 0 ? window - 1 : window;
+            if (chunks != null) {
+                if (chunks < 1) throw new IllegalArgumentException("--chunks must be >= 1");
+                ids = Arrays.copyOf(ids, (int) Math.min(ids.length, (long) chunks * body));
+            }
+            System.err.printf("%s: %d tokens, windows of %d tokens, %d threads%n", text, ids.length, window, modelOptions.threads);
+            long t0 = System.nanoTime();
+            PerplexityResult r = Perplexity.evaluate(m.model(), ids, window, bos, batch, new ProgressBar(System.err, "ppl"));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("perplexity: %.4f  (mean NLL %.6f nats over %d predicted tokens, %d windows of %d, %.1f tokens/s)%n",
+                    r.perplexity(), r.meanNll(), r.predictions(), r.windows(), window, r.predictions() / seconds);
+        }
+        return 0;
+    }
+
+    static String readText(Path path) {
+        try {
+            if (!Files.isRegularFile(path)) throw new ModelFileException(path, Files.exists(path) ? "not a regular file" : "file not found");
+            return new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ModelFileException(path, "cannot read: " + e.getMessage(), e);
+        }
+    }
+}

@@ -5,17 +5,19 @@ import dev.lowbit.engine.generate.GenerationResult;
 import dev.lowbit.engine.generate.Generator;
 import dev.lowbit.engine.sampling.Sampler;
 import dev.lowbit.engine.sampling.SamplerSettings;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text from a prompt, streaming it as it is produced; prints tokens/s at the end.")
 final class GenerateCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin ModelOptions modelOptions;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompt text (default: \"${DEFAULT-VALUE}\").")
@@ -53,7 +55,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < 0) throw new IllegalArgumentException("-n must be >= 0");
         if (ctx < 2 || batch < 1) throw new IllegalArgumentException("--ctx must be >= 2 and --batch >= 1");
         long actualSeed = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         try (LoadedModel m = modelOptions.load()) {
             SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, actualSeed);
             int[] promptIds = m.tokenizer().encode(prompt, !noBos, false);
@@ -67,7 +70,8 @@ final class GenerateCommand implements Callable<Integer> {
                         out.flush();
                     });
             out.println();
-            System.err.printf("%nprompt: %d tokens, %.1f tokens/s | generation: %d tokens, %.1f tokens/s | %s | seed %d | threads %d%n",
+            out.flush();
+            err.printf("%nprompt: %d tokens, %.1f tokens/s | generation: %d tokens, %.1f tokens/s | %s | seed %d | threads %d%n",
                     r.promptTokens().length, r.promptTokensPerSecond(), r.generatedTokens().length, r.decodeTokensPerSecond(),
                     stopText(r.stopReason()), actualSeed, modelOptions.threads);
         }

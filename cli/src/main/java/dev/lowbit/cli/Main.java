@@ -1,7 +1,11 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.engine.LowbitException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 
 /** Entry point: runs the picocli command tree; every failure becomes one line on stderr and a non-zero exit. */
@@ -15,11 +19,17 @@ public final class Main {
     }
 
     static int run(String... args) {
-        return run(new PrintWriter(System.err, true), args);
+        // UTF-8 whatever the locale: generated text is UTF-8 and the default console charset may be ASCII.
+        return run(utf8(FileDescriptor.out), utf8(FileDescriptor.err), args);
     }
 
-    static int run(PrintWriter err, String... args) {
+    private static PrintWriter utf8(FileDescriptor fd) {
+        return new PrintWriter(new OutputStreamWriter(new FileOutputStream(fd), StandardCharsets.UTF_8), true);
+    }
+
+    static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new LowbitCommand());
+        cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, cliArgs) -> {
             CommandLine cmd = ex.getCommandLine();

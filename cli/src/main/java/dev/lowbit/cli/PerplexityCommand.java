@@ -12,11 +12,14 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "ppl", mixinStandardHelpOptions = true,
         description = "Perplexity of a text file in non-overlapping windows (each window starts with BOS).")
 final class PerplexityCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin ModelOptions modelOptions;
 
     @Option(names = {"-f", "--text"}, paramLabel = "FILE", required = true, description = "UTF-8 text to evaluate.")
@@ -46,11 +49,11 @@ final class PerplexityCommand implements Callable<Integer> {
                 if (chunks < 1) throw new IllegalArgumentException("--chunks must be >= 1");
                 ids = Arrays.copyOf(ids, (int) Math.min(ids.length, (long) chunks * body));
             }
-            System.err.printf("%s: %d tokens, windows of %d tokens, %d threads%n", text, ids.length, window, modelOptions.threads);
+            spec.commandLine().getErr().printf("%s: %d tokens, windows of %d tokens, %d threads%n", text, ids.length, window, modelOptions.threads);
             long t0 = System.nanoTime();
-            PerplexityResult r = Perplexity.evaluate(m.model(), ids, window, bos, batch, new ProgressBar(System.err, "ppl"));
+            PerplexityResult r = Perplexity.evaluate(m.model(), ids, window, bos, batch, new ProgressBar(spec.commandLine().getErr(), "ppl"));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("perplexity: %.4f  (mean NLL %.6f nats over %d predicted tokens, %d windows of %d, %.1f tokens/s)%n",
+            spec.commandLine().getOut().printf("perplexity: %.4f  (mean NLL %.6f nats over %d predicted tokens, %d windows of %d, %.1f tokens/s)%n",
                     r.perplexity(), r.meanNll(), r.predictions(), r.windows(), window, r.predictions() / seconds);
         }
         return 0;

@@ -1,17 +1,17 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.engine.eval.Progress;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** A one-line progress bar with elapsed time and ETA, redrawn in place on stderr. */
 final class ProgressBar implements Progress {
     private static final int WIDTH = 30;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final String label;
     private final long start = System.nanoTime();
     private long lastDraw;
 
-    ProgressBar(PrintStream out, String label) {
+    ProgressBar(PrintWriter out, String label) {
         this.out = out;
         this.label = label;
     }

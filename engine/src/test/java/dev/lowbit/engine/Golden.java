@@ -7,9 +7,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads values from ../shared/models/stories260K/golden_reference.json (an independent implementation's output). */
-final class Golden {
-    static final Path MODEL = SharedData.require("models/stories260K/stories260K.bin");
-    static final Path TOKENIZER = SharedData.require("models/stories260K/tok512.bin");
+public final class Golden {
+    public static final Path MODEL = SharedData.require("models/stories260K/stories260K.bin");
+    public static final Path TOKENIZER = SharedData.require("models/stories260K/tok512.bin");
     private static final String JSON = read(SharedData.require("models/stories260K/golden_reference.json"));
 
     private Golden() {}

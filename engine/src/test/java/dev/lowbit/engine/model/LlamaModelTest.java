@@ -1,0 +1,145 @@
+package dev.lowbit.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.lowbit.engine.Golden;
+import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.ModelLoader;
+import dev.lowbit.kernels.WorkerPool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+class LlamaModelTest {
+    // Widths chosen so no vector loop divides them evenly: every tail path runs.
+    static LlamaConfig tinyConfig(RopeStyle style) {
+        return new LlamaConfig(36, 52, 2, 6, 2, 6, 41, 24, 1e-5f, 10000f, style);
+    }
+
+    static int[] randomTokens(int n, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
+        return t;
+    }
+
+    @ParameterizedTest
+    @EnumSource(RopeStyle.class)
+    void matchesNaiveReferenceImplementationWithGqaAndBiases(RopeStyle style) {
+        LlamaConfig c = tinyConfig(style);
+        LlamaWeights w = SyntheticWeights.random(c, 11, true, false);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            ReferenceForward ref = new ReferenceForward(c, w, c.contextLength());
+            InferenceState s = model.newState(c.contextLength(), 8);
+            int[] tokens = randomTokens(20, c.vocabSize(), 5);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                model.forward(s, tokens, pos, 1, pos, false);
+                double[] expected = ref.step(tokens[pos], pos);
+                for (int i = 0; i < c.vocabSize(); i++) {
+                    assertEquals(expected[i], s.logits()[i], 1e-4, "pos " + pos + " logit " + i);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RopeStyle.class)
+    void batchedPrefillEqualsTokenByTokenDecode(RopeStyle style) {
+        LlamaConfig c = tinyConfig(style);
+        LlamaWeights w = SyntheticWeights.random(c, 12, false, true);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertPrefillMatchesDecode(new LlamaModel(c, w, pool), randomTokens(23, c.vocabSize(), 9), 7);
+        }
+    }
+
+    @Test
+    void batchedPrefillEqualsTokenByTokenDecodeOnStories260K() {
+        try (LoadedModel m = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 2)) {
+            int[] tokens = m.tokenizer().encode("Once upon a time, there was a little girl named Lily. She loved to play.", true, false);
+            assertPrefillMatchesDecode(m.model(), tokens, 16);
+        }
+    }
+
+    /** Runs tokens in batches of {@code batch} with all logits, and one at a time; logits agree within 1e-4. */
+    static void assertPrefillMatchesDecode(LlamaModel model, int[] tokens, int batch) {
+        int vocab = model.config().vocabSize();
+        InferenceState batched = model.newState(tokens.length, batch);
+        float[] all = new float[tokens.length * vocab];
+        for (int done = 0; done < tokens.length; done += batch) {
+            int n = Math.min(batch, tokens.length - done);
+            model.forward(batched, tokens, done, n, done, true);
+            System.arraycopy(batched.logits(), 0, all, done * vocab, n * vocab);
+        }
+        InferenceState single = model.newState(tokens.length, 1);
+        for (int pos = 0; pos < tokens.length; pos++) {
+            model.forward(single, tokens, pos, 1, pos, false);
+            for (int i = 0; i < vocab; i++) {
+                assertEquals(single.logits()[i], all[pos * vocab + i], 1e-4, "pos " + pos + " logit " + i);
+            }
+        }
+        // The last-position-only mode gives the same row as the all-logits mode.
+        InferenceState last = model.newState(tokens.length, tokens.length);
+        model.forward(last, tokens, 0, tokens.length, 0, false);
+        for (int i = 0; i < vocab; i++) assertEquals(all[(tokens.length - 1) * vocab + i], last.logits()[i], 1e-4);
+    }
+
+    @Test
+    void hookSeesEveryLinearInputAndChangesNothing() {
+        LlamaConfig c = tinyConfig(RopeStyle.ROTATE_HALF);
+        LlamaWeights w = SyntheticWeights.random(c, 13, false, false);
+        int[] tokens = randomTokens(5, c.vocabSize(), 1);
+        try (WorkerPool pool = new WorkerPool(1)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            InferenceState s = model.newState(8, 8);
+            model.forward(s, tokens, 0, 5, 0, true);
+            float[] without = s.logits().clone();
+
+            List<String> seen = new ArrayList<>();
+            model.setLinearHook((layer, kind, input, batch, cols) -> {
+                seen.add(layer + ":" + kind + ":" + batch + "x" + cols);
+            });
+            s = model.newState(8, 8);
+            model.forward(s, tokens, 0, 5, 0, true);
+            assertArrayEquals(without, java.util.Arrays.copyOf(s.logits(), without.length));
+            List<String> expected = new ArrayList<>();
+            for (int l = 0; l < c.nLayers(); l++) {
+                for (LinearKind k : new LinearKind[] {LinearKind.Q, LinearKind.K, LinearKind.V, LinearKind.O,
+                        LinearKind.GATE, LinearKind.UP, LinearKind.DOWN}) {
+                    int cols = k == LinearKind.O ? c.qDim() : k == LinearKind.DOWN ? c.hiddenDim() : c.dim();
+                    expected.add(l + ":" + k + ":5x" + cols);
+                }
+            }
+            expected.add("-1:CLASSIFIER:5x" + c.dim());
+            assertEquals(expected, seen);
+        }
+    }
+
+    @Test
+    void rejectsPositionsPastTheContextAndBadTokens() {
+        LlamaConfig c = tinyConfig(RopeStyle.ADJACENT_PAIRS);
+        try (WorkerPool pool = new WorkerPool(1)) {
+            LlamaModel model = new LlamaModel(c, SyntheticWeights.random(c, 1, false, true), pool);
+            InferenceState s = model.newState(4, 4);
+            assertThrows(IllegalArgumentException.class, () -> model.forward(s, new int[] {1, 2}, 0, 2, 3, false));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(s, new int[] {c.vocabSize()}, 0, 1, 0, false));
+            assertThrows(IllegalArgumentException.class, () -> model.newState(c.contextLength() + 1, 1));
+        }
+    }
+
+    @Test
+    void weightShapesAreValidatedAgainstTheConfig() {
+        LlamaConfig c = tinyConfig(RopeStyle.ADJACENT_PAIRS);
+        LlamaConfig wider = new LlamaConfig(36, 60, 2, 6, 2, 6, 41, 24, 1e-5f, 10000f, RopeStyle.ADJACENT_PAIRS);
+        LlamaWeights w = SyntheticWeights.random(c, 1, false, true);
+        try (WorkerPool pool = new WorkerPool(1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LlamaModel(wider, w, pool));
+            assertEquals("layer 0: gate is 52x36, expected 60x36", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.lowbit.engine.model;
+
+/**
+ * A deliberately naive, scalar, double-precision Llama forward pass: one token at a time, every formula
+ * written out. It shares no code with {@link LlamaModel} except reading weights, so it is a second
+ * implementation to compare against.
+ */
+final class ReferenceForward {
+    private final LlamaConfig c;
+    private final LlamaWeights w;
+    private final double[][][] keys;   // layer, position, kvDim
+    private final double[][][] values;
+
+    ReferenceForward(LlamaConfig c, LlamaWeights w, int ctx) {
+        this.c = c;
+        this.w = w;
+        keys = new double[c.nLayers()][ctx][];
+        values = new double[c.nLayers()][ctx][];
+    }
+
+    double[] step(int token, int pos) {
+        double[] x = row(w.tokenEmbedding(), token);
+        for (int l = 0; l < c.nLayers(); l++) {
+            LayerWeights lw = w.layers().get(l);
+            double[] n = rmsNorm(x, lw.attnNorm());
+            double[] q = add(matmul(lw.wq(), n), lw.qBias());
+            double[] k = add(matmul(lw.wk(), n), lw.kBias());
+            double[] v = add(matmul(lw.wv(), n), lw.vBias());
+            rope(q, pos);
+            rope(k, pos);
+            keys[l][pos] = k;
+            values[l][pos] = v;
+            double[] att = new double[c.qDim()];
+            int hd = c.headDim();
+            for (int h = 0; h < c.nHeads(); h++) {
+                int kvh = h / (c.nHeads() / c.nKvHeads());
+                double[] scores = new double[pos + 1];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int p = 0; p <= pos; p++) {
+                    double s = 0;
+                    for (int i = 0; i < hd; i++) s += q[h * hd + i] * keys[l][p][kvh * hd + i];
+                    scores[p] = s / Math.sqrt(hd);
+                    max = Math.max(max, scores[p]);
+                }
+                double z = 0;
+                for (int p = 0; p <= pos; p++) z += scores[p] = Math.exp(scores[p] - max);
+                for (int p = 0; p <= pos; p++) {
+                    for (int i = 0; i < hd; i++) att[h * hd + i] += scores[p] / z * values[l][p][kvh * hd + i];
+                }
+            }
+            double[] o = matmul(lw.wo(), att);
+            for (int i = 0; i < x.length; i++) x[i] += o[i];
+            n = rmsNorm(x, lw.ffnNorm());
+            double[] g = matmul(lw.wGate(), n), u = matmul(lw.wUp(), n);
+            for (int i = 0; i < g.length; i++) g[i] = g[i] / (1 + Math.exp(-g[i])) * u[i];
+            double[] d = matmul(lw.wDown(), g);
+            for (int i = 0; i < x.length; i++) x[i] += d[i];
+        }
+        return matmul(w.classifier(), rmsNorm(x, w.finalNorm()));
+    }
+
+    private void rope(double[] v, int pos) {
+        int hd = c.headDim(), half = hd / 2;
+        for (int base = 0; base < v.length; base += hd) {
+            for (int i = 0; i < half; i++) {
+                double angle = pos * Math.pow(c.ropeTheta(), -2.0 * i / hd);
+                int a, b;
+                if (c.ropeStyle() == RopeStyle.ADJACENT_PAIRS) {
+                    a = base + 2 * i;
+                    b = a + 1;
+                } else {
+                    a = base + i;
+                    b = a + half;
+                }
+                double va = v[a], vb = v[b];
+                v[a] = va * Math.cos(angle) - vb * Math.sin(angle);
+                v[b] = va * Math.sin(angle) + vb * Math.cos(angle);
+            }
+        }
+    }
+
+    private double[] rmsNorm(double[] x, float[] weight) {
+        double ss = 0;
+        for (double v : x) ss += v * v;
+        double inv = 1 / Math.sqrt(ss / x.length + c.normEps());
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i] * inv * weight[i];
+        return out;
+    }
+
+    private static double[] row(dev.lowbit.kernels.WeightMatrix m, int r) {
+        float[] f = new float[m.cols()];
+        m.readRow(r, f, 0);
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    private static double[] matmul(dev.lowbit.kernels.WeightMatrix m, double[] x) {
+        double[] y = new double[m.rows()];
+        for (int r = 0; r < m.rows(); r++) {
+            double[] w = row(m, r);
+            for (int i = 0; i < x.length; i++) y[r] += w[i] * x[i];
+        }
+        return y;
+    }
+
+    private static double[] add(double[] v, float[] bias) {
+        if (bias != null) for (int i = 0; i < v.length; i++) v[i] += bias[i];
+        return v;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.lowbit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.engine.SharedData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    record Run(int exit, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    static String goldenJson() throws Exception {
+        return Files.readString(SharedData.require("models/stories260K/golden_reference.json"));
+    }
+
+    @Test
+    void greedyGenerateOnTheDefaultModelPrintsTheGoldenText() throws Exception {
+        Run r = run("generate", "--temperature", "0", "-n", "20", "-t", "1");
+        assertEquals(0, r.exit(), r.err());
+        // SOURCES.md: the first 20 greedy ids decode to ", there was a little girl named Lily. She loved to play outsid".
+        Matcher m = Pattern.compile("\"text_256_steps\"\\s*:\\s*\"([^\"]{60})").matcher(goldenJson());
+        assertTrue(m.find());
+        assertTrue(r.out().startsWith(m.group(1)), r.out());
+        assertEquals("Once upon a time, there was a little girl named Lily. She loved to play outsid\n", r.out());
+        assertTrue(r.err().matches("(?s).*prompt: 5 tokens, [0-9.]+ tokens/s \\| generation: 20 tokens, [0-9.]+ tokens/s.*"), r.err());
+    }
+
+    @Test
+    void sameSeedSameTextDifferentSeedDifferentText() {
+        Run a = run("generate", "-n", "40", "--seed", "5", "--temperature", "1");
+        Run b = run("generate", "-n", "40", "--seed", "5", "--temperature", "1", "-t", "1");
+        Run c = run("generate", "-n", "40", "--seed", "6", "--temperature", "1");
+        assertEquals(0, a.exit());
+        assertEquals(a.out(), b.out());
+        assertNotEquals(a.out(), c.out());
+        assertTrue(a.err().contains("seed 5"));
+    }
+
+    @Test
+    void perplexityOfTheGoldenWindow(@TempDir Path dir) throws Exception {
+        String sample = Files.readString(SharedData.require("data/tinystories/tinystories_sample.txt"));
+        Path story = dir.resolve("story.txt");
+        Files.writeString(story, sample.split("<\\|endoftext\\|>")[0].strip());
+        Run r = run("ppl", "--text", story.toString(), "--ctx", "256", "--chunks", "1");
+        assertEquals(0, r.exit(), r.err());
+        Matcher m = Pattern.compile("perplexity: ([0-9.]+) +\\(mean NLL ([0-9.]+) nats over 255 predicted tokens, 1 windows of 256").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        Matcher g = Pattern.compile("\"mean_nll_nats\"\\s*:\\s*([0-9.]+)").matcher(goldenJson());
+        assertTrue(g.find());
+        assertEquals(Double.parseDouble(g.group(1)), Double.parseDouble(m.group(2)), 1e-3);
+        assertTrue(r.err().contains("ETA"), "progress bar with ETA on stderr");
+    }
+
+    @Test
+    void badModelGivesOneLineAndExitCodeOne(@TempDir Path dir) throws Exception {
+        Path garbage = dir.resolve("garbage.bin");
+        Files.write(garbage, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30});
+        for (String cmd : new String[] {"generate", "ppl"}) {
+            Run r = cmd.equals("ppl")
+                    ? run(cmd, "-m", garbage.toString(), "--text", SharedData.require("data/tinystories/tinystories_sample.txt").toString())
+                    : run(cmd, "-m", garbage.toString());
+            assertEquals(1, r.exit());
+            assertEquals("", r.out());
+            assertTrue(r.err().startsWith("lowbit: error: " + garbage + ": "), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+        Run missing = run("generate", "-m", dir.resolve("missing.bin").toString());
+        assertEquals("lowbit: error: " + dir.resolve("missing.bin") + ": file not found\n", missing.err());
+        Run truncated = run("generate", "-m", write(dir, "t.bin", Files.readAllBytes(SharedData.require("models/stories260K/stories260K.bin")), 5000).toString(),
+                "--tokenizer", SharedData.require("models/stories260K/tok512.bin").toString());
+        assertEquals(1, truncated.exit());
+        assertTrue(truncated.err().contains("truncated"), truncated.err());
+    }
+
+    private static Path write(Path dir, String name, byte[] data, int length) throws Exception {
+        Path p = dir.resolve(name);
+        Files.write(p, java.util.Arrays.copyOf(data, length));
+        return p;
+    }
+
+    @Test
+    void badArgumentsAreOneClearLine() {
+        Run r = run("generate", "--top-p", "3");
+        assertEquals(1, r.exit());
+        assertEquals("lowbit: error: top-p must be in (0, 1], got 3.0\n", r.err());
+        Run unknown = run("generate", "--bogus");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().startsWith("lowbit: Unknown option: '--bogus'"), unknown.err());
+        Run noText = run("ppl");
+        assertEquals(2, noText.exit());
+        assertTrue(noText.err().contains("--text"), noText.err());
+    }
+
+    @Test
+    void helpOnEveryCommand() {
+        for (String[] args : new String[][] {{"--help"}, {"generate", "--help"}, {"ppl", "--help"}, {"help", "generate"}}) {
+            Run r = run(args);
+            assertEquals(0, r.exit(), String.join(" ", args));
+            assertTrue(r.out().startsWith("Usage: lowbit"), r.out());
+        }
+        assertTrue(run("--help").out().contains("generate"));
+        assertTrue(run("ppl", "--help").out().contains("--ctx"));
+    }
+}

@@ -1,5 +1,6 @@
 # Sourced by ./lowbit and ./run-tests: sets LOWBIT_JAVA_HOME to a JDK >= 25, or explains what to install.
-# Order: $JAVA_HOME when it is a JDK 25+, then the newest JDK 25+ under /usr/lib/jvm, then `java` on PATH.
+# Order: $JAVA_HOME when it is a JDK 25+, then the newest JDK 25+ under /usr/lib/jvm (LOWBIT_JVM_DIR overrides,
+# for testing), then javac on PATH.
 
 lowbit_java_major() { # prints the major version of the JDK at $1, or nothing
   local rel="$1/release"
@@ -17,7 +18,7 @@ lowbit_find_jdk() {
     major=$(lowbit_java_major "$JAVA_HOME")
     if [ -n "$major" ] && [ "$major" -ge 25 ]; then LOWBIT_JAVA_HOME=$JAVA_HOME; return 0; fi
   fi
-  for candidate in /usr/lib/jvm/*; do
+  for candidate in "${LOWBIT_JVM_DIR:-/usr/lib/jvm}"/*; do
     [ -d "$candidate" ] || continue
     major=$(lowbit_java_major "$candidate")
     if [ -n "$major" ] && [ "$major" -ge 25 ] && [ "$major" -gt "$best_major" ]; then

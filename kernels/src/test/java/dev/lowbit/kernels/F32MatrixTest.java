@@ -62,7 +62,9 @@ class F32MatrixTest {
             m.multiply(x, one, batch, single);
         }
         m.multiply(x, many, batch, POOL);
-        assertArrayEquals(one, many); // same arithmetic per row, only the split differs
+        // Same arithmetic per row, only the split differs (up to the last bit: float lane reductions have
+        // no fixed order, so interpreted and compiled code may differ).
+        for (int i = 0; i < one.length; i++) assertEquals(one[i], many[i], 1e-5f * Math.max(1, Math.abs(one[i])));
     }
 
     @Test

@@ -35,7 +35,9 @@ class Llama2cCheckpointTest {
                 LlamaWeights loaded = Llama2cCheckpoint.readWeights(mf, h);
                 assertEquals(tied, loaded.tiedClassifier());
                 int[] tokens = {3, 30, 7, 0, 36};
-                assertArrayEquals(logits(new LlamaModel(c, w, pool), tokens), logits(new LlamaModel(c, loaded, pool), tokens));
+                // Same weights, same code; only the last bit may differ, because the Vector API's float lane
+                // reduction has no fixed order and interpreted and compiled code may sum differently.
+                assertArrayEquals(logits(new LlamaModel(c, w, pool), tokens), logits(new LlamaModel(c, loaded, pool), tokens), 1e-5f);
                 if (!tied) assertFalse(loaded.classifier() == loaded.tokenEmbedding());
                 else assertTrue(loaded.classifier() == loaded.tokenEmbedding());
             }

@@ -1,0 +1,56 @@
+package dev.lowbit.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** How per-group scales (and offsets) are stored. */
+public enum ScaleFormat {
+    /** IEEE half precision, 2 bytes. */
+    F16(2),
+    /** OCP MX shared scale: an 8-bit biased exponent, value 2^(e − 127); 0xFF is NaN and never written. */
+    E8M0(1);
+
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final int bytes;
+
+    ScaleFormat(int bytes) {
+        this.bytes = bytes;
+    }
+
+    public int bytes() {
+        return bytes;
+    }
+
+    /** The value at element {@code index} of a segment of such scales. */
+    public float read(MemorySegment seg, long index) {
+        return switch (this) {
+            case F16 -> Float.float16ToFloat(seg.get(LE_SHORT, 2 * index));
+            case E8M0 -> Math.scalb(1.0f, (seg.get(ValueLayout.JAVA_BYTE, index) & 0xFF) - 127);
+        };
+    }
+
+    public void write(MemorySegment seg, long index, float value) {
+        switch (this) {
+            case F16 -> seg.set(LE_SHORT, 2 * index, Float.floatToFloat16(value));
+            case E8M0 -> seg.set(ValueLayout.JAVA_BYTE, index, (byte) e8m0Bits(value));
+        }
+    }
+
+    /** The value this format stores for {@code v} (what a reader gets back). */
+    public float round(float v) {
+        return switch (this) {
+            case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+            case E8M0 -> Math.scalb(1.0f, e8m0Bits(v) - 127);
+        };
+    }
+
+    /** E8M0 holds only powers of two; {@code v} must be one (the MX scale rule produces them). */
+    private static int e8m0Bits(float v) {
+        if (!(v > 0) || Float.isInfinite(v)) throw new IllegalArgumentException("E8M0 scale must be a positive power of two, got " + v);
+        int e = Math.getExponent(v);
+        if (Math.scalb(1.0f, e) != v && v >= Float.MIN_NORMAL) throw new IllegalArgumentException("E8M0 scale must be a power of two, got " + v);
+        return Math.max(0, Math.min(254, e + 127));
+    }
+}

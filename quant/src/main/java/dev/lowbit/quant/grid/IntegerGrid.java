@@ -52,7 +52,7 @@ public final class IntegerGrid extends Grid {
         if (symmetric) {
             float extreme = 0; // the signed weight of largest magnitude
             for (int i = off; i < off + n; i++) if (Math.abs(w[i]) > Math.abs(extreme)) extreme = w[i];
-            return new GroupScale(ScaleFormat.F16.round(extreme * shrink / minLevel), 0f);
+            return new GroupScale(ScaleFormat.F16.round(extreme * shrink / minLevel) + 0f, 0f); // + 0f: no −0 scale
         }
         float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
         for (int i = off; i < off + n; i++) {

@@ -38,17 +38,9 @@ final class PerplexityCommand implements Callable<Integer> {
     public Integer call() {
         String content = readText(text);
         try (LoadedModel m = modelOptions.load()) {
-            int window = ctx != null ? ctx : Math.min(512, m.model().config().contextLength());
-            if (window < 2 || window > m.model().config().contextLength()) {
-                throw new IllegalArgumentException("--ctx must be between 2 and the model's context " + m.model().config().contextLength());
-            }
-            int[] ids = m.tokenizer().encode(content, false, false);
+            int window = windowLength(ctx, m);
             int bos = m.tokenizer().bos();
-            int body = bos >= 0 ? window - 1 : window;
-            if (chunks != null) {
-                if (chunks < 1) throw new IllegalArgumentException("--chunks must be >= 1");
-                ids = Arrays.copyOf(ids, (int) Math.min(ids.length, (long) chunks * body));
-            }
+            int[] ids = limit(m.tokenizer().encode(content, false, false), chunks, window, bos);
             spec.commandLine().getErr().printf("%s: %d tokens, windows of %d tokens, %d threads%n", text, ids.length, window, modelOptions.threads);
             long t0 = System.nanoTime();
             PerplexityResult r = Perplexity.evaluate(m.model(), ids, window, bos, batch, new ProgressBar(spec.commandLine().getErr(), "ppl"));
@@ -57,6 +49,22 @@ final class PerplexityCommand implements Callable<Integer> {
                     r.perplexity(), r.meanNll(), r.predictions(), r.windows(), window, r.predictions() / seconds);
         }
         return 0;
+    }
+
+    /** --ctx, defaulting to the model's context capped at 512, checked against the model. */
+    static int windowLength(Integer ctx, LoadedModel m) {
+        int max = m.model().config().contextLength();
+        int window = ctx != null ? ctx : Math.min(512, max);
+        if (window < 2 || window > max) throw new IllegalArgumentException("--ctx must be between 2 and the model's context " + max);
+        return window;
+    }
+
+    /** The tokens of the first {@code chunks} windows (all when null). */
+    static int[] limit(int[] ids, Integer chunks, int window, int bos) {
+        if (chunks == null) return ids;
+        if (chunks < 1) throw new IllegalArgumentException("--chunks must be >= 1");
+        int body = bos >= 0 ? window - 1 : window;
+        return Arrays.copyOf(ids, (int) Math.min(ids.length, (long) chunks * body));
     }
 
     static String readText(Path path) {

@@ -2,9 +2,14 @@ package dev.lowbit.engine;
 
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.tokenizer.Tokenizer;
+import java.util.Map;
 
-/** A runnable model with its tokenizer; closing it unmaps the files and stops the worker threads. */
-public record LoadedModel(LlamaModel model, Tokenizer tokenizer, String format, AutoCloseable resources) implements AutoCloseable {
+/**
+ * A runnable model with its tokenizer. {@code quantization} is the recipe a {@code .lowbit} file records
+ * (empty for other formats). Closing it unmaps the files and stops the worker threads.
+ */
+public record LoadedModel(LlamaModel model, Tokenizer tokenizer, String format, Map<String, Object> quantization,
+                          AutoCloseable resources) implements AutoCloseable {
     @Override
     public void close() {
         try {

@@ -1,6 +1,7 @@
 package dev.lowbit.engine;
 
 import dev.lowbit.engine.format.Llama2cCheckpoint;
+import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.format.MappedFile;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.tokenizer.Llama2cTokenizerFile;
@@ -19,12 +20,23 @@ public final class ModelLoader {
      * @param threads       worker threads for the kernels
      */
     public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads) {
+        return load(modelPath, tokenizerPath, threads, false);
+    }
+
+    /** @param verify check every tensor's checksum now instead of on first use ({@code .lowbit} files) */
+    public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads, boolean verify) {
         if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
         if (Files.isDirectory(modelPath)) {
             throw new ModelFileException(modelPath, "is a directory; Hugging Face model folders are not supported yet");
         }
         MappedFile file = MappedFile.open(modelPath);
         try {
+            if (LowbitFile.hasMagic(file)) {
+                LowbitFile.Contents c = LowbitFile.read(file, verify);
+                Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : c.tokenizer();
+                LlamaModel model = new LlamaModel(c.config(), c.weights(), new WorkerPool(threads));
+                return new LoadedModel(model, tokenizer, "lowbit", c.quantization(), file);
+            }
             rejectKnownOtherFormats(file);
             Llama2cCheckpoint.Header header = Llama2cCheckpoint.readHeader(file);
             var weights = Llama2cCheckpoint.readWeights(file, header);
@@ -35,7 +47,7 @@ public final class ModelLoader {
                         + modelPath.getFileName() + " has a vocabulary of " + header.config().vocabSize());
             }
             LlamaModel model = new LlamaModel(header.config(), weights, new WorkerPool(threads));
-            return new LoadedModel(model, tokenizer, "llama2.c", file);
+            return new LoadedModel(model, tokenizer, "llama2.c", java.util.Map.of(), file);
         } catch (RuntimeException e) {
             file.close();
             throw e;

@@ -16,22 +16,14 @@ public final class Perplexity {
      *             of each window is context only)
      */
     public static PerplexityResult evaluate(LlamaModel model, int[] text, int ctx, int bos, int batchSize, Progress progress) {
-        if (ctx < 2) throw new IllegalArgumentException("context must be at least 2 tokens, got " + ctx);
-        int body = bos >= 0 ? ctx - 1 : ctx;
-        int windows = (text.length + body - 1) / body;
-        if (text.length < (bos >= 0 ? 1 : 2)) throw new IllegalArgumentException("the text has too few tokens to evaluate");
+        EvalWindows windows = new EvalWindows(text, ctx, bos);
         InferenceState state = model.newState(ctx, batchSize);
         int vocab = model.config().vocabSize();
         int[] window = new int[ctx];
         double nllSum = 0;
         long predictions = 0;
-        for (int w = 0; w < windows; w++) {
-            int start = w * body;
-            int len = 0;
-            if (bos >= 0) window[len++] = bos;
-            int take = Math.min(body, text.length - start);
-            System.arraycopy(text, start, window, len, take);
-            len += take;
+        for (int w = 0; w < windows.count(); w++) {
+            int len = windows.fill(w, window);
             // Logits of position i predict window[i + 1].
             for (int done = 0; done < len - 1; ) {
                 int n = Math.min(state.maxBatch(), len - 1 - done);
@@ -43,9 +35,9 @@ public final class Perplexity {
                 predictions += n;
                 done += n;
             }
-            progress.update(w + 1, windows, String.format("ppl %.4f", Math.exp(nllSum / Math.max(1, predictions))));
+            progress.update(w + 1, windows.count(), String.format("ppl %.4f", Math.exp(nllSum / Math.max(1, predictions))));
         }
-        return new PerplexityResult(windows, predictions, nllSum / predictions);
+        return new PerplexityResult(windows.count(), predictions, nllSum / predictions);
     }
 
     /** −log softmax(logits)[target], computed stably in double. */

@@ -85,6 +85,19 @@ public final class SentencePieceBpe implements Tokenizer {
         return pieces[id];
     }
 
+    public float score(int id) {
+        return scores[id];
+    }
+
+    public int unk() {
+        return unk;
+    }
+
+    /** How this vocabulary writes a space (" " or "\u2581"). */
+    public String space() {
+        return space;
+    }
+
     @Override
     public byte[] tokenBytes(int token, boolean atStart) {
         if (token < 0 || token >= pieces.length) throw new IllegalArgumentException("token id " + token + " out of range");

@@ -1,0 +1,72 @@
+package dev.lowbit.engine.model;
+
+import dev.lowbit.kernels.WeightMatrix;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tensors of a Llama model under canonical (GGUF-style) names, in file order: {@code token_embd},
+ * {@code blk.N.attn_norm}, {@code blk.N.attn_q|k|v|output}, {@code blk.N.attn_q|k|v.bias}, {@code blk.N.ffn_norm},
+ * {@code blk.N.ffn_gate|up|down}, {@code output_norm}, {@code output} (absent when tied to the embedding).
+ */
+public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float[]> vectors) {
+
+    public static NamedWeights of(LlamaWeights w) {
+        Map<String, WeightMatrix> m = new LinkedHashMap<>();
+        Map<String, float[]> v = new LinkedHashMap<>();
+        m.put("token_embd", w.tokenEmbedding());
+        for (int l = 0; l < w.layers().size(); l++) {
+            LayerWeights lw = w.layers().get(l);
+            String p = "blk." + l + ".";
+            v.put(p + "attn_norm", lw.attnNorm());
+            m.put(p + "attn_q", lw.wq());
+            m.put(p + "attn_k", lw.wk());
+            m.put(p + "attn_v", lw.wv());
+            if (lw.qBias() != null) v.put(p + "attn_q.bias", lw.qBias());
+            if (lw.kBias() != null) v.put(p + "attn_k.bias", lw.kBias());
+            if (lw.vBias() != null) v.put(p + "attn_v.bias", lw.vBias());
+            m.put(p + "attn_output", lw.wo());
+            v.put(p + "ffn_norm", lw.ffnNorm());
+            m.put(p + "ffn_gate", lw.wGate());
+            m.put(p + "ffn_up", lw.wUp());
+            m.put(p + "ffn_down", lw.wDown());
+        }
+        v.put("output_norm", w.finalNorm());
+        if (!w.tiedClassifier()) m.put("output", w.classifier());
+        return new NamedWeights(m, v);
+    }
+
+    /** Rebuilds the model weights; a missing tensor is reported by name. */
+    public LlamaWeights toWeights(int layers) {
+        List<LayerWeights> list = new ArrayList<>(layers);
+        for (int l = 0; l < layers; l++) {
+            String p = "blk." + l + ".";
+            list.add(new LayerWeights(vector(p + "attn_norm"),
+                    matrix(p + "attn_q"), matrix(p + "attn_k"), matrix(p + "attn_v"), matrix(p + "attn_output"),
+                    vectors.get(p + "attn_q.bias"), vectors.get(p + "attn_k.bias"), vectors.get(p + "attn_v.bias"),
+                    vector(p + "ffn_norm"), matrix(p + "ffn_gate"), matrix(p + "ffn_up"), matrix(p + "ffn_down")));
+        }
+        WeightMatrix embedding = matrix("token_embd");
+        WeightMatrix classifier = matrices.containsKey("output") ? matrices.get("output") : embedding;
+        return new LlamaWeights(embedding, list, vector("output_norm"), classifier);
+    }
+
+    private WeightMatrix matrix(String name) {
+        WeightMatrix m = matrices.get(name);
+        if (m == null) throw new IllegalArgumentException("tensor " + name + " is missing");
+        return m;
+    }
+
+    private float[] vector(String name) {
+        float[] v = vectors.get(name);
+        if (v == null) throw new IllegalArgumentException("tensor " + name + " is missing");
+        return v;
+    }
+
+    /** True for the token embedding and the classifier, which recipes treat apart from the linear layers. */
+    public static boolean isEmbeddingOrClassifier(String name) {
+        return name.equals("token_embd") || name.equals("output");
+    }
+}

@@ -58,6 +58,10 @@ public final class ModelLoader {
         if (file.size() < 4) return;
         byte[] magic = file.segment().asSlice(0, 4).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         String m = new String(magic, StandardCharsets.ISO_8859_1);
+        if (file.size() >= 6 && new String(file.segment().asSlice(0, 6).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                StandardCharsets.ISO_8859_1).equals("LOWBIT")) {
+            throw file.error("not a valid .lowbit file (bad magic)");
+        }
         if (m.equals("GGUF")) throw file.error("GGUF files are not supported yet");
         if ((magic[0] & 0xFF) == 0x80 || m.startsWith("PK")) {
             throw file.error("looks like a PyTorch pickle/zip checkpoint; these are refused because unpickling can run code");

@@ -70,6 +70,7 @@ public final class LowbitFile {
         byte[] headerBytes = file.slice(PREFIX_BYTES, headerLength, "header").toArray(ValueLayout.JAVA_BYTE);
         try {
             JsonObject header = JsonObject.of(Json.parse(new String(headerBytes, StandardCharsets.UTF_8)), "header");
+            if (!header.string("format").equals("lowbit")) throw new JsonException("header.format is not \"lowbit\"");
             LlamaConfig config = config(header.object("model"));
             Tokenizer tokenizer = TokenizerJson.read(header.object("tokenizer"));
             if (tokenizer.vocabSize() != config.vocabSize()) {

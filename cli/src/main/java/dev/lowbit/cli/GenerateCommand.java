@@ -57,7 +57,9 @@ final class GenerateCommand implements Callable<Integer> {
         long actualSeed = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        long openStart = System.nanoTime();
         try (LoadedModel m = modelOptions.load()) {
+            long loadNanos = System.nanoTime() - openStart;
             SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, actualSeed);
             int[] promptIds = m.tokenizer().encode(prompt, !noBos, false);
             int context = Math.min(ctx, m.model().config().contextLength());
@@ -74,6 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
             err.printf("%nprompt: %d tokens, %.1f tokens/s | generation: %d tokens, %.1f tokens/s | %s | seed %d | threads %d%n",
                     r.promptTokens().length, r.promptTokensPerSecond(), r.generatedTokens().length, r.decodeTokensPerSecond(),
                     stopText(r.stopReason()), actualSeed, modelOptions.threads);
+            err.printf("load: %.2f s | open to first token: %.2f s%n", loadNanos / 1e9, (loadNanos + r.prefillNanos()) / 1e9);
         }
         return 0;
     }

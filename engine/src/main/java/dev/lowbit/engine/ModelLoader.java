@@ -3,7 +3,9 @@ package dev.lowbit.engine;
 import dev.lowbit.engine.format.Llama2cCheckpoint;
 import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaModel;
+import dev.lowbit.engine.model.SyntheticWeights;
 import dev.lowbit.engine.tokenizer.Llama2cTokenizerFile;
 import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.WorkerPool;
@@ -25,10 +27,11 @@ public final class ModelLoader {
 
     /** @param verify check every tensor's checksum now instead of on first use ({@code .lowbit} files) */
     public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads, boolean verify) {
-        if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
+        if (modelPath.toString().startsWith(SYNTHETIC)) return synthetic(modelPath.toString().substring(SYNTHETIC.length()), tokenizerPath, threads);
         if (Files.isDirectory(modelPath)) {
             throw new ModelFileException(modelPath, "is a directory; Hugging Face model folders are not supported yet");
         }
+        if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
         MappedFile file = MappedFile.open(modelPath);
         try {
             if (LowbitFile.hasMagic(file)) {
@@ -52,6 +55,26 @@ public final class ModelLoader {
             file.close();
             throw e;
         }
+    }
+
+    /** Prefix of a model "path" that names a random-weight model of a known shape, e.g. {@code synthetic:llama-1b}. */
+    public static final String SYNTHETIC = "synthetic:";
+
+    private static LoadedModel synthetic(String name, Path tokenizerPath, int threads) {
+        LlamaConfig config = SyntheticWeights.preset(name);
+        Path tok = tokenizerPath;
+        if (tok == null) {
+            Path shared = SharedData.find();
+            if (shared == null) throw new LowbitException("synthetic models need --tokenizer (a llama2.c tokenizer.bin with " + config.vocabSize() + " tokens)");
+            tok = shared.resolve("models/llama2-tokenizer/tokenizer.bin");
+        }
+        Tokenizer tokenizer = Llama2cTokenizerFile.read(tok);
+        if (tokenizer.vocabSize() != config.vocabSize()) {
+            throw new ModelFileException(tok, "has " + tokenizer.vocabSize() + " tokens; synthetic:" + name + " needs " + config.vocabSize());
+        }
+        WorkerPool pool = new WorkerPool(threads);
+        LlamaModel model = new LlamaModel(config, SyntheticWeights.random(config, 1, false, true, pool), pool);
+        return new LoadedModel(model, tokenizer, "synthetic", java.util.Map.of(), () -> { });
     }
 
     private static void rejectKnownOtherFormats(MappedFile file) {

@@ -79,7 +79,8 @@ public final class LowbitWriter {
         Path dir = out.toAbsolutePath().getParent();
         Path tmp;
         try {
-            tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
+            // Not Files.createTempFile: that makes the file owner-only, and the result should get the usual permissions.
+            tmp = Files.createFile(dir.resolve("." + out.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".partial"));
         } catch (IOException e) {
             throw new LowbitException(out + ": cannot create a file in " + dir + ": " + e.getMessage());
         }

@@ -39,7 +39,7 @@ public final class ModelQuantizer {
                     RtnQuantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
                     QuantizedTensor t = q.quantize(m, pool);
                     out.put(name, t.matrix());
-                    line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/g" + groupLabel(q, recipe, action, m),
+                    line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(recipe, action, m),
                             bitsPerWeight(t.matrix()), t.relativeRmsError());
                 }
                 case F16 -> {
@@ -62,9 +62,10 @@ public final class ModelQuantizer {
         return new Result(result, report);
     }
 
-    private static String groupLabel(RtnQuantizer q, QuantRecipe recipe, QuantRecipe.Action action, WeightMatrix m) {
+    /** "row" when the recipe asks for whole rows, else the group size as stored ("g32"; at most the row width). */
+    private static String groupLabel(QuantRecipe recipe, QuantRecipe.Action action, WeightMatrix m) {
         int g = action == QuantRecipe.Action.INT8 ? 32 : recipe.groupSize();
-        return g == 0 || g >= m.cols() ? "row" : String.valueOf(g);
+        return g == 0 ? "row" : "g" + Math.min(g, m.cols());
     }
 
     private static double bitsPerWeight(WeightMatrix m) {

@@ -1,0 +1,112 @@
+package dev.lowbit.cli;
+
+import static dev.lowbit.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.cli.CliTest.Run;
+import dev.lowbit.engine.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuantizeCliTest {
+    static final String MODEL = SharedData.require("models/stories260K/stories260K.bin").toString();
+    static final String TEXT = SharedData.require("data/tinystories/tinystories_sample.txt").toString();
+
+    @TempDir Path dir;
+
+    @Test
+    void quantizeVerifyGenerateKldInspect() throws Exception {
+        String out = dir.resolve("s.lowbit").toString();
+        Run q = run("quantize", MODEL, out, "--grid", "int", "--bits", "8", "--group", "64");
+        assertEquals(0, q.exit(), q.err());
+        assertTrue(q.out().contains("blk.4.ffn_down"), q.out());
+        // 8-bit codes + an f16 scale and f16 offset per 64 weights = 8.5 bits; ffn_down's 172 columns make 3 groups.
+        assertTrue(q.out().matches("(?s).*blk\\.0\\.attn_q +64x64 +int8/g64 +8\\.500 .*"), q.out());
+        assertTrue(q.out().matches("(?s).*blk\\.0\\.ffn_down +64x172 +int8/g64 +8\\.558 .*"), q.out());
+        assertTrue(q.err().contains("ETA"), "progress bar");
+
+        Run v = run("verify", out);
+        assertEquals(0, v.exit(), v.err());
+        assertTrue(v.out().startsWith(out + ": OK (47 tensors"), v.out());
+
+        // 8-bit weights keep the greedy story on the fp32 model's tracks (whose output the golden tests pin).
+        Run g = run("generate", "-m", out, "--temperature", "0", "-n", "12");
+        assertEquals(0, g.exit(), g.err());
+        assertEquals(run("generate", "-m", MODEL, "--temperature", "0", "-n", "12").out(), g.out());
+
+        Run k = run("kld", "--base", MODEL, "-m", out, "--text", TEXT);
+        assertEquals(0, k.exit(), k.err());
+        Matcher m = Pattern.compile("mean KLD: +([0-9.]+)").matcher(k.out());
+        assertTrue(m.find(), k.out());
+        assertTrue(Double.parseDouble(m.group(1)) < 0.002, k.out());
+        assertTrue(k.out().contains("top-1 agreement:"), k.out());
+
+        Run i = run("inspect", out);
+        assertEquals(0, i.exit(), i.err());
+        assertTrue(i.out().contains("grid=int8") && i.out().contains("group_size=64"), i.out());
+    }
+
+    @Test
+    void existingOutputNeedsForce() throws Exception {
+        Path out = dir.resolve("exists.lowbit");
+        Files.writeString(out, "keep me");
+        Run r = run("quantize", MODEL, out.toString());
+        assertEquals(1, r.exit());
+        assertEquals("lowbit: error: " + out + ": already exists (use --force to overwrite)\n", r.err());
+        assertEquals("keep me", Files.readString(out));
+        assertEquals(0, run("quantize", MODEL, out.toString(), "--force", "--grid", "nf4").exit());
+        assertEquals(0, run("verify", out.toString()).exit());
+    }
+
+    @Test
+    void inconsistentOptionsAreOneClearLine() {
+        String out = dir.resolve("x.lowbit").toString();
+        assertEquals("lowbit: error: --bits applies to the int grid only; e2m1 fixes its own width\n",
+                run("quantize", MODEL, out, "--grid", "e2m1", "--bits", "3").err());
+        assertEquals("lowbit: error: mxfp4 shares one scale per block of 32 (--group 32)\n",
+                run("quantize", MODEL, out, "--grid", "mxfp4", "--group", "64").err());
+        assertTrue(run("quantize", MODEL, out, "--grid", "fp5").err().startsWith("lowbit: error: unknown grid 'fp5'"));
+        assertTrue(run("quantize", MODEL, out, "--group", "0").err().contains("--group must be a positive number or 'row'"));
+        assertTrue(run("quantize", MODEL, out, "--bits", "9").err().contains("1 to 8 bits"));
+        assertTrue(run("quantize", MODEL, out, "--method", "gptq").err().contains("unknown --method gptq"));
+        assertEquals(0, dir.toFile().list().length, "no output written");
+    }
+
+    @Test
+    void verifyReportsCorruption() throws Exception {
+        Path out = dir.resolve("c.lowbit");
+        assertEquals(0, run("quantize", MODEL, out.toString()).exit());
+        byte[] b = Files.readAllBytes(out);
+        b[b.length - 70] ^= 1; // inside the last tensor's data
+        Files.write(out, b);
+        Run v = run("verify", out.toString());
+        assertEquals(1, v.exit());
+        assertTrue(v.err().startsWith("lowbit: error: " + out + ": tensor "), v.err());
+        assertTrue(v.err().contains("corrupt"), v.err());
+        assertEquals(1, v.err().lines().count());
+    }
+
+    @Test
+    void everyGridQuantizesAndRuns() {
+        for (String[] grid : new String[][] {{"--grid", "int", "--bits", "2", "--sym"}, {"--grid", "e3m0"}, {"--grid", "e2m2"},
+                {"--grid", "e3m2"}, {"--grid", "e4m3"}, {"--grid", "e5m2"}, {"--grid", "mxfp4"}, {"--grid", "codebook:-1,-0.4,0,0.4,1"},
+                {"--grid", "int", "--bits", "1", "--group", "row", "--search", "--embeddings", "16", "--keep", "blk.0.*"}}) {
+            String out = dir.resolve("g.lowbit").toString();
+            String[] args = new String[grid.length + 4];
+            args[0] = "quantize";
+            args[1] = MODEL;
+            args[2] = out;
+            args[3] = "--force";
+            System.arraycopy(grid, 0, args, 4, grid.length);
+            Run q = run(args);
+            assertEquals(0, q.exit(), String.join(" ", grid) + ": " + q.err());
+            Run g = run("generate", "-m", out, "-n", "5", "--seed", "1");
+            assertEquals(0, g.exit(), String.join(" ", grid) + ": " + g.err());
+        }
+    }
+}

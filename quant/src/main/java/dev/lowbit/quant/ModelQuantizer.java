@@ -23,8 +23,8 @@ public final class ModelQuantizer {
         NamedWeights named = NamedWeights.of(weights);
         long total = 0;
         for (WeightMatrix m : named.matrices().values()) total += (long) m.rows() * m.cols();
-        RtnQuantizer main = new RtnQuantizer(recipe.grid(), recipe.groupSize(), recipe.search());
-        RtnQuantizer int8 = new RtnQuantizer(new IntegerGrid(8, true), 32, false);
+        Quantizer main = new RtnQuantizer(recipe.grid(), recipe.groupSize(), recipe.search());
+        Quantizer int8 = new RtnQuantizer(new IntegerGrid(8, true), 32, false);
         Map<String, WeightMatrix> out = new LinkedHashMap<>();
         List<TensorReport> report = new ArrayList<>();
         long done = 0;
@@ -36,7 +36,7 @@ public final class ModelQuantizer {
             TensorReport line;
             switch (action) {
                 case QUANTIZE, INT8 -> {
-                    RtnQuantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
+                    Quantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
                     QuantizedTensor t = q.quantize(m, pool);
                     out.put(name, t.matrix());
                     line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(recipe, action, m),

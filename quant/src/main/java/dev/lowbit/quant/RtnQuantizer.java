@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.DoubleAdder;
  * 95%, 90%, … 50% and keeps the scale with the smallest squared error (outliers get clipped when that
  * helps the rest of the group).
  */
-public final class RtnQuantizer {
+public final class RtnQuantizer implements Quantizer {
     /** Range fractions tried by the clipping search, from none down to half. */
     static final float[] SHRINKS = {1.0f, 0.95f, 0.9f, 0.85f, 0.8f, 0.75f, 0.7f, 0.65f, 0.6f, 0.55f, 0.5f};
 
@@ -33,10 +33,12 @@ public final class RtnQuantizer {
         this.search = search;
     }
 
+    @Override
     public Grid grid() {
         return grid;
     }
 
+    @Override
     public QuantizedTensor quantize(WeightMatrix w, WorkerPool pool) {
         int rows = w.rows(), cols = w.cols();
         CodeLayout layout = new CodeLayout(rows, cols, grid.bits(), groupSize == 0 ? cols : Math.min(groupSize, cols));

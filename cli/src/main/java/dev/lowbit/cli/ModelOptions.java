@@ -13,7 +13,7 @@ final class ModelOptions {
     static final String DEFAULT_MODEL = "models/stories260K/stories260K.bin";
 
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
-            description = "Model file (llama2.c checkpoint). Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
+            description = "Model: a .lowbit file, a llama2.c checkpoint, or synthetic:llama-1b. Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
     Path model;
 
     @Option(names = {"--tokenizer"}, paramLabel = "FILE",
@@ -23,9 +23,12 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: all cores, ${DEFAULT-VALUE}).")
     int threads = WorkerPool.defaultThreads();
 
+    @Option(names = "--verify", description = "Check every tensor's checksum when opening a .lowbit file (default: on first use).")
+    boolean verify;
+
     LoadedModel load() {
         if (threads < 1) throw new LowbitException("--threads must be at least 1");
-        return ModelLoader.load(modelPath(), tokenizer, threads);
+        return ModelLoader.load(modelPath(), tokenizer, threads, verify);
     }
 
     Path modelPath() {

@@ -84,6 +84,10 @@ class QuantizeCliTest {
         byte[] b = Files.readAllBytes(out);
         b[b.length - 70] ^= 1; // inside the last tensor's data
         Files.write(out, b);
+        Run atOpen = run("generate", "-m", out.toString(), "--verify", "-n", "1");
+        assertEquals(1, atOpen.exit());
+        assertTrue(atOpen.err().contains("corrupt"), atOpen.err());
+        assertEquals("", atOpen.out(), "nothing generated from a corrupt file");
         Run v = run("verify", out.toString());
         assertEquals(1, v.exit());
         assertTrue(v.err().startsWith("lowbit: error: " + out + ": tensor "), v.err());

@@ -1,0 +1,93 @@
+package dev.lowbit.kernels;
+
+/**
+ * Geometry of the table-lookup ("lut64") packed layout; docs/KERNELS.md describes it with a picture.
+ *
+ * <p>Each weight has a {@code bits}-bit code (bits ∈ {1, 2, 4}). A <em>position</em> covers g = 4 / bits
+ * consecutive inputs, so its codes form one 4-bit index. Inputs are taken in blocks of 32; a block's positions
+ * are padded to an even count. Rows are taken in tiles of 64. For each tile, groups follow in order; a group is
+ * its 64 scales (then 64 offsets, when present), then, for each of its blocks, one 64-byte chunk per pair of
+ * positions: byte r holds row r's index for the even position in its low nibble, the odd one in its high nibble.
+ */
+public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets) {
+    public static final int TILE = 64;
+    public static final int BLOCK = 32;
+
+    public LutLayout {
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("bad shape " + rows + "x" + cols);
+        if (!supportsBits(bits)) throw new IllegalArgumentException("table lookup needs 1, 2 or 4 bits, got " + bits);
+        if (!supportsGroup(groupSize, cols)) {
+            throw new IllegalArgumentException("table lookup needs groups that are a multiple of " + BLOCK + " or whole rows, got " + groupSize);
+        }
+    }
+
+    public static boolean supportsBits(int bits) {
+        return bits == 1 || bits == 2 || bits == 4;
+    }
+
+    public static boolean supportsGroup(int groupSize, int cols) {
+        return groupSize >= cols || (groupSize > 0 && groupSize % BLOCK == 0);
+    }
+
+    /** Inputs per position (one 4-bit index). */
+    public int inputsPerPosition() {
+        return 4 / bits;
+    }
+
+    /** The group size as stored: a whole row when it covers one. */
+    public int effectiveGroup() {
+        return Math.min(groupSize, cols);
+    }
+
+    public int groups() {
+        return (cols + effectiveGroup() - 1) / effectiveGroup();
+    }
+
+    public int blocks() {
+        return (cols + BLOCK - 1) / BLOCK;
+    }
+
+    public int tiles() {
+        return (rows + TILE - 1) / TILE;
+    }
+
+    /** Inputs in block j (the last may be short). */
+    public int blockInputs(int j) {
+        return Math.min(BLOCK, cols - j * BLOCK);
+    }
+
+    /** Positions in block j, padded to an even count. */
+    public int blockPositions(int j) {
+        int p = (blockInputs(j) + inputsPerPosition() - 1) / inputsPerPosition();
+        return (p + 1) & ~1;
+    }
+
+    /** First block of group k (groups are whole numbers of blocks, except a whole row). */
+    public int firstBlock(int group) {
+        return group * effectiveGroup() / BLOCK;
+    }
+
+    public int endBlock(int group) {
+        return group == groups() - 1 ? blocks() : (group + 1) * effectiveGroup() / BLOCK;
+    }
+
+    /** Bytes of one group's per-row metadata (scales and offsets) in a tile. */
+    public int metaBytes() {
+        return TILE * (scaleFormat.bytes() + (hasOffsets ? 2 : 0));
+    }
+
+    /** Padded positions over a whole row (the size of the activation tables). */
+    public int positions() {
+        int n = 0;
+        for (int j = 0; j < blocks(); j++) n += blockPositions(j);
+        return n;
+    }
+
+    public long tileBytes() {
+        return (long) groups() * metaBytes() + (long) positions() / 2 * TILE;
+    }
+
+    public long totalBytes() {
+        return tiles() * tileBytes();
+    }
+}

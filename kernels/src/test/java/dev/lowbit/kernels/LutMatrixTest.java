@@ -1,0 +1,164 @@
+package dev.lowbit.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class LutMatrixTest {
+    static final WorkerPool POOL = new WorkerPool(2);
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+    }
+
+    /** A random codebook matrix: random codes, positive scales, optional offsets. */
+    static CodebookMatrix random(int rows, int cols, int bits, int group, boolean offsets, ScaleFormat format, float[] levels, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        CodeLayout layout = new CodeLayout(rows, cols, bits, Math.min(group, cols));
+        byte[] row = new byte[layout.rowBytes()];
+        MemorySegment codes = Arena.ofAuto().allocate(layout.codeBytes());
+        for (int i = 0; i < rows; i++) {
+            java.util.Arrays.fill(row, (byte) 0);
+            for (int c = 0; c < cols; c++) CodeLayout.setCode(row, 0, c, bits, r.nextInt(1 << bits));
+            MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, (long) i * row.length, row.length);
+        }
+        MemorySegment scales = Arena.ofAuto().allocate(layout.groups() * format.bytes());
+        MemorySegment offs = offsets ? Arena.ofAuto().allocate(layout.groups() * 2) : null;
+        for (long g = 0; g < layout.groups(); g++) {
+            format.write(scales, g, format == ScaleFormat.E8M0 ? Math.scalb(1f, -3 - r.nextInt(4)) : (float) (0.01 + 0.05 * r.nextDouble()));
+            if (offs != null) ScaleFormat.F16.write(offs, g, (float) (-0.2 * r.nextDouble()));
+        }
+        return new CodebookMatrix(layout, levels, format, codes, scales, offs);
+    }
+
+    static float[] intLevels(int bits, int base) {
+        float[] l = new float[1 << bits];
+        for (int i = 0; i < l.length; i++) l[i] = base + i;
+        return l;
+    }
+
+    static final float[] E2M1 = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6, 0, -0.5f, -1, -1.5f, -2, -3, -4, -6};
+
+    record Case(int rows, int cols, int bits, int group, boolean offsets, ScaleFormat format, float[] levels) {}
+
+    static List<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}}) {
+            for (int bits : new int[] {1, 2, 4}) {
+                for (int group : new int[] {32, 64, 1 << 20}) {
+                    cases.add(new Case(shape[0], shape[1], bits, group, true, ScaleFormat.F16, intLevels(bits, 0)));
+                    cases.add(new Case(shape[0], shape[1], bits, group, false, ScaleFormat.F16, intLevels(bits, -(1 << (bits - 1)))));
+                }
+            }
+            cases.add(new Case(shape[0], shape[1], 4, 32, false, ScaleFormat.E8M0, E2M1));
+            cases.add(new Case(shape[0], shape[1], 4, 64, false, ScaleFormat.F16, E2M1));
+        }
+        return cases;
+    }
+
+    static float[] input(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) ((r.nextDouble() - 0.5) * (i % 11 == 0 ? 8 : 1));
+        return x;
+    }
+
+    @Test
+    void packingPreservesEveryWeight() {
+        for (Case c : cases()) {
+            CodebookMatrix m = random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 1);
+            LutMatrix lut = LutPacker.pack(m);
+            float[] a = new float[c.cols()], b = new float[c.cols()];
+            for (int r = 0; r < c.rows(); r++) {
+                m.readRow(r, a, 0);
+                lut.readRow(r, b, 0);
+                assertArrayEquals(a, b, c + " row " + r);
+            }
+        }
+    }
+
+    @Test
+    void vectorKernelEqualsScalarReferenceExactly() {
+        for (Case c : cases()) {
+            LutMatrix lut = LutPacker.pack(random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 2));
+            float[] x = input(c.cols(), 3);
+            float[] vector = new float[c.rows()], scalar = new float[c.rows()];
+            lut.multiply(x, vector, 1, POOL);
+            lut.multiplyReference(x, scalar);
+            assertArrayEquals(scalar, vector, c.toString()); // same int8 tables, same order of float operations
+        }
+    }
+
+    @Test
+    void withinTheInt8TableBoundOfTheFloatProduct() {
+        for (Case c : cases()) {
+            CodebookMatrix m = random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 4);
+            LutMatrix lut = LutPacker.pack(m);
+            float[] x = input(c.cols(), 5);
+            float[] exact = new float[c.rows()], got = new float[c.rows()];
+            m.multiply(x, exact, 1, POOL);
+            lut.multiply(x, got, 1, POOL);
+            LutTables t = LutTables.build(lut.layout(), c.levels(), x, 0);
+            float[] w = new float[c.cols()];
+            for (int r = 0; r < c.rows(); r++) {
+                // Each table entry is off by at most half a step; a block sums its positions' entries, then the
+                // group scale multiplies: |error| ≤ Σ_blocks |scale| · positions · step / 2 (+ float rounding).
+                double bound = 0, magnitude = 0;
+                lut.readRow(r, w, 0);
+                for (int j = 0; j < lut.layout().blocks(); j++) {
+                    int k = j * LutLayout.BLOCK / lut.layout().effectiveGroup();
+                    float scale = m.scaleFormat().read(m.scales(), (long) r * m.layout().groupsPerRow() + k);
+                    bound += Math.abs(scale) * lut.layout().blockPositions(j) * t.blockScale[j] / 2;
+                }
+                for (int i = 0; i < c.cols(); i++) magnitude += Math.abs(w[i] * x[i]);
+                assertEquals(exact[r], got[r], bound + 1e-5 * magnitude + 1e-6, c + " row " + r);
+            }
+        }
+    }
+
+    @Test
+    void batchesUseTheDequantizedProduct() {
+        CodebookMatrix m = random(100, 172, 4, 32, true, ScaleFormat.F16, intLevels(4, 0), 6);
+        LutMatrix lut = LutPacker.pack(m);
+        int batch = 5;
+        float[] x = input(batch * 172, 7);
+        float[] exact = new float[batch * 100], got = new float[batch * 100];
+        m.multiply(x, exact, batch, POOL);
+        lut.multiply(x, got, batch, POOL);
+        assertArrayEquals(exact, got, 1e-5f);
+    }
+
+    @Test
+    void tablesAreSharedBetweenMatricesReadingTheSameInput() {
+        CodebookMatrix a = random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 8);
+        CodebookMatrix b = random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 9);
+        LutMatrix la = LutPacker.pack(a), lb = LutPacker.pack(b);
+        float[] x = input(96, 10), ya = new float[64], yb = new float[64], ref = new float[64];
+        la.multiply(x, ya, 1, POOL);
+        lb.multiply(x, yb, 1, POOL); // reuses the tables built for la
+        lb.multiplyReference(x, ref);
+        assertArrayEquals(ref, yb);
+        x[5] += 1; // same array, new content: the tables must be rebuilt
+        lb.multiply(x, yb, 1, POOL);
+        lb.multiplyReference(x, ref);
+        assertArrayEquals(ref, yb);
+    }
+
+    @Test
+    void layoutRejectsWhatTheKernelCannotRun() {
+        assertTrue(!LutLayout.supportsBits(3) && !LutLayout.supportsBits(8));
+        assertTrue(!LutLayout.supportsGroup(16, 64) && LutLayout.supportsGroup(64, 64) && LutLayout.supportsGroup(32, 100));
+        assertEquals(true, LutPacker.eligible(random(8, 64, 4, 32, false, ScaleFormat.F16, intLevels(4, 0), 1)));
+        assertEquals(false, LutPacker.eligible(random(8, 64, 3, 32, false, ScaleFormat.F16, intLevels(3, 0), 1)));
+    }
+}

@@ -34,6 +34,9 @@ final class KldCommand implements Callable<Integer> {
     @Option(names = "--chunks", paramLabel = "N", description = "Evaluate only the first N windows (default: all).")
     Integer chunks;
 
+    @Option(names = {"-b", "--batch"}, paramLabel = "N", description = "Tokens per forward batch; 1 runs the decode (table-lookup) kernels (default: ${DEFAULT-VALUE}).")
+    int batch = 128;
+
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer of the base model, when it is not beside it.")
     Path tokenizer;
 
@@ -42,13 +45,14 @@ final class KldCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
         String content = PerplexityCommand.readText(text);
         try (LoadedModel b = ModelLoader.load(base, tokenizer, threads); LoadedModel m = ModelLoader.load(model, null, threads)) {
             int window = PerplexityCommand.windowLength(ctx, b);
             int[] ids = PerplexityCommand.limit(b.tokenizer().encode(content, false, false), chunks, window, b.tokenizer().bos());
             PrintWriter err = spec.commandLine().getErr();
             err.printf("%s: %d tokens, windows of %d tokens%n", text, ids.length, window);
-            KlDivergenceResult r = KlDivergence.evaluate(b.model(), m.model(), ids, window, b.tokenizer().bos(), 128,
+            KlDivergenceResult r = KlDivergence.evaluate(b.model(), m.model(), ids, window, b.tokenizer().bos(), batch,
                     new ProgressBar(err, "kld"));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("positions:        %d%n", r.positions());

@@ -70,6 +70,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: all cores, ${DEFAULT-VALUE}).")
     int threads = WorkerPool.defaultThreads();
 
+    @Option(names = "--layout", paramLabel = "L", description = "lut: store 1/2/4-bit matrices for the table-lookup kernel;"
+            + " rows: the plain row layout (reference kernel). Default: ${DEFAULT-VALUE}.")
+    String layout = "lut";
+
     @Option(names = {"-f", "--force"}, description = "Overwrite OUT if it exists.")
     boolean force;
 
@@ -83,7 +87,8 @@ final class QuantizeCommand implements Callable<Integer> {
         if (g instanceof MxGrid && groupSize != MxGrid.BLOCK) {
             throw new IllegalArgumentException("mxfp4 shares one scale per block of " + MxGrid.BLOCK + " (--group " + MxGrid.BLOCK + ")");
         }
-        QuantRecipe recipe = new QuantRecipe(method, g, groupSize, search, TensorPrecision.parse(embeddings), keep);
+        if (!layout.equals("lut") && !layout.equals("rows")) throw new IllegalArgumentException("--layout must be lut or rows, got " + layout);
+        QuantRecipe recipe = new QuantRecipe(method, g, groupSize, search, TensorPrecision.parse(embeddings), keep, layout.equals("lut"));
         if (Files.exists(output) && !force) throw new LowbitException(output + ": already exists (use --force to overwrite)");
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
@@ -112,11 +117,11 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     private static void printReport(PrintWriter out, List<TensorReport> report, Path output, double seconds) {
-        out.printf("%-22s %13s %-14s %9s %10s%n", "tensor", "shape", "storage", "bits/w", "rel. RMS");
+        out.printf("%-22s %13s %-18s %9s %10s%n", "tensor", "shape", "storage", "bits/w", "rel. RMS");
         long params = 0, linearParams = 0;
         double bits = 0, linearBits = 0;
         for (TensorReport t : report) {
-            out.printf("%-22s %13s %-14s %9.3f %10.5f%n", t.name(), t.rows() + "x" + t.cols(), t.storage(), t.bitsPerWeight(), t.relativeRmsError());
+            out.printf("%-22s %13s %-18s %9.3f %10.5f%n", t.name(), t.rows() + "x" + t.cols(), t.storage(), t.bitsPerWeight(), t.relativeRmsError());
             params += t.parameters();
             bits += t.bitsPerWeight() * t.parameters();
             if (!dev.lowbit.engine.model.NamedWeights.isEmbeddingOrClassifier(t.name())) {

@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Low-bit weights multiplied by table lookup (docs/KERNELS.md). A token's GEMV never multiplies a weight:
  * every 4-bit index of 64 rows is looked up in a 16-entry table of precomputed partial sums with one 512-bit
- * byte permute, and the int8 results are summed in int16 per block of 32 inputs, then scaled in float.
+ * byte permute; the two lookups of a chunk are added as bytes (entries are 7-bit), summed in int16 per block of
+ * 32 inputs, then scaled in float.
  * Batches (prefill) decode rows to floats once and take dot products for all tokens.
  */
 public final class LutMatrix implements WeightMatrix {
@@ -31,7 +32,10 @@ public final class LutMatrix implements WeightMatrix {
     private final float[] levels;
     private final MemorySegment data;
     private final LutTables.Cache cache;
-    private final long[] groupOffset; // byte offset of each group within a tile
+    private final long[] groupOffset;   // byte offset of each group within a tile
+    private final int[] groupBlocks;    // first block of each group, and the end: groups + 1 entries
+    private final int[] blockPositions; // padded positions of each block
+    private final long tileBytes;
 
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
         if (levels.length != 1 << layout.bits()) throw new IllegalArgumentException(levels.length + " levels for " + layout.bits() + " bits");
@@ -43,6 +47,12 @@ public final class LutMatrix implements WeightMatrix {
         this.levels = levels.clone();
         this.data = data;
         this.cache = CACHES.computeIfAbsent(layout.cols() + "/" + layout.bits() + "/" + java.util.Arrays.toString(levels), k -> new LutTables.Cache());
+        // Precomputed so the kernel does no division: the layout's accessors divide.
+        this.tileBytes = layout.tileBytes();
+        this.blockPositions = new int[layout.blocks()];
+        for (int j = 0; j < blockPositions.length; j++) blockPositions[j] = layout.blockPositions(j);
+        this.groupBlocks = new int[layout.groups() + 1];
+        for (int k = 0; k < layout.groups(); k++) groupBlocks[k + 1] = layout.endBlock(k);
         this.groupOffset = new long[layout.groups() + 1];
         for (int k = 0; k < layout.groups(); k++) {
             int positions = 0;
@@ -74,49 +84,57 @@ public final class LutMatrix implements WeightMatrix {
         LutTables t = cache.get(layout, levels, x, 0);
         boolean vector = vectorKernelAvailable();
         pool.parallelFor(layout.tiles(), 1, (from, to) -> {
-            for (int tile = from; tile < to; tile++) {
-                if (vector) gemvTile(tile, t, y);
-                else gemvTileScalar(tile, t, y);
+            float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)
+            float[] out = new float[4 * LutLayout.TILE];
+            int tile = from;
+            if (vector) {
+                for (; tile + 4 <= to; tile += 4) gemvFourTiles(tile, t, y, meta, out);
+                for (; tile < to; tile++) gemvTile(tile, t, y, meta);
+            } else {
+                for (; tile < to; tile++) gemvTileScalar(tile, t, y);
             }
         });
     }
 
-    /** The 512-bit kernel for one tile of 64 rows. */
-    private void gemvTile(int tile, LutTables t, float[] y) {
-        long base = tile * layout.tileBytes();
-        int scaleBytes = layout.scaleFormat().bytes();
+    /**
+     * The 512-bit kernel for one tile of 64 rows. No vector crosses a method boundary here: C2 keeps vectors in
+     * registers only inside one compiled method, and a call it declines to inline would box them on the heap.
+     * {@code meta} is per-thread scratch for the group's scales and offsets as floats.
+     */
+    private void gemvTile(int tile, LutTables t, float[] y, float[] meta) {
+        long base = tile * tileBytes;
+        boolean offsets = layout.hasOffsets();
+        int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
         int pos = 0;
-        for (int k = 0; k < layout.groups(); k++) {
+        for (int k = 0; k < groups; k++) {
             long at = base + groupOffset[k];
-            FloatVector s0 = scale(at, 0), s1 = scale(at, 1), s2 = scale(at, 2), s3 = scale(at, 3);
-            FloatVector f0 = null, f1 = null, f2 = null, f3 = null;
-            if (layout.hasOffsets()) {
-                long offsets = at + (long) LutLayout.TILE * scaleBytes;
-                f0 = f16(offsets, 0);
-                f1 = f16(offsets, 1);
-                f2 = f16(offsets, 2);
-                f3 = f16(offsets, 3);
-            }
-            at += layout.metaBytes();
-            for (int j = layout.firstBlock(k); j < layout.endBlock(k); j++) {
+            decodeMeta(at, meta, 0);
+            FloatVector s0 = FloatVector.fromArray(F, meta, 0), s1 = FloatVector.fromArray(F, meta, 16);
+            FloatVector s2 = FloatVector.fromArray(F, meta, 32), s3 = FloatVector.fromArray(F, meta, 48);
+            FloatVector f0 = FloatVector.fromArray(F, meta, 64), f1 = FloatVector.fromArray(F, meta, 80);
+            FloatVector f2 = FloatVector.fromArray(F, meta, 96), f3 = FloatVector.fromArray(F, meta, 112);
+            at += metaBytes;
+            for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
                 ShortVector a0 = ShortVector.zero(S), a1 = a0;
-                for (int p = 0, n = layout.blockPositions(j); p < n; p += 2, pos += 2, at += LutLayout.TILE) {
+                for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
                     ByteVector lo = ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
                     // High nibbles: a 16-bit shift moves each byte's high nibble down; the bits that come in
                     // from the neighbouring byte land in bits 4..7, which the replicated table ignores.
                     ByteVector hi = lo.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
-                    ByteVector r0 = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64));
-                    ByteVector r1 = hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64));
-                    a0 = a0.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 0));
-                    a1 = a1.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 1));
+                    // Entries are within ±63, so the pair sums as bytes without overflow; then widen once.
+                    ByteVector r = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64))
+                            .add(hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64)));
+                    a0 = a0.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 0));
+                    a1 = a1.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 1));
                 }
+                // out += scale · (acc · step + bias) [+ offset · Σx]
                 FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
-                o0 = flush(a0, 0, step, bias, s0, o0);
-                o1 = flush(a0, 1, step, bias, s1, o1);
-                o2 = flush(a1, 0, step, bias, s2, o2);
-                o3 = flush(a1, 1, step, bias, s3, o3);
-                if (f0 != null) {
+                o0 = ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(s0, o0);
+                o1 = ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(s1, o1);
+                o2 = ((FloatVector) a1.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(s2, o2);
+                o3 = ((FloatVector) a1.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(s3, o3);
+                if (offsets) {
                     FloatVector sum = FloatVector.broadcast(F, t.blockSum[j]);
                     o0 = f0.fma(sum, o0);
                     o1 = f1.fma(sum, o1);
@@ -125,49 +143,97 @@ public final class LutMatrix implements WeightMatrix {
                 }
             }
         }
-        store(tile, y, o0, o1, o2, o3);
-    }
-
-    /** out += scale · (acc · step + bias) for 16 rows (part 0 or 1 of a 32-row int16 accumulator). */
-    private static FloatVector flush(ShortVector acc, int part, FloatVector step, FloatVector bias, FloatVector scale, FloatVector out) {
-        FloatVector a = (FloatVector) acc.convertShape(VectorOperators.S2F, F, part);
-        return a.fma(step, bias).fma(scale, out);
-    }
-
-    /** Scales of rows 16·quarter .. 16·quarter+15 of the tile. */
-    private FloatVector scale(long at, int quarter) {
-        if (layout.scaleFormat() == ScaleFormat.F16) return f16(at, quarter);
-        // E8M0: the byte is the float's exponent field (0 only in all-zero groups, where the scale does not matter).
-        IntVector e = (IntVector) ByteVector.fromMemorySegment(jdk.incubator.vector.ByteVector.SPECIES_128, data, at + 16L * quarter, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, I, 0);
-        return e.and(0xFF).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-    }
-
-    /** 16 IEEE half floats at {@code at + 32·quarter}, widened exactly (normals and subnormals; no inf/NaN). */
-    private FloatVector f16(long at, int quarter) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, data, at + 32L * quarter, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.S2I, I, 0);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        return magnitude.reinterpretAsInts().or(sign).reinterpretAsFloats();
-    }
-
-    private void store(int tile, float[] y, FloatVector o0, FloatVector o1, FloatVector o2, FloatVector o3) {
-        int r0 = tile * LutLayout.TILE, valid = Math.min(LutLayout.TILE, layout.rows() - r0);
-        if (valid == LutLayout.TILE) {
+        int r0 = tile * LutLayout.TILE;
+        if (r0 + LutLayout.TILE <= layout.rows()) {
             o0.intoArray(y, r0);
             o1.intoArray(y, r0 + 16);
             o2.intoArray(y, r0 + 32);
             o3.intoArray(y, r0 + 48);
-            return;
+        } else {
+            o0.intoArray(meta, 0);
+            o1.intoArray(meta, 16);
+            o2.intoArray(meta, 32);
+            o3.intoArray(meta, 48);
+            System.arraycopy(meta, 0, y, r0, layout.rows() - r0);
         }
-        float[] tmp = new float[LutLayout.TILE];
-        o0.intoArray(tmp, 0);
-        o1.intoArray(tmp, 16);
-        o2.intoArray(tmp, 32);
-        o3.intoArray(tmp, 48);
-        System.arraycopy(tmp, 0, y, r0, valid);
     }
+
+    /** The group's 64 scales into meta[m..m+64) and 64 offsets into meta[m+64..m+128) (left zero when absent). */
+    private void decodeMeta(long at, float[] meta, int m) {
+        ScaleFormat format = layout.scaleFormat();
+        format.readAll(data, at / format.bytes(), LutLayout.TILE, meta, m);
+        if (layout.hasOffsets()) ScaleFormat.F16.readAll(data, (at + (long) LutLayout.TILE * format.bytes()) / 2, LutLayout.TILE, meta, m + 64);
+    }
+
+    /**
+     * Four consecutive tiles at once: four sequential weight streams, and every table pair loaded once for all
+     * four. Tables come from L2 (K·16 bytes); loading them once per tile made them compete with the weights
+     * streaming in from memory and halved the bandwidth. Outputs and scales wait in L1 scratch between blocks.
+     */
+    private void gemvFourTiles(int tile, LutTables t, float[] y, float[] meta, float[] out) {
+        long base0 = tile * tileBytes, base1 = base0 + tileBytes, base2 = base1 + tileBytes, base3 = base2 + tileBytes;
+        boolean offsets = layout.hasOffsets();
+        int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
+        java.util.Arrays.fill(out, 0f);
+        int pos = 0;
+        for (int k = 0; k < groups; k++) {
+            long g = groupOffset[k];
+            decodeMeta(base0 + g, meta, 0);
+            decodeMeta(base1 + g, meta, 128);
+            decodeMeta(base2 + g, meta, 256);
+            decodeMeta(base3 + g, meta, 384);
+            long at0 = base0 + g + metaBytes, at1 = base1 + g + metaBytes, at2 = base2 + g + metaBytes, at3 = base3 + g + metaBytes;
+            for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
+                ShortVector a00 = ShortVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+                for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2) {
+                    ByteVector te = ByteVector.fromArray(B, t.tables, pos * 64), to = ByteVector.fromArray(B, t.tables, (pos + 1) * 64);
+                    ByteVector l0 = ByteVector.fromMemorySegment(B, data, at0, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector l1 = ByteVector.fromMemorySegment(B, data, at1, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector l2 = ByteVector.fromMemorySegment(B, data, at2, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector l3 = ByteVector.fromMemorySegment(B, data, at3, ByteOrder.LITTLE_ENDIAN);
+                    at0 += LutLayout.TILE;
+                    at1 += LutLayout.TILE;
+                    at2 += LutLayout.TILE;
+                    at3 += LutLayout.TILE;
+                    ByteVector r0 = l0.selectFrom(te).add(l0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
+                    ByteVector r1 = l1.selectFrom(te).add(l1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
+                    ByteVector r2 = l2.selectFrom(te).add(l2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
+                    ByteVector r3 = l3.selectFrom(te).add(l3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
+                    a00 = a00.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 0));
+                    a01 = a01.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 1));
+                    a10 = a10.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 0));
+                    a11 = a11.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 1));
+                    a20 = a20.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 0));
+                    a21 = a21.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 1));
+                    a30 = a30.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 0));
+                    a31 = a31.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 1));
+                }
+                FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
+                FloatVector sum = FloatVector.broadcast(F, offsets ? t.blockSum[j] : 0f);
+                // out[tile] = offset · Σx + (scale · (acc · step + bias) + out[tile]), in the scalar reference's order
+                // of fused operations; written out: a helper taking vectors
+                // would not be inlined in a method this size, and its vector arguments would be boxed.
+                FloatVector.fromArray(F, meta, 64).fma(sum, ((FloatVector) a00.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 0), FloatVector.fromArray(F, out, 0))).intoArray(out, 0);
+                FloatVector.fromArray(F, meta, 80).fma(sum, ((FloatVector) a00.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 16), FloatVector.fromArray(F, out, 16))).intoArray(out, 16);
+                FloatVector.fromArray(F, meta, 96).fma(sum, ((FloatVector) a01.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 32), FloatVector.fromArray(F, out, 32))).intoArray(out, 32);
+                FloatVector.fromArray(F, meta, 112).fma(sum, ((FloatVector) a01.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 48), FloatVector.fromArray(F, out, 48))).intoArray(out, 48);
+                FloatVector.fromArray(F, meta, 192).fma(sum, ((FloatVector) a10.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 128), FloatVector.fromArray(F, out, 64))).intoArray(out, 64);
+                FloatVector.fromArray(F, meta, 208).fma(sum, ((FloatVector) a10.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 144), FloatVector.fromArray(F, out, 80))).intoArray(out, 80);
+                FloatVector.fromArray(F, meta, 224).fma(sum, ((FloatVector) a11.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 160), FloatVector.fromArray(F, out, 96))).intoArray(out, 96);
+                FloatVector.fromArray(F, meta, 240).fma(sum, ((FloatVector) a11.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 176), FloatVector.fromArray(F, out, 112))).intoArray(out, 112);
+                FloatVector.fromArray(F, meta, 320).fma(sum, ((FloatVector) a20.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 256), FloatVector.fromArray(F, out, 128))).intoArray(out, 128);
+                FloatVector.fromArray(F, meta, 336).fma(sum, ((FloatVector) a20.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 272), FloatVector.fromArray(F, out, 144))).intoArray(out, 144);
+                FloatVector.fromArray(F, meta, 352).fma(sum, ((FloatVector) a21.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 288), FloatVector.fromArray(F, out, 160))).intoArray(out, 160);
+                FloatVector.fromArray(F, meta, 368).fma(sum, ((FloatVector) a21.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 304), FloatVector.fromArray(F, out, 176))).intoArray(out, 176);
+                FloatVector.fromArray(F, meta, 448).fma(sum, ((FloatVector) a30.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 384), FloatVector.fromArray(F, out, 192))).intoArray(out, 192);
+                FloatVector.fromArray(F, meta, 464).fma(sum, ((FloatVector) a30.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 400), FloatVector.fromArray(F, out, 208))).intoArray(out, 208);
+                FloatVector.fromArray(F, meta, 480).fma(sum, ((FloatVector) a31.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 416), FloatVector.fromArray(F, out, 224))).intoArray(out, 224);
+                FloatVector.fromArray(F, meta, 496).fma(sum, ((FloatVector) a31.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 432), FloatVector.fromArray(F, out, 240))).intoArray(out, 240);
+            }
+        }
+        System.arraycopy(out, 0, y, tile * LutLayout.TILE, 4 * LutLayout.TILE);
+    }
+
 
     /**
      * Scalar reference of the same computation with the same int8 tables, in the same order of float

@@ -1,6 +1,10 @@
 package dev.lowbit.kernels;
 
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The lookup tables of one activation vector for one kind of weights (width, levels, input count).
@@ -8,10 +12,21 @@ import java.util.Arrays;
  * <p>Position p covers inputs a..a+g−1; its table holds, for each 4-bit index c (digit t = bits t·b..t·b+b−1 of
  * c is the code of input a+t), the partial sum Σ_t (level[digit_t] − mid)·x[a+t]. Centring the levels on
  * {@code mid} halves the range the int8 entries must cover; the exact remainder mid·Σx is added back in float
- * per block. Entries are quantized to int8 with one scale per block of 32 inputs, and stored replicated four
+ * per block. Entries are quantized to 7-bit integers (±63, stored as int8) with one scale per block of 32
+ * inputs, and stored replicated four
  * times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the right 16 entries.
  */
 public final class LutTables {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> Q = ByteVector.SPECIES_128;
+    private static final float ROUNDER = 0x1.8p23f;
+    /**
+     * Largest table entry magnitude: 63 (7 bits), so that the two lookups of a 64-byte chunk (an even and an
+     * odd position) can be added as bytes without overflow before widening to int16 — widening is most of
+     * the kernel's work. docs/KERNELS.md and docs/QUALITY.md give the measured speed and quality of this choice.
+     */
+    static final float ENTRY_MAX = 63f;
+
     final byte[] tables;      // positions × 64
     final float[] blockScale; // int8 step per block
     final float[] blockBias;  // mid · Σx per block
@@ -39,31 +54,37 @@ public final class LutTables {
     static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff) {
         int bits = layout.bits(), g = layout.inputsPerPosition(), mask = (1 << bits) - 1;
         float mid = mid(levels);
+        // digit[d][c] = level of the d-th code in index c, centred: entries = Σ_d digit[d] · x[a + d].
+        FloatVector[] digit = new FloatVector[g];
+        for (int d = 0; d < g; d++) {
+            float[] v = new float[16];
+            for (int c = 0; c < 16; c++) v[c] = levels[(c >>> (d * bits)) & mask] - mid;
+            digit[d] = FloatVector.fromArray(F, v, 0);
+        }
         LutTables t = new LutTables(layout.positions(), layout.blocks());
-        float[] entries = new float[16];
         int pos = 0;
         for (int j = 0; j < layout.blocks(); j++) {
-            int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j), first = pos;
-            float max = 0, sum = 0;
-            for (int i = 0; i < n; i++) sum += x[xOff + a0 + i];
-            for (int p = 0; p < layout.blockPositions(j); p++, pos++) {
-                for (int c = 0; c < 16; c++) {
-                    float e = 0;
-                    for (int d = 0; d < g; d++) {
-                        int input = p * g + d;
-                        if (input < n) e += (levels[(c >>> (d * bits)) & mask] - mid) * x[xOff + a0 + input];
-                    }
-                    entries[c] = e;
-                    max = Math.max(max, Math.abs(e));
+            int a0 = xOff + j * LutLayout.BLOCK, n = layout.blockInputs(j), first = pos;
+            float sum = 0;
+            for (int i = 0; i < n; i++) sum += x[a0 + i];
+            FloatVector max = FloatVector.zero(F);
+            for (int p = 0, np = layout.blockPositions(j); p < np; p++, pos++) {
+                FloatVector e = FloatVector.zero(F);
+                for (int d = 0; d < g; d++) {
+                    int input = p * g + d;
+                    if (input < n) e = digit[d].fma(FloatVector.broadcast(F, x[a0 + input]), e);
                 }
-                System.arraycopy(entries, 0, t.exact, pos * 16, 16);
+                e.intoArray(t.exact, pos * 16);
+                max = max.max(e.abs());
             }
-            float step = max == 0 ? 1f : max / 127f;
+            float m = max.reduceLanes(VectorOperators.MAX);
+            float step = m == 0 ? 1f : m / ENTRY_MAX;
+            FloatVector inverse = FloatVector.broadcast(F, 1f / step);
             for (int p = first; p < pos; p++) {
-                for (int c = 0; c < 16; c++) {
-                    byte q = (byte) Math.rint(t.exact[p * 16 + c] / step);
-                    for (int r = 0; r < 4; r++) t.tables[p * 64 + r * 16 + c] = q;
-                }
+                // Adding and removing 1.5·2^23 rounds |v| ≤ 63 to the nearest integer, ties to even (= Math.rint).
+                ByteVector q = (ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
+                        .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0);
+                for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);
             }
             t.blockScale[j] = step;
             t.blockBias[j] = mid * sum;

@@ -53,7 +53,7 @@ class LutMatrixTest {
 
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
-        for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}}) {
+        for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}, {300, 96}, {512, 64}}) {
             for (int bits : new int[] {1, 2, 4}) {
                 for (int group : new int[] {32, 64, 1 << 20}) {
                     cases.add(new Case(shape[0], shape[1], bits, group, true, ScaleFormat.F16, intLevels(bits, 0)));

@@ -4,7 +4,11 @@ import dev.lowbit.engine.eval.Progress;
 import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
+import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
+import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.LutMatrix;
+import dev.lowbit.kernels.LutPacker;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.grid.IntegerGrid;
@@ -38,9 +42,15 @@ public final class ModelQuantizer {
                 case QUANTIZE, INT8 -> {
                     Quantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
                     QuantizedTensor t = q.quantize(m, pool);
-                    out.put(name, t.matrix());
-                    line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(recipe, action, m),
-                            bitsPerWeight(t.matrix()), t.relativeRmsError());
+                    WeightMatrix stored = t.matrix();
+                    if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
+                        stored = LutPacker.pack(c);
+                    } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) != null) {
+                        stored = Int8Matrix.over(c);
+                    }
+                    out.put(name, stored);
+                    line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(recipe, action, m)
+                            + (stored instanceof LutMatrix ? " lut" : ""), bitsPerWeight(stored), t.relativeRmsError());
                 }
                 case F16 -> {
                     float[] all = new float[Math.multiplyExact(m.rows(), m.cols())];

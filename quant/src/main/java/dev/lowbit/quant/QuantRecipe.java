@@ -10,9 +10,16 @@ import java.util.regex.Pattern;
 /**
  * What gets quantized and how: every linear layer on {@code grid} with {@code groupSize} (0 = whole row),
  * the embedding and classifier at {@code embeddings} precision, and tensors whose name matches a
- * {@code keep} pattern (a regular expression, or a glob with {@code *}) left at full precision.
+ * {@code keep} pattern (a regular expression, or a glob with {@code *}) left at full precision. With
+ * {@code tableLookup}, matrices the table-lookup kernel can run (1, 2, 4 bits) are stored in its layout.
  */
-public record QuantRecipe(String method, Grid grid, int groupSize, boolean search, TensorPrecision embeddings, List<String> keep) {
+public record QuantRecipe(String method, Grid grid, int groupSize, boolean search, TensorPrecision embeddings, List<String> keep,
+                          boolean tableLookup) {
+
+    /** A recipe that stores what the table-lookup kernel can run in its layout. */
+    public QuantRecipe(String method, Grid grid, int groupSize, boolean search, TensorPrecision embeddings, List<String> keep) {
+        this(method, grid, groupSize, search, embeddings, keep, true);
+    }
 
     public QuantRecipe {
         keep = List.copyOf(keep);
@@ -52,6 +59,7 @@ public record QuantRecipe(String method, Grid grid, int groupSize, boolean searc
         m.put("clip_search", search);
         m.put("embeddings", embeddings.name().toLowerCase());
         m.put("keep", keep);
+        m.put("layout", tableLookup ? "lut64 where possible" : "rows-lsb");
         return m;
     }
 }

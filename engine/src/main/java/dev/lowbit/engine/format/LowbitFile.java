@@ -14,6 +14,9 @@ import dev.lowbit.kernels.CodeLayout;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.LutLayout;
+import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
 import java.lang.foreign.MemorySegment;
@@ -33,11 +36,13 @@ import java.util.Map;
  */
 public final class LowbitFile {
     static final byte[] MAGIC = {'L', 'O', 'W', 'B', 'I', 'T', 0x00, 0x1A};
-    public static final int VERSION = 1;
+    /** Version written; version 1 files (row-stream codebooks only) are still read. */
+    public static final int VERSION = 2;
     static final int PREFIX_BYTES = 24; // magic, u32 version, u32 reserved, u64 header length
     static final int ALIGNMENT = 64;
-    /** The packed layout of codebook tensors this version reads and writes (see {@link CodeLayout}). */
+    /** Packed layouts of codebook tensors: a row stream ({@link CodeLayout}) or table-lookup tiles ({@link LutLayout}). */
     static final String CODE_LAYOUT = "rows-lsb";
+    static final String LUT_LAYOUT = "lut64";
 
     private LowbitFile() {}
 
@@ -59,7 +64,7 @@ public final class LowbitFile {
         if (!hasMagic(file)) throw file.error("not a .lowbit file (bad magic)");
         file.checkRange(0, PREFIX_BYTES, "file prefix");
         int version = file.readInt(8, "version");
-        if (version != VERSION) {
+        if (version < 1 || version > VERSION) {
             throw file.error(".lowbit format version " + version + " is not supported (this lowbit reads version " + VERSION + ")");
         }
         long headerLength = file.segment().get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 16);
@@ -182,11 +187,12 @@ public final class LowbitFile {
         }
 
         private WeightMatrix codebook(String name, JsonObject t, JsonObject parts, int rows, int cols, List<MemorySegment> segments) {
-            if (!t.string("layout").equals(CODE_LAYOUT)) {
-                throw new JsonException("tensor " + name + " uses packed layout " + t.string("layout") + ", this version reads " + CODE_LAYOUT);
+            String packed = t.string("layout");
+            if (!packed.equals(CODE_LAYOUT) && !packed.equals(LUT_LAYOUT)) {
+                throw new JsonException("tensor " + name + " uses packed layout " + packed + ", this version reads " + CODE_LAYOUT + " and " + LUT_LAYOUT);
             }
             int bits = t.integer("bits", 1, 8);
-            CodeLayout layout = new CodeLayout(rows, cols, bits, t.integer("group_size", 1, cols));
+            int groupSize = t.integer("group_size", 1, cols);
             float[] levels = t.floats("levels");
             if (levels.length != 1 << bits) throw new JsonException("tensor " + name + " has " + levels.length + " levels for " + bits + " bits");
             for (float l : levels) if (!Float.isFinite(l)) throw new JsonException("tensor " + name + " has a non-finite level");
@@ -195,13 +201,25 @@ public final class LowbitFile {
                 case "e8m0" -> ScaleFormat.E8M0;
                 default -> throw new JsonException("tensor " + name + " has unknown scale format " + t.string("scale_format"));
             };
+            if (packed.equals(LUT_LAYOUT)) {
+                if (!LutLayout.supportsBits(bits) || !LutLayout.supportsGroup(groupSize, cols)) {
+                    throw new JsonException("tensor " + name + ": the lut64 layout cannot hold " + bits + "-bit codes in groups of " + groupSize);
+                }
+                LutLayout lut = new LutLayout(rows, cols, bits, groupSize, scaleFormat, t.bool("offsets"));
+                MemorySegment d = part(name, parts, "data", lut.totalBytes());
+                segments.add(d);
+                return new LutMatrix(lut, levels, d);
+            }
+            CodeLayout layout = new CodeLayout(rows, cols, bits, groupSize);
             MemorySegment codes = part(name, parts, "codes", layout.codeBytes());
             MemorySegment scales = part(name, parts, "scales", layout.groups() * scaleFormat.bytes());
             MemorySegment offsets = parts.has("offsets") ? part(name, parts, "offsets", layout.groups() * 2) : null;
             segments.add(codes);
             segments.add(scales);
             if (offsets != null) segments.add(offsets);
-            return new CodebookMatrix(layout, levels, scaleFormat, codes, scales, offsets);
+            CodebookMatrix m = new CodebookMatrix(layout, levels, scaleFormat, codes, scales, offsets);
+            Int8Matrix fast = Int8Matrix.over(m);
+            return fast != null ? fast : m;
         }
 
         private MemorySegment part(String name, JsonObject parts, String part, long expectedBytes) {

@@ -8,6 +8,8 @@ import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.engine.json.Json;
@@ -163,6 +165,17 @@ public final class LowbitWriter {
                 List<Part> parts = new ArrayList<>(List.of(new Part("codes", c.codes()), new Part("scales", c.scales())));
                 if (c.offsets() != null) parts.add(new Part("offsets", c.offsets()));
                 yield new Entry(json, parts);
+            }
+            case Int8Matrix i -> matrix(name, i.codebook());
+            case LutMatrix l -> {
+                Map<String, Object> json = base(name, "codebook", shape);
+                json.put("layout", LowbitFile.LUT_LAYOUT);
+                json.put("bits", l.layout().bits());
+                json.put("group_size", l.layout().effectiveGroup());
+                json.put("scale_format", l.layout().scaleFormat() == ScaleFormat.F16 ? "f16" : "e8m0");
+                json.put("offsets", l.layout().hasOffsets());
+                json.put("levels", l.levels());
+                yield new Entry(json, List.of(new Part("data", l.data())));
             }
             default -> throw new IllegalArgumentException("cannot store " + m.typeName() + " tensor " + name + " in a .lowbit file");
         };

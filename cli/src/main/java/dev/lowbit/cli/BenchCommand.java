@@ -1,0 +1,148 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.ModelLoader;
+import dev.lowbit.engine.model.InferenceState;
+import dev.lowbit.engine.model.LlamaConfig;
+import dev.lowbit.engine.model.LlamaModel;
+import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.NamedWeights;
+import dev.lowbit.engine.model.SyntheticWeights;
+import dev.lowbit.kernels.WeightMatrix;
+import dev.lowbit.kernels.WorkerPool;
+import dev.lowbit.quant.ModelQuantizer;
+import dev.lowbit.quant.QuantPresets;
+import dev.lowbit.quant.QuantRecipe;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure prompt processing (pp) and generation (tg) speed in tokens/s, like llama-bench.",
+                "Either a model file, or --synthetic llama-1b: random weights with Llama 1B shapes, quantized in memory to each --format."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "Model file to measure (any format lowbit reads).")
+    Path model;
+
+    @Option(names = "--synthetic", paramLabel = "SHAPE", description = "Random-weight model of a known shape: llama-1b (dim 2048, FFN 8192, 16 layers, 32 heads, 8 KV heads, vocabulary 32000).")
+    String synthetic;
+
+    @Option(names = "--format", paramLabel = "LIST", split = ",", description = "With --synthetic: formats to measure, from f32, int4, int4-asym, int2, int1, e2m1, nf4, mxfp4 (default: int4).")
+    List<String> formats = List.of("int4");
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "LIST", split = ",", description = "Thread counts (default: 1,2).")
+    List<Integer> threads = List.of(1, 2);
+
+    @Option(names = {"-n", "--n-gen"}, paramLabel = "N", description = "Tokens generated in the tg test; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int generate = 64;
+
+    @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", description = "Prompt tokens in the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int prompt = 128;
+
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Measured runs per test, after one warm-up run (default: ${DEFAULT-VALUE}).")
+    int repetitions = 3;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer, when it is not beside the model.")
+    Path tokenizer;
+
+    @Override
+    public Integer call() {
+        if ((model == null) == (synthetic == null)) throw new IllegalArgumentException("give either MODEL or --synthetic SHAPE");
+        if (repetitions < 1 || generate < 0 || prompt < 0 || threads.stream().anyMatch(t -> t < 1)) {
+            throw new IllegalArgumentException("-r must be >= 1, -n and -p >= 0, threads >= 1");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("| %-24s | %-18s | %10s | %8s | %7s | %6s | %16s |%n", "model", "format", "size", "params", "threads", "test", "t/s");
+        out.printf("|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(20), "-".repeat(12), "-".repeat(10), "-".repeat(9), "-".repeat(8), "-".repeat(18));
+        if (model != null) {
+            try (LoadedModel m = ModelLoader.load(model, tokenizer, threads.get(0))) {
+                measure(out, model.getFileName().toString(), m.format(), m.model().config(), m.model().weights());
+            }
+            return 0;
+        }
+        LlamaConfig config = SyntheticWeights.preset(synthetic);
+        for (String f : formats) QuantPresets.recipe(f); // reject unknown formats before the long work
+        LlamaWeights fp32;
+        try (WorkerPool pool = new WorkerPool(WorkerPool.defaultThreads())) {
+            fp32 = SyntheticWeights.random(config, 1, false, true, pool);
+            for (String format : formats) {
+                QuantRecipe recipe = QuantPresets.recipe(format);
+                LlamaWeights w = recipe == null ? fp32
+                        : ModelQuantizer.quantize(fp32, recipe, pool, new ProgressBar(spec.commandLine().getErr(), "quantize " + format)).weights();
+                measure(out, synthetic + " (synthetic)", format, config, w);
+            }
+        }
+        return 0;
+    }
+
+    private void measure(PrintWriter out, String name, String format, LlamaConfig config, LlamaWeights weights) {
+        NamedWeights named = NamedWeights.of(weights);
+        long bytes = 0, params = 0;
+        for (WeightMatrix m : named.matrices().values()) {
+            bytes += m.byteSize();
+            params += (long) m.rows() * m.cols();
+        }
+        for (float[] v : named.vectors().values()) {
+            bytes += 4L * v.length;
+            params += v.length;
+        }
+        for (int t : threads) {
+            try (WorkerPool pool = new WorkerPool(t)) {
+                LlamaModel model = new LlamaModel(config, weights, pool);
+                if (prompt > 0) row(out, name, format, bytes, params, t, "pp" + prompt, runs(() -> promptSpeed(model)));
+                if (generate > 0) row(out, name, format, bytes, params, t, "tg" + generate, runs(() -> generationSpeed(model)));
+            }
+        }
+    }
+
+    private double[] runs(java.util.function.DoubleSupplier test) {
+        test.getAsDouble(); // warm-up: compiles the kernels, touches the weights
+        double[] r = new double[repetitions];
+        for (int i = 0; i < repetitions; i++) r[i] = test.getAsDouble();
+        return r;
+    }
+
+    private static void row(PrintWriter out, String name, String format, long bytes, long params, int threads, String test, double[] tps) {
+        double mean = 0, var = 0;
+        for (double v : tps) mean += v / tps.length;
+        for (double v : tps) var += (v - mean) * (v - mean) / Math.max(1, tps.length - 1);
+        out.printf("| %-24s | %-18s | %6.1f MiB | %6.2f B | %7d | %6s | %8.2f ± %5.2f |%n",
+                name, format, bytes / 1048576.0, params / 1e9, threads, test, mean, Math.sqrt(var));
+        out.flush();
+    }
+
+    private int[] tokens(int n, int vocab) {
+        SplittableRandom r = new SplittableRandom(7);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
+        return t;
+    }
+
+    /** Tokens/s of one batched forward pass over the whole prompt (logits of the last token only). */
+    private double promptSpeed(LlamaModel model) {
+        InferenceState s = model.newState(Math.min(prompt, model.config().contextLength()), prompt);
+        int[] t = tokens(prompt, model.config().vocabSize());
+        long t0 = System.nanoTime();
+        model.forward(s, t, 0, prompt, 0, false);
+        return prompt * 1e9 / (System.nanoTime() - t0);
+    }
+
+    /** Tokens/s of generating one token at a time from an empty context. */
+    private double generationSpeed(LlamaModel model) {
+        InferenceState s = model.newState(Math.min(generate + 1, model.config().contextLength()), 1);
+        int[] t = tokens(generate, model.config().vocabSize());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < generate; i++) model.forward(s, t, i, 1, i, false);
+        return generate * 1e9 / (System.nanoTime() - t0);
+    }
+
+}

@@ -1,0 +1,42 @@
+package dev.lowbit.quant;
+
+import dev.lowbit.quant.grid.Grids;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Named recipes, like llama.cpp's quantization types: each runs on the table-lookup kernel and keeps the
+ * token embedding and classifier at int8. Bits per weight are those of the linear layers as stored.
+ */
+public final class QuantPresets {
+    private QuantPresets() {}
+
+    private static final Map<String, QuantRecipe> PRESETS = new LinkedHashMap<>();
+
+    static {
+        put("int4", "int", 4, true, 32);        // 4.5 bits/weight, like Q4_0
+        put("int4-asym", "int", 4, false, 32);  // 5.0
+        put("int2", "int", 2, false, 64);       // 2.5
+        put("int1", "int", 1, false, 64);       // 1.5
+        put("e2m1", "e2m1", 4, false, 32);      // 4.5
+        put("nf4", "nf4", 4, false, 32);        // 4.5
+        put("mxfp4", "mxfp4", 4, false, 32);    // 4.25
+    }
+
+    private static void put(String name, String grid, int bits, boolean symmetric, int group) {
+        PRESETS.put(name, new QuantRecipe("rtn", Grids.of(grid, bits, symmetric), group, false, TensorPrecision.INT8, List.of()));
+    }
+
+    public static List<String> names() {
+        return List.copyOf(PRESETS.keySet());
+    }
+
+    /** The preset's recipe, or null for {@code f32} (no quantization). */
+    public static QuantRecipe recipe(String name) {
+        if (name.equals("f32")) return null;
+        QuantRecipe r = PRESETS.get(name);
+        if (r == null) throw new IllegalArgumentException("unknown format '" + name + "' (known: f32, " + String.join(", ", names()) + ")");
+        return r;
+    }
+}

@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", description = "Prompt tokens in the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
     int prompt = 128;
 
-    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Measured runs per test, after one warm-up run (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Measured runs per test, after a warm-up of at least 2 runs and 5 s (default: ${DEFAULT-VALUE}).")
     int repetitions = 3;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer, when it is not beside the model.")
@@ -104,8 +104,12 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Warm-up: at least two runs and five seconds, so that C2 has compiled the kernels (on 2 cores it competes for them). */
+    private static final long WARMUP_NANOS = 5_000_000_000L;
+
     private double[] runs(java.util.function.DoubleSupplier test) {
-        test.getAsDouble(); // warm-up: compiles the kernels, touches the weights
+        long start = System.nanoTime();
+        for (int i = 0; i < 2 || System.nanoTime() - start < WARMUP_NANOS; i++) test.getAsDouble();
         double[] r = new double[repetitions];
         for (int i = 0; i < repetitions; i++) r[i] = test.getAsDouble();
         return r;

@@ -81,7 +81,7 @@ public final class LutMatrix implements WeightMatrix {
             multiplyDequantized(x, y, batch, pool);
             return;
         }
-        LutTables t = cache.get(layout, levels, x, 0);
+        LutTables t = cache.get(layout, levels, x, 0, pool);
         boolean vector = vectorKernelAvailable();
         pool.parallelFor(layout.tiles(), 1, (from, to) -> {
             float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)

@@ -52,6 +52,18 @@ public final class LutTables {
     }
 
     static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff) {
+        try (WorkerPool one = new WorkerPool(1)) {
+            return build(layout, levels, x, xOff, one);
+        }
+    }
+
+    /** Blocks are independent: they are built in parallel on {@code pool}. */
+    static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
+        return build(layout, levels, x, xOff, pool, new LutTables(layout.positions(), layout.blocks()));
+    }
+
+    /** Builds into {@code t}, whose arrays are reused from call to call (a decode step builds dozens of tables). */
+    static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool, LutTables t) {
         int bits = layout.bits(), g = layout.inputsPerPosition(), mask = (1 << bits) - 1;
         float mid = mid(levels);
         // digit[d][c] = level of the d-th code in index c, centred: entries = Σ_d digit[d] · x[a + d].
@@ -61,10 +73,18 @@ public final class LutTables {
             for (int c = 0; c < 16; c++) v[c] = levels[(c >>> (d * bits)) & mask] - mid;
             digit[d] = FloatVector.fromArray(F, v, 0);
         }
-        LutTables t = new LutTables(layout.positions(), layout.blocks());
-        int pos = 0;
-        for (int j = 0; j < layout.blocks(); j++) {
-            int a0 = xOff + j * LutLayout.BLOCK, n = layout.blockInputs(j), first = pos;
+        int[] firstPosition = new int[layout.blocks() + 1];
+        for (int j = 0; j < layout.blocks(); j++) firstPosition[j + 1] = firstPosition[j] + layout.blockPositions(j);
+        pool.parallelFor(layout.blocks(), 16, (from, to) -> {
+            for (int j = from; j < to; j++) buildBlock(layout, t, digit, g, mid, x, xOff, j, firstPosition[j]);
+        });
+        return t;
+    }
+
+    private static void buildBlock(LutLayout layout, LutTables t, FloatVector[] digit, int g, float mid, float[] x, int xOff, int j, int first) {
+        {
+            int pos = first;
+            int a0 = xOff + j * LutLayout.BLOCK, n = layout.blockInputs(j);
             float sum = 0;
             for (int i = 0; i < n; i++) sum += x[a0 + i];
             FloatVector max = FloatVector.zero(F);
@@ -90,7 +110,6 @@ public final class LutTables {
             t.blockBias[j] = mid * sum;
             t.blockSum[j] = sum;
         }
-        return t;
     }
 
     /**
@@ -100,11 +119,15 @@ public final class LutTables {
     static final class Cache {
         private float[] lastInput = new float[0];
         private LutTables last;
+        private boolean valid;
 
-        synchronized LutTables get(LutLayout layout, float[] levels, float[] x, int xOff) {
+        synchronized LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
             int n = layout.cols();
-            if (last != null && lastInput.length == n && Arrays.equals(lastInput, 0, n, x, xOff, xOff + n)) return last;
-            last = build(layout, levels, x, xOff);
+            if (valid && lastInput.length == n && Arrays.equals(lastInput, 0, n, x, xOff, xOff + n)) return last;
+            if (last == null) last = new LutTables(layout.positions(), layout.blocks());
+            valid = false; // a failed build must not leave half-written tables marked as current
+            build(layout, levels, x, xOff, pool, last);
+            valid = true;
             if (lastInput.length != n) lastInput = new float[n];
             System.arraycopy(x, xOff, lastInput, 0, n);
             return last;

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -48,26 +47,26 @@ public enum ScaleFormat {
      * 16 at a time with the Vector API, the rest one by one. For the kernels' per-group scales and offsets.
      */
     public void readAll(MemorySegment seg, long first, int count, float[] out, int offset) {
+        // One straight loop per format: a vector chosen by a switch would be a merge of two vector values,
+        // which C2 may box instead of keeping in a register.
         int i = 0;
-        for (; i + 16 <= count; i += 16) {
-            IntVector v = switch (this) {
-                case F16 -> (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, 2 * (first + i), ByteOrder.LITTLE_ENDIAN)
+        if (this == F16) {
+            for (; i + 16 <= count; i += 16) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, 2 * (first + i), ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0);
-                case E8M0 -> (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, seg, first + i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0);
-            };
-            FloatVector f;
-            if (this == F16) {
-                // Exponent and mantissa moved into float position, then rescaled by 2^(127−15): exact, subnormals
-                // included (scales are never infinite or NaN); the sign bit moved to bit 31.
-                IntVector sign = v.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-                f = v.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-                f = f.reinterpretAsInts().or(sign).reinterpretAsFloats();
-            } else {
-                // The byte is the float's exponent field; 0 (2^-127) only occurs in all-zero groups, where it reads as 0.
-                f = v.and(0xFF).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                // h is sign-extended: bit 31 is the sign. Exponent and mantissa moved into float position, then
+                // rescaled by 2^(127−15): exact, subnormals included (scales are never infinite or NaN).
+                IntVector magnitude = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000);
+                magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(h.and(0x80000000))
+                        .reinterpretAsFloats().intoArray(out, offset + i);
             }
-            f.intoArray(out, offset + i);
+        } else {
+            for (; i + 16 <= count; i += 16) {
+                // The byte is the float's exponent field; 0 (2^-127) only occurs in all-zero groups, where it reads as 0.
+                ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, seg, first + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0))
+                        .and(0xFF).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats().intoArray(out, offset + i);
+            }
         }
         for (; i < count; i++) out[offset + i] = read(seg, first + i);
     }

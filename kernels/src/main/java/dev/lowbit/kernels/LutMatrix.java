@@ -304,15 +304,81 @@ public final class LutMatrix implements WeightMatrix {
         }
     }
 
+    /**
+     * Prefill: each tile of 64 rows is dequantized once into a transposed fp32 scratch Wᵀ[K][64], then an
+     * outer-product GEMM runs over it: for every input i, four weight vectors (64 rows) meet four tokens' x[i]
+     * in 16 register accumulators. Dequantize-then-fp32-GEMM, tile by tile, so the scratch stays in cache.
+     */
     private void multiplyDequantized(float[] x, float[] y, int batch, WorkerPool pool) {
-        int rows = layout.rows(), cols = layout.cols();
-        pool.parallelFor(rows, 1, (from, to) -> {
-            float[] w = new float[cols];
-            for (int r = from; r < to; r++) {
-                readRow(r, w, 0);
-                for (int t = 0; t < batch; t++) y[t * rows + r] = VectorOps.dot(w, 0, x, t * cols, cols);
+        int cols = layout.cols();
+        float[] levels16 = java.util.Arrays.copyOf(levels, 16);
+        pool.parallelFor(layout.tiles(), 1, (from, to) -> {
+            float[] wt = new float[cols * LutLayout.TILE];
+            float[] meta = new float[2 * LutLayout.TILE];
+            float[] out = new float[4 * LutLayout.TILE];
+            for (int tile = from; tile < to; tile++) {
+                decodeTransposed(tile, wt, meta, levels16);
+                int t = 0;
+                for (; t + 4 <= batch; t += 4) gemmFourTokens(wt, x, t, out, y, tile, 4);
+                if (t < batch) gemmFourTokens(wt, x, t, out, y, tile, batch - t);
             }
         });
+    }
+
+    /** Tile {@code tile} as floats, transposed: wt[i·64 + r] = weight of row r, input i. */
+    private void decodeTransposed(int tile, float[] wt, float[] meta, float[] levels16) {
+        long base = tile * tileBytes;
+        int g = layout.inputsPerPosition(), bits = layout.bits();
+        byte mask = (byte) ((1 << bits) - 1);
+        FloatVector table = FloatVector.fromArray(F, levels16, 0);
+        for (int k = 0; k < groupBlocks.length - 1; k++) {
+            decodeMeta(base + groupOffset[k], meta, 0);
+            long at = base + groupOffset[k] + layout.metaBytes();
+            for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) {
+                int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j);
+                for (int p = 0; p < blockPositions[j]; p++) {
+                    ByteVector raw = ByteVector.fromMemorySegment(B, data, at + (long) (p / 2) * LutLayout.TILE, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector index = ((p & 1) == 0 ? raw : raw.lanewise(VectorOperators.LSHR, 4)).and((byte) 15);
+                    for (int d = 0; d < g; d++) {
+                        int input = p * g + d;
+                        if (input >= n) break;
+                        ByteVector code = index.lanewise(VectorOperators.LSHR, d * bits).and(mask);
+                        for (int q = 0; q < 4; q++) {
+                            IntVector c = (IntVector) code.convertShape(VectorOperators.B2I, I, q);
+                            table.rearrange(c.toShuffle().cast(F))
+                                    .fma(FloatVector.fromArray(F, meta, 16 * q), FloatVector.fromArray(F, meta, 64 + 16 * q))
+                                    .intoArray(wt, (a0 + input) * LutLayout.TILE + 16 * q);
+                        }
+                    }
+                }
+                at += (long) blockPositions[j] / 2 * LutLayout.TILE;
+            }
+        }
+    }
+
+    /** y rows of this tile for tokens t..t+count−1 (count ≤ 4; missing tokens read token t again and are dropped). */
+    private void gemmFourTokens(float[] wt, float[] x, int t, float[] out, float[] y, int tile, int count) {
+        int cols = layout.cols(), rows = layout.rows();
+        int x0 = t * cols, x1 = (t + Math.min(1, count - 1)) * cols, x2 = (t + Math.min(2, count - 1)) * cols, x3 = (t + Math.min(3, count - 1)) * cols;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        for (int i = 0; i < cols; i++) {
+            int w = i * LutLayout.TILE;
+            FloatVector w0 = FloatVector.fromArray(F, wt, w), w1 = FloatVector.fromArray(F, wt, w + 16);
+            FloatVector w2 = FloatVector.fromArray(F, wt, w + 32), w3 = FloatVector.fromArray(F, wt, w + 48);
+            FloatVector b0 = FloatVector.broadcast(F, x[x0 + i]), b1 = FloatVector.broadcast(F, x[x1 + i]);
+            FloatVector b2 = FloatVector.broadcast(F, x[x2 + i]), b3 = FloatVector.broadcast(F, x[x3 + i]);
+            c00 = w0.fma(b0, c00); c01 = w1.fma(b0, c01); c02 = w2.fma(b0, c02); c03 = w3.fma(b0, c03);
+            c10 = w0.fma(b1, c10); c11 = w1.fma(b1, c11); c12 = w2.fma(b1, c12); c13 = w3.fma(b1, c13);
+            c20 = w0.fma(b2, c20); c21 = w1.fma(b2, c21); c22 = w2.fma(b2, c22); c23 = w3.fma(b2, c23);
+            c30 = w0.fma(b3, c30); c31 = w1.fma(b3, c31); c32 = w2.fma(b3, c32); c33 = w3.fma(b3, c33);
+        }
+        int r0 = tile * LutLayout.TILE, valid = Math.min(LutLayout.TILE, rows - r0);
+        c00.intoArray(out, 0); c01.intoArray(out, 16); c02.intoArray(out, 32); c03.intoArray(out, 48);
+        c10.intoArray(out, 64); c11.intoArray(out, 80); c12.intoArray(out, 96); c13.intoArray(out, 112);
+        c20.intoArray(out, 128); c21.intoArray(out, 144); c22.intoArray(out, 160); c23.intoArray(out, 176);
+        c30.intoArray(out, 192); c31.intoArray(out, 208); c32.intoArray(out, 224); c33.intoArray(out, 240);
+        for (int k = 0; k < count; k++) System.arraycopy(out, 64 * k, y, (t + k) * rows + r0, valid);
     }
 
     static void writeF16(MemorySegment seg, long at, int index, float v) {

@@ -127,15 +127,17 @@ class LutMatrixTest {
     }
 
     @Test
-    void batchesUseTheDequantizedProduct() {
-        CodebookMatrix m = random(100, 172, 4, 32, true, ScaleFormat.F16, intLevels(4, 0), 6);
-        LutMatrix lut = LutPacker.pack(m);
-        int batch = 5;
-        float[] x = input(batch * 172, 7);
-        float[] exact = new float[batch * 100], got = new float[batch * 100];
-        m.multiply(x, exact, batch, POOL);
-        lut.multiply(x, got, batch, POOL);
-        assertArrayEquals(exact, got, 1e-5f);
+    void batchesDequantizeTilesAndMatchTheFloatProduct() {
+        int batch = 6; // one pass of four tokens and a tail of two
+        for (Case c : cases()) {
+            CodebookMatrix m = random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 6);
+            LutMatrix lut = LutPacker.pack(m);
+            float[] x = input(batch * c.cols(), 7);
+            float[] exact = new float[batch * c.rows()], got = new float[batch * c.rows()];
+            m.multiply(x, exact, batch, POOL);
+            lut.multiply(x, got, batch, POOL);
+            for (int i = 0; i < got.length; i++) assertEquals(exact[i], got[i], 1e-4 * Math.max(1, Math.abs(exact[i])), c + " at " + i);
+        }
     }
 
     @Test

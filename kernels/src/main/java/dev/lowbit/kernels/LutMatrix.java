@@ -15,8 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Low-bit weights multiplied by table lookup (docs/KERNELS.md). A token's GEMV never multiplies a weight:
  * every 4-bit index of 64 rows is looked up in a 16-entry table of precomputed partial sums with one 512-bit
- * byte permute; the two lookups of a chunk are added as bytes (entries are 7-bit), summed in int16 per block of
- * 32 inputs, then scaled in float.
+ * byte permute; the int8 results are summed in int16 per block of 32 inputs, then scaled in float.
  * Batches (prefill) decode rows to floats once and take dot products for all tokens.
  */
 public final class LutMatrix implements WeightMatrix {
@@ -122,11 +121,10 @@ public final class LutMatrix implements WeightMatrix {
                     // High nibbles: a 16-bit shift moves each byte's high nibble down; the bits that come in
                     // from the neighbouring byte land in bits 4..7, which the replicated table ignores.
                     ByteVector hi = lo.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
-                    // Entries are within ±63, so the pair sums as bytes without overflow; then widen once.
-                    ByteVector r = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64))
-                            .add(hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64)));
-                    a0 = a0.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 0));
-                    a1 = a1.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 1));
+                    ByteVector r = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64));
+                    ByteVector u = hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64));
+                    a0 = a0.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u.convertShape(VectorOperators.B2S, S, 0));
+                    a1 = a1.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u.convertShape(VectorOperators.B2S, S, 1));
                 }
                 // out += scale · (acc · step + bias) [+ offset · Σx]
                 FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
@@ -175,6 +173,7 @@ public final class LutMatrix implements WeightMatrix {
         boolean offsets = layout.hasOffsets();
         int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
         java.util.Arrays.fill(out, 0f);
+        ShortVector zero = ShortVector.zero(S); // hoisted: this method is near C2's node budget
         int pos = 0;
         for (int k = 0; k < groups; k++) {
             long g = groupOffset[k];
@@ -184,7 +183,7 @@ public final class LutMatrix implements WeightMatrix {
             decodeMeta(base3 + g, meta, 384);
             long at0 = base0 + g + metaBytes, at1 = base1 + g + metaBytes, at2 = base2 + g + metaBytes, at3 = base3 + g + metaBytes;
             for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
-                ShortVector a00 = ShortVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+                ShortVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
                 for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2) {
                     ByteVector te = ByteVector.fromArray(B, t.tables, pos * 64), to = ByteVector.fromArray(B, t.tables, (pos + 1) * 64);
                     ByteVector l0 = ByteVector.fromMemorySegment(B, data, at0, ByteOrder.LITTLE_ENDIAN);
@@ -195,18 +194,18 @@ public final class LutMatrix implements WeightMatrix {
                     at1 += LutLayout.TILE;
                     at2 += LutLayout.TILE;
                     at3 += LutLayout.TILE;
-                    ByteVector r0 = l0.selectFrom(te).add(l0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
-                    ByteVector r1 = l1.selectFrom(te).add(l1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
-                    ByteVector r2 = l2.selectFrom(te).add(l2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
-                    ByteVector r3 = l3.selectFrom(te).add(l3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to));
-                    a00 = a00.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 0));
-                    a01 = a01.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 1));
-                    a10 = a10.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 0));
-                    a11 = a11.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 1));
-                    a20 = a20.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 0));
-                    a21 = a21.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 1));
-                    a30 = a30.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 0));
-                    a31 = a31.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 1));
+                    ByteVector r0 = l0.selectFrom(te), u0 = l0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
+                    ByteVector r1 = l1.selectFrom(te), u1 = l1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
+                    ByteVector r2 = l2.selectFrom(te), u2 = l2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
+                    ByteVector r3 = l3.selectFrom(te), u3 = l3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
+                    a00 = a00.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u0.convertShape(VectorOperators.B2S, S, 0));
+                    a01 = a01.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u0.convertShape(VectorOperators.B2S, S, 1));
+                    a10 = a10.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u1.convertShape(VectorOperators.B2S, S, 0));
+                    a11 = a11.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u1.convertShape(VectorOperators.B2S, S, 1));
+                    a20 = a20.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u2.convertShape(VectorOperators.B2S, S, 0));
+                    a21 = a21.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u2.convertShape(VectorOperators.B2S, S, 1));
+                    a30 = a30.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u3.convertShape(VectorOperators.B2S, S, 0));
+                    a31 = a31.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u3.convertShape(VectorOperators.B2S, S, 1));
                 }
                 FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
                 FloatVector sum = FloatVector.broadcast(F, offsets ? t.blockSum[j] : 0f);

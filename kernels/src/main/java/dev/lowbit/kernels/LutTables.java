@@ -12,8 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Position p covers inputs a..a+g−1; its table holds, for each 4-bit index c (digit t = bits t·b..t·b+b−1 of
  * c is the code of input a+t), the partial sum Σ_t (level[digit_t] − mid)·x[a+t]. Centring the levels on
  * {@code mid} halves the range the int8 entries must cover; the exact remainder mid·Σx is added back in float
- * per block. Entries are quantized to 7-bit integers (±63, stored as int8) with one scale per block of 32
- * inputs, and stored replicated four
+ * per block. Entries are quantized to int8 with one scale per block of 32 inputs, and stored replicated four
  * times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the right 16 entries.
  */
 public final class LutTables {
@@ -21,11 +20,11 @@ public final class LutTables {
     private static final VectorSpecies<Byte> Q = ByteVector.SPECIES_128;
     private static final float ROUNDER = 0x1.8p23f;
     /**
-     * Largest table entry magnitude: 63 (7 bits), so that the two lookups of a 64-byte chunk (an even and an
-     * odd position) can be added as bytes without overflow before widening to int16 — widening is most of
-     * the kernel's work. docs/KERNELS.md and docs/QUALITY.md give the measured speed and quality of this choice.
+     * Largest table entry magnitude: 127 (int8). 7-bit entries would let the two lookups of a chunk be added as
+     * bytes before widening, but measured on stories260K int4 they raised the KLD to fp32 by 15% (8-bit: 3%)
+     * for no measurable speed-up once the kernel streams four tiles at once (docs/KERNELS.md).
      */
-    static final float ENTRY_MAX = 63f;
+    static final float ENTRY_MAX = 127f;
 
     final byte[] tables;      // positions × 64
     final float[] blockScale; // int8 step per block
@@ -101,7 +100,7 @@ public final class LutTables {
             float step = m == 0 ? 1f : m / ENTRY_MAX;
             FloatVector inverse = FloatVector.broadcast(F, 1f / step);
             for (int p = first; p < pos; p++) {
-                // Adding and removing 1.5·2^23 rounds |v| ≤ 63 to the nearest integer, ties to even (= Math.rint).
+                // Adding and removing 1.5·2^23 rounds |v| ≤ 127 to the nearest integer, ties to even (= Math.rint).
                 ByteVector q = (ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
                         .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0);
                 for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);

@@ -7,7 +7,8 @@ package dev.lowbit.kernels;
  * consecutive inputs, so its codes form one 4-bit index. Inputs are taken in blocks of 32; a block's positions
  * are padded to an even count. Rows are taken in tiles of 64. For each tile, groups follow in order; a group is
  * its 64 scales (then 64 offsets, when present), then, for each of its blocks, one 64-byte chunk per pair of
- * positions: byte r holds row r's index for the even position in its low nibble, the odd one in its high nibble.
+ * positions: the byte of row r (see {@link #chunkByte}) holds its index for the even position in the low nibble,
+ * the odd one in the high nibble.
  */
 public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets) {
     public static final int TILE = 64;
@@ -19,6 +20,15 @@ public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat
         if (!supportsGroup(groupSize, cols)) {
             throw new IllegalArgumentException("table lookup needs groups that are a multiple of " + BLOCK + " or whole rows, got " + groupSize);
         }
+    }
+
+    /**
+     * Where row r (0..63) of a tile sits in a 64-byte chunk: rows 0..31 at even bytes, rows 32..63 at odd bytes
+     * (byte 2i = row i, byte 2i+1 = row 32+i). Read as 32 shorts, low bytes are then rows 0..31 and high bytes
+     * rows 32..63, which lets the kernel sum lookups without widening each one (docs/KERNELS.md).
+     */
+    public static int chunkByte(int row) {
+        return row < 32 ? 2 * row : 2 * (row - 32) + 1;
     }
 
     public static boolean supportsBits(int bits) {

@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Low-bit weights multiplied by table lookup (docs/KERNELS.md). A token's GEMV never multiplies a weight:
  * every 4-bit index of 64 rows is looked up in a 16-entry table of precomputed partial sums with one 512-bit
- * byte permute; the int8 results are summed in int16 per block of 32 inputs, then scaled in float.
+ * byte permute; the biased int8 results are summed in int16 per block of 32 inputs (two shorts of accumulator per
+ * 64 rows, no per-lookup widening), then scaled in float.
  * Batches (prefill) decode rows to floats once and take dot products for all tokens.
  */
 public final class LutMatrix implements WeightMatrix {
@@ -23,6 +24,9 @@ public final class LutMatrix implements WeightMatrix {
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    /** Lane r takes the byte of row r: undoes the chunk byte order ({@link LutLayout#chunkByte}). */
+    private static final jdk.incubator.vector.VectorShuffle<Byte> ROW_ORDER =
+            jdk.incubator.vector.VectorShuffle.fromOp(B, LutLayout::chunkByte);
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** One table cache per kind of weights, shared by all matrices of that kind (same levels and input width). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
@@ -85,9 +89,10 @@ public final class LutMatrix implements WeightMatrix {
         pool.parallelFor(layout.tiles(), 1, (from, to) -> {
             float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)
             float[] out = new float[4 * LutLayout.TILE];
+            short[] acc = new short[4 * LutLayout.TILE];
             int tile = from;
             if (vector) {
-                for (; tile + 4 <= to; tile += 4) gemvFourTiles(tile, t, y, meta, out);
+                for (; tile + 4 <= to; tile += 4) gemvFourTiles(tile, t, y, meta, out, acc);
                 for (; tile < to; tile++) gemvTile(tile, t, y, meta);
             } else {
                 for (; tile < to; tile++) gemvTileScalar(tile, t, y);
@@ -115,17 +120,21 @@ public final class LutMatrix implements WeightMatrix {
             FloatVector f2 = FloatVector.fromArray(F, meta, 96), f3 = FloatVector.fromArray(F, meta, 112);
             at += metaBytes;
             for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
-                ShortVector a0 = ShortVector.zero(S), a1 = a0;
+                ShortVector raw = ShortVector.zero(S), high = raw;
                 for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
                     ByteVector lo = ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
                     // High nibbles: a 16-bit shift moves each byte's high nibble down; the bits that come in
                     // from the neighbouring byte land in bits 4..7, which the replicated table ignores.
                     ByteVector hi = lo.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
-                    ByteVector r = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64));
-                    ByteVector u = hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64));
-                    a0 = a0.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u.convertShape(VectorOperators.B2S, S, 0));
-                    a1 = a1.add((ShortVector) r.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u.convertShape(VectorOperators.B2S, S, 1));
+                    ShortVector r = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64)).reinterpretAsShorts();
+                    ShortVector u = hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64)).reinterpretAsShorts();
+                    // Biased entries are unsigned: sum whole shorts (wrapping) and their high bytes; the low bytes'
+                    // sum is then raw − 256·high, exactly (docs/KERNELS.md).
+                    raw = raw.add(r).add(u);
+                    high = high.add(r.lanewise(VectorOperators.LSHR, 8)).add(u.lanewise(VectorOperators.LSHR, 8));
                 }
+                ShortVector bias128 = ShortVector.broadcast(S, (short) (128 * blockPositions[j]));
+                ShortVector a0 = raw.sub(high.lanewise(VectorOperators.LSHL, 8)).sub(bias128), a1 = high.sub(bias128);
                 // out += scale · (acc · step + bias) [+ offset · Σx]
                 FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
                 o0 = ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(s0, o0);
@@ -156,6 +165,31 @@ public final class LutMatrix implements WeightMatrix {
         }
     }
 
+    /**
+     * Adds one block to the outputs of four tiles: acc holds, per tile, 32 raw short sums then 32 high-byte sums;
+     * the exact int8 sums are raw − 256·high − 128·positions (rows 0..31) and high − 128·positions (rows 32..63).
+     * out[tile] = offset · Σx + (scale · (sum · step + bias) + out[tile]), in the scalar reference's order.
+     */
+    private void flushFour(short[] acc, LutTables t, int j, boolean offsets, float[] meta, float[] out) {
+        ShortVector bias128 = ShortVector.broadcast(S, (short) (128 * blockPositions[j]));
+        FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
+        FloatVector sum = FloatVector.broadcast(F, offsets ? t.blockSum[j] : 0f);
+        for (int tile = 0; tile < 4; tile++) {
+            ShortVector raw = ShortVector.fromArray(S, acc, 64 * tile), high = ShortVector.fromArray(S, acc, 64 * tile + 32);
+            ShortVector low = raw.sub(high.lanewise(VectorOperators.LSHL, 8)).sub(bias128);
+            high = high.sub(bias128);
+            int m = 128 * tile, o = 64 * tile;
+            FloatVector.fromArray(F, meta, m + 64).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias)
+                    .fma(FloatVector.fromArray(F, meta, m), FloatVector.fromArray(F, out, o))).intoArray(out, o);
+            FloatVector.fromArray(F, meta, m + 80).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias)
+                    .fma(FloatVector.fromArray(F, meta, m + 16), FloatVector.fromArray(F, out, o + 16))).intoArray(out, o + 16);
+            FloatVector.fromArray(F, meta, m + 96).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias)
+                    .fma(FloatVector.fromArray(F, meta, m + 32), FloatVector.fromArray(F, out, o + 32))).intoArray(out, o + 32);
+            FloatVector.fromArray(F, meta, m + 112).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias)
+                    .fma(FloatVector.fromArray(F, meta, m + 48), FloatVector.fromArray(F, out, o + 48))).intoArray(out, o + 48);
+        }
+    }
+
     /** The group's 64 scales into meta[m..m+64) and 64 offsets into meta[m+64..m+128) (left zero when absent). */
     private void decodeMeta(long at, float[] meta, int m) {
         ScaleFormat format = layout.scaleFormat();
@@ -168,7 +202,7 @@ public final class LutMatrix implements WeightMatrix {
      * four. Tables come from L2 (K·16 bytes); loading them once per tile made them compete with the weights
      * streaming in from memory and halved the bandwidth. Outputs and scales wait in L1 scratch between blocks.
      */
-    private void gemvFourTiles(int tile, LutTables t, float[] y, float[] meta, float[] out) {
+    private void gemvFourTiles(int tile, LutTables t, float[] y, float[] meta, float[] out, short[] acc) {
         long base0 = tile * tileBytes, base1 = base0 + tileBytes, base2 = base1 + tileBytes, base3 = base2 + tileBytes;
         boolean offsets = layout.hasOffsets();
         int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
@@ -183,7 +217,7 @@ public final class LutMatrix implements WeightMatrix {
             decodeMeta(base3 + g, meta, 384);
             long at0 = base0 + g + metaBytes, at1 = base1 + g + metaBytes, at2 = base2 + g + metaBytes, at3 = base3 + g + metaBytes;
             for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
-                ShortVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+                ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
                 for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2) {
                     ByteVector te = ByteVector.fromArray(B, t.tables, pos * 64), to = ByteVector.fromArray(B, t.tables, (pos + 1) * 64);
                     ByteVector l0 = ByteVector.fromMemorySegment(B, data, at0, ByteOrder.LITTLE_ENDIAN);
@@ -194,40 +228,35 @@ public final class LutMatrix implements WeightMatrix {
                     at1 += LutLayout.TILE;
                     at2 += LutLayout.TILE;
                     at3 += LutLayout.TILE;
-                    ByteVector r0 = l0.selectFrom(te), u0 = l0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
-                    ByteVector r1 = l1.selectFrom(te), u1 = l1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
-                    ByteVector r2 = l2.selectFrom(te), u2 = l2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
-                    ByteVector r3 = l3.selectFrom(te), u3 = l3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to);
-                    a00 = a00.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u0.convertShape(VectorOperators.B2S, S, 0));
-                    a01 = a01.add((ShortVector) r0.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u0.convertShape(VectorOperators.B2S, S, 1));
-                    a10 = a10.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u1.convertShape(VectorOperators.B2S, S, 0));
-                    a11 = a11.add((ShortVector) r1.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u1.convertShape(VectorOperators.B2S, S, 1));
-                    a20 = a20.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u2.convertShape(VectorOperators.B2S, S, 0));
-                    a21 = a21.add((ShortVector) r2.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u2.convertShape(VectorOperators.B2S, S, 1));
-                    a30 = a30.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 0)).add((ShortVector) u3.convertShape(VectorOperators.B2S, S, 0));
-                    a31 = a31.add((ShortVector) r3.convertShape(VectorOperators.B2S, S, 1)).add((ShortVector) u3.convertShape(VectorOperators.B2S, S, 1));
+                    ShortVector r0 = l0.selectFrom(te).reinterpretAsShorts();
+                    ShortVector u0 = l0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
+                    ShortVector r1 = l1.selectFrom(te).reinterpretAsShorts();
+                    ShortVector u1 = l1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
+                    ShortVector r2 = l2.selectFrom(te).reinterpretAsShorts();
+                    ShortVector u2 = l2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
+                    ShortVector r3 = l3.selectFrom(te).reinterpretAsShorts();
+                    ShortVector u3 = l3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
+                    w0 = w0.add(r0).add(u0);
+                    h0 = h0.add(r0.lanewise(VectorOperators.LSHR, 8)).add(u0.lanewise(VectorOperators.LSHR, 8));
+                    w1 = w1.add(r1).add(u1);
+                    h1 = h1.add(r1.lanewise(VectorOperators.LSHR, 8)).add(u1.lanewise(VectorOperators.LSHR, 8));
+                    w2 = w2.add(r2).add(u2);
+                    h2 = h2.add(r2.lanewise(VectorOperators.LSHR, 8)).add(u2.lanewise(VectorOperators.LSHR, 8));
+                    w3 = w3.add(r3).add(u3);
+                    h3 = h3.add(r3.lanewise(VectorOperators.LSHR, 8)).add(u3.lanewise(VectorOperators.LSHR, 8));
                 }
-                FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
-                FloatVector sum = FloatVector.broadcast(F, offsets ? t.blockSum[j] : 0f);
-                // out[tile] = offset · Σx + (scale · (acc · step + bias) + out[tile]), in the scalar reference's order
-                // of fused operations; written out: a helper taking vectors
-                // would not be inlined in a method this size, and its vector arguments would be boxed.
-                FloatVector.fromArray(F, meta, 64).fma(sum, ((FloatVector) a00.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 0), FloatVector.fromArray(F, out, 0))).intoArray(out, 0);
-                FloatVector.fromArray(F, meta, 80).fma(sum, ((FloatVector) a00.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 16), FloatVector.fromArray(F, out, 16))).intoArray(out, 16);
-                FloatVector.fromArray(F, meta, 96).fma(sum, ((FloatVector) a01.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 32), FloatVector.fromArray(F, out, 32))).intoArray(out, 32);
-                FloatVector.fromArray(F, meta, 112).fma(sum, ((FloatVector) a01.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 48), FloatVector.fromArray(F, out, 48))).intoArray(out, 48);
-                FloatVector.fromArray(F, meta, 192).fma(sum, ((FloatVector) a10.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 128), FloatVector.fromArray(F, out, 64))).intoArray(out, 64);
-                FloatVector.fromArray(F, meta, 208).fma(sum, ((FloatVector) a10.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 144), FloatVector.fromArray(F, out, 80))).intoArray(out, 80);
-                FloatVector.fromArray(F, meta, 224).fma(sum, ((FloatVector) a11.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 160), FloatVector.fromArray(F, out, 96))).intoArray(out, 96);
-                FloatVector.fromArray(F, meta, 240).fma(sum, ((FloatVector) a11.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 176), FloatVector.fromArray(F, out, 112))).intoArray(out, 112);
-                FloatVector.fromArray(F, meta, 320).fma(sum, ((FloatVector) a20.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 256), FloatVector.fromArray(F, out, 128))).intoArray(out, 128);
-                FloatVector.fromArray(F, meta, 336).fma(sum, ((FloatVector) a20.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 272), FloatVector.fromArray(F, out, 144))).intoArray(out, 144);
-                FloatVector.fromArray(F, meta, 352).fma(sum, ((FloatVector) a21.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 288), FloatVector.fromArray(F, out, 160))).intoArray(out, 160);
-                FloatVector.fromArray(F, meta, 368).fma(sum, ((FloatVector) a21.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 304), FloatVector.fromArray(F, out, 176))).intoArray(out, 176);
-                FloatVector.fromArray(F, meta, 448).fma(sum, ((FloatVector) a30.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 384), FloatVector.fromArray(F, out, 192))).intoArray(out, 192);
-                FloatVector.fromArray(F, meta, 464).fma(sum, ((FloatVector) a30.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 400), FloatVector.fromArray(F, out, 208))).intoArray(out, 208);
-                FloatVector.fromArray(F, meta, 480).fma(sum, ((FloatVector) a31.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 416), FloatVector.fromArray(F, out, 224))).intoArray(out, 224);
-                FloatVector.fromArray(F, meta, 496).fma(sum, ((FloatVector) a31.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(FloatVector.fromArray(F, meta, 432), FloatVector.fromArray(F, out, 240))).intoArray(out, 240);
+                // The block's raw and high-byte sums go to scratch; the flush, a method of its own, turns them into
+                // exact int8 sums and float outputs. Written inline it made this method too big for C2 to keep
+                // every vector in a register (decode fell to ~2 tokens/s); arrays, not vectors, cross the call.
+                w0.intoArray(acc, 0);
+                h0.intoArray(acc, 32);
+                w1.intoArray(acc, 64);
+                h1.intoArray(acc, 96);
+                w2.intoArray(acc, 128);
+                h2.intoArray(acc, 160);
+                w3.intoArray(acc, 192);
+                h3.intoArray(acc, 224);
+                flushFour(acc, t, j, offsets, meta, out);
             }
         }
         System.arraycopy(out, 0, y, tile * LutLayout.TILE, 4 * LutLayout.TILE);
@@ -256,8 +285,8 @@ public final class LutMatrix implements WeightMatrix {
                 java.util.Arrays.fill(acc, 0);
                 for (int p = 0, n = layout.blockPositions(j); p < n; p += 2, pos += 2, at += LutLayout.TILE) {
                     for (int r = 0; r < LutLayout.TILE; r++) {
-                        int b = data.get(ValueLayout.JAVA_BYTE, at + r) & 0xFF;
-                        acc[r] += t.tables[pos * 64 + (b & 15)] + t.tables[(pos + 1) * 64 + (b >>> 4)];
+                        int b = data.get(ValueLayout.JAVA_BYTE, at + LutLayout.chunkByte(r)) & 0xFF;
+                        acc[r] += (t.tables[pos * 64 + (b & 15)] & 0xFF) - 128 + (t.tables[(pos + 1) * 64 + (b >>> 4)] & 0xFF) - 128;
                     }
                 }
                 for (int r = 0; r < LutLayout.TILE; r++) {
@@ -291,7 +320,7 @@ public final class LutMatrix implements WeightMatrix {
             for (int j = layout.firstBlock(k); j < layout.endBlock(k); j++) {
                 int n = layout.blockInputs(j), a0 = j * LutLayout.BLOCK;
                 for (int p = 0, np = layout.blockPositions(j); p < np; p++) {
-                    int b = data.get(ValueLayout.JAVA_BYTE, at + (long) (p / 2) * LutLayout.TILE + r) & 0xFF;
+                    int b = data.get(ValueLayout.JAVA_BYTE, at + (long) (p / 2) * LutLayout.TILE + LutLayout.chunkByte(r)) & 0xFF;
                     int index = (p & 1) == 0 ? b & 15 : b >>> 4;
                     for (int d = 0; d < g; d++) {
                         int input = p * g + d;
@@ -336,7 +365,8 @@ public final class LutMatrix implements WeightMatrix {
             for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) {
                 int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j);
                 for (int p = 0; p < blockPositions[j]; p++) {
-                    ByteVector raw = ByteVector.fromMemorySegment(B, data, at + (long) (p / 2) * LutLayout.TILE, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector raw = ByteVector.fromMemorySegment(B, data, at + (long) (p / 2) * LutLayout.TILE, ByteOrder.LITTLE_ENDIAN)
+                            .rearrange(ROW_ORDER);
                     ByteVector index = ((p & 1) == 0 ? raw : raw.lanewise(VectorOperators.LSHR, 4)).and((byte) 15);
                     for (int d = 0; d < g; d++) {
                         int input = p * g + d;

@@ -41,7 +41,7 @@ public final class LutPacker {
                     for (int p = 0; p < l.blockPositions(j); p += 2, at += LutLayout.TILE) {
                         for (int r = 0; r < rowsHere; r++) {
                             int lo = index(codes[r], a0, n, p, g, bits), hi = index(codes[r], a0, n, p + 1, g, bits);
-                            out.set(ValueLayout.JAVA_BYTE, at + r, (byte) (lo | hi << 4));
+                            out.set(ValueLayout.JAVA_BYTE, at + LutLayout.chunkByte(r), (byte) (lo | hi << 4));
                         }
                     }
                 }

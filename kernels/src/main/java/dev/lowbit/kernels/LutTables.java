@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Position p covers inputs a..a+g−1; its table holds, for each 4-bit index c (digit t = bits t·b..t·b+b−1 of
  * c is the code of input a+t), the partial sum Σ_t (level[digit_t] − mid)·x[a+t]. Centring the levels on
  * {@code mid} halves the range the int8 entries must cover; the exact remainder mid·Σx is added back in float
- * per block. Entries are quantized to int8 with one scale per block of 32 inputs, and stored replicated four
+ * per block. Entries are quantized to int8 with one scale per block of 32 inputs and stored biased by +128 (as
+ * unsigned bytes 1..255, which the kernel sums without sign extension), replicated four
  * times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the right 16 entries.
  */
 public final class LutTables {
@@ -26,7 +27,7 @@ public final class LutTables {
      */
     static final float ENTRY_MAX = 127f;
 
-    final byte[] tables;      // positions × 64
+    final byte[] tables;      // positions × 64, entry + 128
     final float[] blockScale; // int8 step per block
     final float[] blockBias;  // mid · Σx per block
     final float[] blockSum;   // Σx per block (for offsets)
@@ -101,8 +102,8 @@ public final class LutTables {
             FloatVector inverse = FloatVector.broadcast(F, 1f / step);
             for (int p = first; p < pos; p++) {
                 // Adding and removing 1.5·2^23 rounds |v| ≤ 127 to the nearest integer, ties to even (= Math.rint).
-                ByteVector q = (ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
-                        .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0);
+                ByteVector q = ((ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
+                        .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0)).lanewise(VectorOperators.XOR, (byte) 0x80);
                 for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);
             }
             t.blockScale[j] = step;

@@ -2,7 +2,6 @@ package dev.lowbit.bench;
 
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WorkerPool;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -49,15 +48,10 @@ public class F32MatmulBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        String[] p = shape.split("x");
-        int rows = Integer.parseInt(p[0]), cols = Integer.parseInt(p[1]);
-        SplittableRandom r = new SplittableRandom(1);
-        float[] w = new float[rows * cols];
-        for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextDouble() - 0.5);
-        matrix = F32Matrix.of(w, rows, cols);
-        x = new float[batch * cols];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() - 0.5);
-        y = new float[batch * rows];
+        BenchShape s = BenchShape.parse(shape);
+        matrix = F32Matrix.of(s.weights(), s.rows(), s.cols());
+        x = s.input(batch);
+        y = new float[batch * s.rows()];
         pool = new WorkerPool(threads);
     }
 

@@ -75,7 +75,9 @@ public final class QualityReport {
                   .append("| scheme | bits/w | ppl | Δppl | mean KLD | p99 KLD | top-1 |\n|---|---:|---:|---:|---:|---:|---:|\n");
                 for (Scheme s : SCHEMES) {
                     Grid grid = Grids.parse(s.grid(), s.bits() == 0 ? 4 : s.bits(), s.symmetric());
-                    QuantRecipe recipe = new QuantRecipe("rtn", grid, s.group(), s.search(), TensorPrecision.INT8, List.of());
+                    // Row layout: storage as the grid states it (the tiny model's 32-row matrices would pad to 64-row
+                    // lookup tiles); evaluated in batches, both layouts compute the same float products.
+                    QuantRecipe recipe = new QuantRecipe("rtn", grid, s.group(), s.search(), TensorPrecision.INT8, List.of(), false);
                     ModelQuantizer.Result q = ModelQuantizer.quantize(base.model().weights(), recipe, base.model().pool(), Progress.NONE);
                     LlamaModel model = new LlamaModel(base.model().config(), q.weights(), base.model().pool());
                     KlDivergenceResult r = KlDivergence.evaluate(base.model(), model, text, CTX, base.tokenizer().bos(), 128, Progress.NONE);
@@ -89,9 +91,30 @@ public final class QualityReport {
                 }
                 md.append('\n');
             }
+            md.append("## Cost of int8 lookup tables\n\n")
+              .append("The table-lookup kernel quantizes each activation block's tables to int8. Float tables would compute ")
+              .append("exactly the sums of the reference kernel (dequantize, multiply), so the reference stands in for them. ")
+              .append("Both evaluated token by token (batch 1, the decode path) on the TinyStories sample; same weights.\n\n")
+              .append("| scheme | KLD, float tables (reference) | KLD, int8 tables (table lookup) | cost | top-1 between the two |\n|---|---:|---:|---:|---:|\n");
+            for (Scheme s : List.of(SCHEMES.get(1), SCHEMES.get(7), SCHEMES.get(8))) {
+                Grid grid = Grids.parse(s.grid(), s.bits() == 0 ? 4 : s.bits(), s.symmetric());
+                LlamaModel lut = quantized(base, new QuantRecipe("rtn", grid, s.group(), false, TensorPrecision.INT8, List.of(), true));
+                LlamaModel ref = quantized(base, new QuantRecipe("rtn", grid, s.group(), false, TensorPrecision.INT8, List.of(), false));
+                KlDivergenceResult viaLut = KlDivergence.evaluate(base.model(), lut, sample, CTX, base.tokenizer().bos(), 1, Progress.NONE);
+                KlDivergenceResult viaRef = KlDivergence.evaluate(base.model(), ref, sample, CTX, base.tokenizer().bos(), 1, Progress.NONE);
+                KlDivergenceResult between = KlDivergence.evaluate(ref, lut, sample, CTX, base.tokenizer().bos(), 1, Progress.NONE);
+                md.append(String.format("| %s | %.5f | %.5f | %+.5f (%+.1f%%) | %.2f%% |%n", s.label(), viaRef.meanKld(), viaLut.meanKld(),
+                        viaLut.meanKld() - viaRef.meanKld(), 100 * (viaLut.meanKld() / viaRef.meanKld() - 1), 100 * between.top1Agreement()));
+            }
+            md.append('\n');
             Files.writeString(out, md.toString());
             System.err.println("wrote " + out);
         }
+    }
+
+    static LlamaModel quantized(LoadedModel base, QuantRecipe recipe) {
+        ModelQuantizer.Result q = ModelQuantizer.quantize(base.model().weights(), recipe, base.model().pool(), Progress.NONE);
+        return new LlamaModel(base.model().config(), q.weights(), base.model().pool());
     }
 
     /** Storage bits per weight over the linear layers (embedding and classifier excluded). */

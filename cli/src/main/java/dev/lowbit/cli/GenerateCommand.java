@@ -1,6 +1,12 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.eval.Progress;
+import dev.lowbit.engine.model.LlamaModel;
+import dev.lowbit.engine.model.NamedWeights;
+import dev.lowbit.quant.ModelQuantizer;
+import dev.lowbit.quant.QuantPresets;
+import dev.lowbit.quant.QuantRecipe;
 import dev.lowbit.engine.generate.GenerationResult;
 import dev.lowbit.engine.generate.Generator;
 import dev.lowbit.engine.sampling.Sampler;
@@ -50,6 +56,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not put the beginning-of-sequence token before the prompt.")
     boolean noBos;
 
+    @Option(names = "--quantize", paramLabel = "PRESET", description = "Quantize the model in memory first (RTN): int4, int4-asym, int2, int1,"
+            + " e2m1, nf4, mxfp4 — all run on the table-lookup kernel. For files, use 'lowbit quantize'.")
+    String quantize;
+
     @Override
     public Integer call() {
         if (maxTokens < 0) throw new IllegalArgumentException("-n must be >= 0");
@@ -60,13 +70,23 @@ final class GenerateCommand implements Callable<Integer> {
         long openStart = System.nanoTime();
         try (LoadedModel m = modelOptions.load()) {
             long loadNanos = System.nanoTime() - openStart;
+            LlamaModel model = m.model();
+            if (quantize != null) {
+                QuantRecipe recipe = QuantPresets.recipe(quantize);
+                if (recipe == null) throw new IllegalArgumentException("--quantize f32 means no quantization; leave it out");
+                long q0 = System.nanoTime();
+                ModelQuantizer.Result q = ModelQuantizer.quantize(model.weights(), recipe, model.pool(), Progress.NONE);
+                model = new LlamaModel(model.config(), q.weights(), model.pool());
+                err.printf("quantized to %s in %.2f s: %.2f bits/weight in the linear layers, table-lookup kernel%n", quantize,
+                        (System.nanoTime() - q0) / 1e9, linearBits(q));
+            }
             SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, actualSeed);
             int[] promptIds = m.tokenizer().encode(prompt, !noBos, false);
-            int context = Math.min(ctx, m.model().config().contextLength());
-            Generator generator = new Generator(m.model(), m.tokenizer(), context, batch);
+            int context = Math.min(ctx, model.config().contextLength());
+            Generator generator = new Generator(model, m.tokenizer(), context, batch);
             out.print(m.tokenizer().decode(promptIds));
             out.flush();
-            GenerationResult r = generator.generate(promptIds, maxTokens, new Sampler(settings, m.model().config().vocabSize()),
+            GenerationResult r = generator.generate(promptIds, maxTokens, new Sampler(settings, model.config().vocabSize()),
                     piece -> {
                         out.print(piece);
                         out.flush();
@@ -79,6 +99,16 @@ final class GenerateCommand implements Callable<Integer> {
             err.printf("load: %.2f s | open to first token: %.2f s%n", loadNanos / 1e9, (loadNanos + r.prefillNanos()) / 1e9);
         }
         return 0;
+    }
+
+    private static double linearBits(ModelQuantizer.Result q) {
+        long params = 0, bytes = 0;
+        for (var e : NamedWeights.of(q.weights()).matrices().entrySet()) {
+            if (NamedWeights.isEmbeddingOrClassifier(e.getKey())) continue;
+            params += (long) e.getValue().rows() * e.getValue().cols();
+            bytes += e.getValue().byteSize();
+        }
+        return 8.0 * bytes / params;
     }
 
     private static String stopText(GenerationResult.StopReason reason) {

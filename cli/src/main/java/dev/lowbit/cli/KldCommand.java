@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,14 +26,7 @@ final class KldCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", required = true, description = "The model to compare (e.g. a .lowbit file).")
     Path model;
 
-    @Option(names = {"-f", "--text"}, paramLabel = "FILE", required = true, description = "UTF-8 text to evaluate.")
-    Path text;
-
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "Window length in tokens (default: the model's context, at most 512).")
-    Integer ctx;
-
-    @Option(names = "--chunks", paramLabel = "N", description = "Evaluate only the first N windows (default: all).")
-    Integer chunks;
+    @Mixin EvalOptions eval;
 
     @Option(names = {"-b", "--batch"}, paramLabel = "N", description = "Tokens per forward batch; 1 runs the decode (table-lookup) kernels (default: ${DEFAULT-VALUE}).")
     int batch = 128;
@@ -46,12 +40,12 @@ final class KldCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
-        String content = PerplexityCommand.readText(text);
+        String content = eval.readText();
         try (LoadedModel b = ModelLoader.load(base, tokenizer, threads); LoadedModel m = ModelLoader.load(model, null, threads)) {
-            int window = PerplexityCommand.windowLength(ctx, b);
-            int[] ids = PerplexityCommand.limit(b.tokenizer().encode(content, false, false), chunks, window, b.tokenizer().bos());
+            int window = eval.window(b);
+            int[] ids = eval.tokens(b, window, content);
             PrintWriter err = spec.commandLine().getErr();
-            err.printf("%s: %d tokens, windows of %d tokens%n", text, ids.length, window);
+            err.printf("%s: %d tokens, windows of %d tokens%n", eval.text, ids.length, window);
             KlDivergenceResult r = KlDivergence.evaluate(b.model(), m.model(), ids, window, b.tokenizer().bos(), batch,
                     new ProgressBar(err, "kld"));
             PrintWriter out = spec.commandLine().getOut();

@@ -1,0 +1,110 @@
+package dev.lowbit.bench;
+
+import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.LutPacker;
+import dev.lowbit.kernels.WeightMatrix;
+import dev.lowbit.kernels.CodebookMatrix;
+import dev.lowbit.kernels.WorkerPool;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.grid.Grids;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Mixed-precision GEMV (one token) at Llama shapes: lowbit's table-lookup kernel for 1, 2, 4-bit integers and
+ * E2M1 against fp32 and two Q4_0 baselines (see {@link Q4Baselines}). Eight copies of each matrix are cycled so
+ * that weights stream from memory as in a real decode step instead of sitting in the last-level cache.
+ * Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MpGemv}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-XX:InlineSmallCode=10000", "-XX:LiveNodeCountInliningCutoff=80000", "-XX:MaxNodeLimit=200000",
+        "-XX:NodeLimitFudgeFactor=8000", "-XX:CompileCommand=quiet",
+        "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemv*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::flushFour",
+        "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemm*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::decodeTransposed"})
+public class MpGemvBenchmark {
+    static final int COPIES = 8;
+
+    /** rows x cols. */
+    @Param({"2048x2048", "8192x2048", "2048x8192", "4096x4096", "11008x4096"})
+    public String shape;
+
+    /** lut-int1/2/4, lut-e2m1 (g32, 4.5 b/w like Q4_0 for int4/e2m1), f32, q4-dequant, q4-int8. */
+    @Param({"lut-int4", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8"})
+    public String kernel;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private WeightMatrix[] matrices;
+    private Q4Baselines[] q4;
+    private float[] x, y, sx;
+    private byte[] xq;
+    private WorkerPool pool;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        BenchShape s = BenchShape.parse(shape);
+        int rows = s.rows(), cols = s.cols();
+        float[] w = s.weights();
+        x = s.input(1);
+        y = new float[rows];
+        sx = new float[cols / Q4Baselines.BLOCK];
+        xq = new byte[cols];
+        pool = new WorkerPool(threads);
+        F32Matrix f32 = F32Matrix.of(w, rows, cols);
+        if (kernel.startsWith("q4")) {
+            q4 = new Q4Baselines[COPIES];
+            for (int c = 0; c < COPIES; c++) q4[c] = new Q4Baselines(w, rows, cols);
+            return;
+        }
+        matrices = new WeightMatrix[kernel.equals("f32") ? 2 : COPIES];
+        for (int c = 0; c < matrices.length; c++) {
+            matrices[c] = switch (kernel) {
+                case "f32" -> c == 0 ? f32 : F32Matrix.of(w, rows, cols);
+                case "lut-int4" -> lut(f32, "int", 4, true, 32);
+                case "lut-int2" -> lut(f32, "int", 2, false, 64);
+                case "lut-int1" -> lut(f32, "int", 1, false, 64);
+                case "lut-e2m1" -> lut(f32, "e2m1", 4, false, 32);
+                default -> throw new IllegalArgumentException(kernel);
+            };
+        }
+    }
+
+    private WeightMatrix lut(F32Matrix f32, String grid, int bits, boolean sym, int group) {
+        return LutPacker.pack((CodebookMatrix) new RtnQuantizer(Grids.of(grid, bits, sym), group, false).quantize(f32, pool).matrix());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+    }
+
+    @Benchmark
+    public float[] gemv() {
+        int c = next++ & (COPIES - 1);
+        switch (kernel) {
+            case "q4-dequant" -> q4[c].dequantizeGemv(x, y, pool);
+            case "q4-int8" -> q4[c].int8Gemv(x, xq, sx, y, pool);
+            default -> matrices[c % matrices.length].multiply(x, y, 1, pool);
+        }
+        return y;
+    }
+}

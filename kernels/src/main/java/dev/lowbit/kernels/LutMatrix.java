@@ -27,7 +27,6 @@ public final class LutMatrix implements WeightMatrix {
     /** Lane r takes the byte of row r: undoes the chunk byte order ({@link LutLayout#chunkByte}). */
     private static final jdk.incubator.vector.VectorShuffle<Byte> ROW_ORDER =
             jdk.incubator.vector.VectorShuffle.fromOp(B, LutLayout::chunkByte);
-    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** One table cache per kind of weights, shared by all matrices of that kind (same levels and input width). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
 
@@ -408,9 +407,5 @@ public final class LutMatrix implements WeightMatrix {
         c20.intoArray(out, 128); c21.intoArray(out, 144); c22.intoArray(out, 160); c23.intoArray(out, 176);
         c30.intoArray(out, 192); c31.intoArray(out, 208); c32.intoArray(out, 224); c33.intoArray(out, 240);
         for (int k = 0; k < count; k++) System.arraycopy(out, 64 * k, y, (t + k) * rows + r0, valid);
-    }
-
-    static void writeF16(MemorySegment seg, long at, int index, float v) {
-        seg.set(LE_SHORT, at + 2L * index, Float.floatToFloat16(v));
     }
 }

@@ -82,34 +82,32 @@ public final class LutTables {
     }
 
     private static void buildBlock(LutLayout layout, LutTables t, FloatVector[] digit, int g, float mid, float[] x, int xOff, int j, int first) {
-        {
-            int pos = first;
-            int a0 = xOff + j * LutLayout.BLOCK, n = layout.blockInputs(j);
-            float sum = 0;
-            for (int i = 0; i < n; i++) sum += x[a0 + i];
-            FloatVector max = FloatVector.zero(F);
-            for (int p = 0, np = layout.blockPositions(j); p < np; p++, pos++) {
-                FloatVector e = FloatVector.zero(F);
-                for (int d = 0; d < g; d++) {
-                    int input = p * g + d;
-                    if (input < n) e = digit[d].fma(FloatVector.broadcast(F, x[a0 + input]), e);
-                }
-                e.intoArray(t.exact, pos * 16);
-                max = max.max(e.abs());
+        int pos = first;
+        int a0 = xOff + j * LutLayout.BLOCK, n = layout.blockInputs(j);
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += x[a0 + i];
+        FloatVector max = FloatVector.zero(F);
+        for (int p = 0, np = layout.blockPositions(j); p < np; p++, pos++) {
+            FloatVector e = FloatVector.zero(F);
+            for (int d = 0; d < g; d++) {
+                int input = p * g + d;
+                if (input < n) e = digit[d].fma(FloatVector.broadcast(F, x[a0 + input]), e);
             }
-            float m = max.reduceLanes(VectorOperators.MAX);
-            float step = m == 0 ? 1f : m / ENTRY_MAX;
-            FloatVector inverse = FloatVector.broadcast(F, 1f / step);
-            for (int p = first; p < pos; p++) {
-                // Adding and removing 1.5·2^23 rounds |v| ≤ 127 to the nearest integer, ties to even (= Math.rint).
-                ByteVector q = ((ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
-                        .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0)).lanewise(VectorOperators.XOR, (byte) 0x80);
-                for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);
-            }
-            t.blockScale[j] = step;
-            t.blockBias[j] = mid * sum;
-            t.blockSum[j] = sum;
+            e.intoArray(t.exact, pos * 16);
+            max = max.max(e.abs());
         }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        float step = m == 0 ? 1f : m / ENTRY_MAX;
+        FloatVector inverse = FloatVector.broadcast(F, 1f / step);
+        for (int p = first; p < pos; p++) {
+            // Adding and removing 1.5·2^23 rounds |v| ≤ 127 to the nearest integer, ties to even (= Math.rint).
+            ByteVector q = ((ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
+                    .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0)).lanewise(VectorOperators.XOR, (byte) 0x80);
+            for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);
+        }
+        t.blockScale[j] = step;
+        t.blockBias[j] = mid * sum;
+        t.blockSum[j] = sum;
     }
 
     /**

@@ -258,7 +258,8 @@ public final class LutMatrix implements WeightMatrix {
                 flushFour(acc, t, j, offsets, meta, out);
             }
         }
-        System.arraycopy(out, 0, y, tile * LutLayout.TILE, 4 * LutLayout.TILE);
+        int r0 = tile * LutLayout.TILE; // the fourth tile may be the matrix's last, partial one
+        System.arraycopy(out, 0, y, r0, Math.min(4 * LutLayout.TILE, layout.rows() - r0));
     }
 
 

@@ -100,6 +100,19 @@ class LutMatrixTest {
     }
 
     @Test
+    void fourTilesEndingInAPartialTileOnOneThread() {
+        // 250 rows = 4 tiles, the last partial: one thread takes them all in one four-tile pass.
+        CodebookMatrix m = random(250, 96, 4, 32, true, ScaleFormat.F16, intLevels(4, 0), 13);
+        LutMatrix lut = LutPacker.pack(m);
+        float[] x = input(96, 14), got = new float[250], expected = new float[250];
+        try (WorkerPool one = new WorkerPool(1)) {
+            lut.multiply(x, got, 1, one);
+        }
+        lut.multiplyReference(x, expected);
+        assertArrayEquals(expected, got);
+    }
+
+    @Test
     void withinTheInt8TableBoundOfTheFloatProduct() {
         for (Case c : cases()) {
             CodebookMatrix m = random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 4);

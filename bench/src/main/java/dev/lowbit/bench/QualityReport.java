@@ -12,7 +12,6 @@ import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.sampling.Sampler;
 import dev.lowbit.engine.sampling.SamplerSettings;
-import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantRecipe;
 import dev.lowbit.quant.TensorPrecision;
@@ -84,7 +83,7 @@ public final class QualityReport {
                     if (s == SCHEMES.get(0)) {
                         md.append(String.format("| fp32 | 32 | %.4f | | | | |%n", r.basePerplexity()));
                     }
-                    md.append(String.format("| %s | %.3f | %.4f | %+.2f%% | %.5f | %.4f | %.2f%% |%n", s.label(), linearBitsPerWeight(q),
+                    md.append(String.format("| %s | %.3f | %.4f | %+.2f%% | %.5f | %.4f | %.2f%% |%n", s.label(), NamedWeights.of(q.weights()).linearBitsPerWeight(),
                             r.modelPerplexity(), 100 * (r.modelPerplexity() / r.basePerplexity() - 1), r.meanKld(), r.p99Kld(),
                             100 * r.top1Agreement()));
                     System.err.printf("%s %s: KLD %.5f%n", t == 0 ? "sample" : "generated", s.label(), r.meanKld());
@@ -115,18 +114,6 @@ public final class QualityReport {
     static LlamaModel quantized(LoadedModel base, QuantRecipe recipe) {
         ModelQuantizer.Result q = ModelQuantizer.quantize(base.model().weights(), recipe, base.model().pool(), Progress.NONE);
         return new LlamaModel(base.model().config(), q.weights(), base.model().pool());
-    }
-
-    /** Storage bits per weight over the linear layers (embedding and classifier excluded). */
-    static double linearBitsPerWeight(ModelQuantizer.Result q) {
-        long params = 0, bytes = 0;
-        for (var e : NamedWeights.of(q.weights()).matrices().entrySet()) {
-            if (NamedWeights.isEmbeddingOrClassifier(e.getKey())) continue;
-            WeightMatrix m = e.getValue();
-            params += (long) m.rows() * m.cols();
-            bytes += m.byteSize();
-        }
-        return 8.0 * bytes / params;
     }
 
     /** Stories sampled by the fp32 model from BOS until it ends them, joined with BOS, up to the token budget. */

@@ -8,7 +8,6 @@ import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.model.SyntheticWeights;
-import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantPresets;
@@ -86,15 +85,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private void measure(PrintWriter out, String name, String format, LlamaConfig config, LlamaWeights weights) {
         NamedWeights named = NamedWeights.of(weights);
-        long bytes = 0, params = 0;
-        for (WeightMatrix m : named.matrices().values()) {
-            bytes += m.byteSize();
-            params += (long) m.rows() * m.cols();
-        }
-        for (float[] v : named.vectors().values()) {
-            bytes += 4L * v.length;
-            params += v.length;
-        }
+        long bytes = named.bytes(), params = named.parameters();
         for (int t : threads) {
             try (WorkerPool pool = new WorkerPool(t)) {
                 LlamaModel model = new LlamaModel(config, weights, pool);

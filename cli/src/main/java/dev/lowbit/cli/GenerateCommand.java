@@ -78,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
                 ModelQuantizer.Result q = ModelQuantizer.quantize(model.weights(), recipe, model.pool(), Progress.NONE);
                 model = new LlamaModel(model.config(), q.weights(), model.pool());
                 err.printf("quantized to %s in %.2f s: %.2f bits/weight in the linear layers, table-lookup kernel%n", quantize,
-                        (System.nanoTime() - q0) / 1e9, linearBits(q));
+                        (System.nanoTime() - q0) / 1e9, NamedWeights.of(q.weights()).linearBitsPerWeight());
             }
             SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, actualSeed);
             int[] promptIds = m.tokenizer().encode(prompt, !noBos, false);
@@ -99,16 +99,6 @@ final class GenerateCommand implements Callable<Integer> {
             err.printf("load: %.2f s | open to first token: %.2f s%n", loadNanos / 1e9, (loadNanos + r.prefillNanos()) / 1e9);
         }
         return 0;
-    }
-
-    private static double linearBits(ModelQuantizer.Result q) {
-        long params = 0, bytes = 0;
-        for (var e : NamedWeights.of(q.weights()).matrices().entrySet()) {
-            if (NamedWeights.isEmbeddingOrClassifier(e.getKey())) continue;
-            params += (long) e.getValue().rows() * e.getValue().cols();
-            bytes += e.getValue().byteSize();
-        }
-        return 8.0 * bytes / params;
     }
 
     private static String stopText(GenerationResult.StopReason reason) {

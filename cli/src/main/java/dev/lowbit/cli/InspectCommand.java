@@ -5,7 +5,6 @@ import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.NamedWeights;
-import dev.lowbit.kernels.WeightMatrix;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -46,15 +45,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("vocabulary:      %d, classifier %s%n", c.vocabSize(), m.model().weights().tiedClassifier() ? "tied to the embedding" : "separate");
             out.printf("tokenizer:       %s, BOS %d, EOS %d%n", m.tokenizer().describe(), m.tokenizer().bos(), m.tokenizer().eos());
             NamedWeights named = NamedWeights.of(m.model().weights());
-            long params = 0, bytes = 0;
-            for (WeightMatrix w : named.matrices().values()) {
-                params += (long) w.rows() * w.cols();
-                bytes += w.byteSize();
-            }
-            for (float[] v : named.vectors().values()) {
-                params += v.length;
-                bytes += 4L * v.length;
-            }
+            long params = named.parameters(), bytes = named.bytes();
             out.printf("parameters:      %,d (%.2f MiB of weights, %.3f bits/parameter)%n", params, bytes / 1048576.0, 8.0 * bytes / params);
             if (!m.quantization().isEmpty()) out.printf("quantization:    %s%n", describe(m.quantization()));
             int context = ctx != null ? ctx : Math.min(4096, c.contextLength());

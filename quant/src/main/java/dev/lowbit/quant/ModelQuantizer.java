@@ -45,8 +45,8 @@ public final class ModelQuantizer {
                     WeightMatrix stored = t.matrix();
                     if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
                         stored = LutPacker.pack(c);
-                    } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) != null) {
-                        stored = Int8Matrix.over(c);
+                    } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) instanceof Int8Matrix fast) {
+                        stored = fast;
                     }
                     out.put(name, stored);
                     line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(recipe, action, m)

@@ -65,6 +65,33 @@ public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float
         return v;
     }
 
+    /** Every parameter: matrices and vectors. */
+    public long parameters() {
+        long n = 0;
+        for (WeightMatrix m : matrices.values()) n += (long) m.rows() * m.cols();
+        for (float[] v : vectors.values()) n += v.length;
+        return n;
+    }
+
+    /** Bytes the weights take as stored (vectors as fp32). */
+    public long bytes() {
+        long n = 0;
+        for (WeightMatrix m : matrices.values()) n += m.byteSize();
+        for (float[] v : vectors.values()) n += 4L * v.length;
+        return n;
+    }
+
+    /** Storage bits per weight over the linear layers: the embedding and classifier excluded. */
+    public double linearBitsPerWeight() {
+        long params = 0, bytes = 0;
+        for (Map.Entry<String, WeightMatrix> e : matrices.entrySet()) {
+            if (isEmbeddingOrClassifier(e.getKey())) continue;
+            params += (long) e.getValue().rows() * e.getValue().cols();
+            bytes += e.getValue().byteSize();
+        }
+        return 8.0 * bytes / params;
+    }
+
     /** True for the token embedding and the classifier, which recipes treat apart from the linear layers. */
     public static boolean isEmbeddingOrClassifier(String name) {
         return name.equals("token_embd") || name.equals("output");

@@ -6,12 +6,9 @@ import dev.lowbit.engine.SharedData;
 import dev.lowbit.engine.eval.KlDivergence;
 import dev.lowbit.engine.eval.KlDivergenceResult;
 import dev.lowbit.engine.eval.Progress;
-import dev.lowbit.engine.generate.GenerationResult;
-import dev.lowbit.engine.generate.Generator;
+import dev.lowbit.engine.generate.SelfGeneratedText;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.NamedWeights;
-import dev.lowbit.engine.sampling.Sampler;
-import dev.lowbit.engine.sampling.SamplerSettings;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantRecipe;
 import dev.lowbit.quant.TensorPrecision;
@@ -20,8 +17,6 @@ import dev.lowbit.quant.grid.Grids;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -118,15 +113,6 @@ public final class QualityReport {
 
     /** Stories sampled by the fp32 model from BOS until it ends them, joined with BOS, up to the token budget. */
     static int[] generateText(LoadedModel base) {
-        Generator g = new Generator(base.model(), base.tokenizer(), CTX, 64);
-        Sampler sampler = new Sampler(new SamplerSettings(1, 0, 1, 0, GENERATION_SEED), base.model().config().vocabSize());
-        List<Integer> tokens = new ArrayList<>();
-        while (tokens.size() < GENERATED_TOKENS) {
-            GenerationResult r = g.generate(new int[] {base.tokenizer().bos()}, CTX - 1, sampler, piece -> { });
-            if (!tokens.isEmpty()) tokens.add(base.tokenizer().bos());
-            for (int t : r.generatedTokens()) tokens.add(t);
-        }
-        int[] out = tokens.stream().mapToInt(Integer::intValue).toArray();
-        return Arrays.copyOf(out, GENERATED_TOKENS);
+        return SelfGeneratedText.sample(base.model(), base.tokenizer(), GENERATED_TOKENS, CTX, GENERATION_SEED, Progress.NONE);
     }
 }

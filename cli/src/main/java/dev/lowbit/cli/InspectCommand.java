@@ -61,9 +61,17 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One level deeper, lists shown by their length only (AWQ records one entry per block). */
+    private static String describeNested(Map<?, ?> m) {
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, v) -> sb.append(sb.length() == 1 ? "" : ", ").append(k).append('=')
+                .append(v instanceof java.util.List<?> l ? "[" + l.size() + " entries]" : v));
+        return sb.append('}').toString();
+    }
+
     private static String describe(Map<String, Object> q) {
         StringBuilder sb = new StringBuilder();
-        q.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append('=').append(v));
+        q.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append('=').append(v instanceof Map<?, ?> nested ? describeNested(nested) : v));
         return sb.toString();
     }
 }

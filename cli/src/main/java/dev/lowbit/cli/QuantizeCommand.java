@@ -4,9 +4,16 @@ import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.LowbitException;
 import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.format.LowbitWriter;
+import dev.lowbit.engine.generate.SelfGeneratedText;
+import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantRecipe;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.awq.AwqLayerReport;
+import dev.lowbit.quant.awq.AwqSettings;
+import dev.lowbit.quant.awq.AwqTransform;
+import dev.lowbit.quant.awq.CalibrationSet;
 import dev.lowbit.quant.TensorPrecision;
 import dev.lowbit.quant.TensorReport;
 import dev.lowbit.quant.grid.Grid;
@@ -30,7 +37,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = {"Quantize a model to a .lowbit file.",
                 "Grids: int (1-8 bits, --sym or asymmetric), e2m1 (FP4), e3m0, e2m2, e3m2, e4m3, e5m2, mxfp4, nf4,"
-                        + " or codebook:v1,v2,... (explicit levels)."})
+                        + " or codebook:v1,v2,... (explicit levels).",
+                "Methods: rtn (round to nearest), awq (activation-aware scaling and clipping, needs --calib)."})
 final class QuantizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -40,8 +48,21 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "Output .lowbit file (written atomically).")
     Path output;
 
-    @Option(names = "--method", paramLabel = "M", description = "Quantization method: rtn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", paramLabel = "M", description = "Quantization method: rtn or awq (default: ${DEFAULT-VALUE}).")
     String method = "rtn";
+
+    @Option(names = "--calib", paramLabel = "FILE", description = "AWQ calibration text (UTF-8), or 'self' to sample it from the"
+            + " model itself (seeded: --calib-seed), a data-free choice.")
+    String calib;
+
+    @Option(names = "--calib-samples", paramLabel = "N", description = "AWQ calibration windows (default: ${DEFAULT-VALUE}).")
+    int calibSamples = 128;
+
+    @Option(names = "--calib-len", paramLabel = "L", description = "Tokens per calibration window, at most the model's context (default: ${DEFAULT-VALUE}).")
+    int calibLen = 512;
+
+    @Option(names = "--calib-seed", paramLabel = "S", description = "Seed for --calib self (default: ${DEFAULT-VALUE}).")
+    long calibSeed = 1234;
 
     @Option(names = "--grid", paramLabel = "GRID", description = "Value grid (default: ${DEFAULT-VALUE}).")
     String grid = "int";
@@ -79,7 +100,14 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!method.equals("rtn")) throw new IllegalArgumentException("unknown --method " + method + " (available: rtn)");
+        if (!method.equals("rtn") && !method.equals("awq")) throw new IllegalArgumentException("unknown --method " + method + " (available: rtn, awq)");
+        boolean awq = method.equals("awq");
+        if (awq && calib == null) {
+            throw new IllegalArgumentException("--method awq needs calibration text: --calib FILE (plain UTF-8 text), or --calib self"
+                    + " to sample it from the model itself");
+        }
+        if (!awq && calib != null) throw new IllegalArgumentException("--calib applies to --method awq only");
+        if (awq && search) throw new IllegalArgumentException("--search is RTN's weight-error clipping; AWQ searches clipping on the layer outputs itself");
         if (bits != null && !grid.equals("int")) throw new IllegalArgumentException("--bits applies to the int grid only; " + grid + " fixes its own width");
         if (symmetric && !grid.equals("int")) throw new IllegalArgumentException("--sym applies to the int grid only");
         Grid g = Grids.parse(grid, bits == null ? 4 : bits, symmetric);
@@ -93,9 +121,19 @@ final class QuantizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         try (LoadedModel m = ModelLoader.load(input, tokenizer, threads)) {
-            ModelQuantizer.Result r = ModelQuantizer.quantize(m.model().weights(), recipe, m.model().pool(),
-                    new ProgressBar(spec.commandLine().getErr(), "quantize"));
+            LlamaWeights weights = m.model().weights();
             Map<String, Object> recorded = new LinkedHashMap<>(recipe.toJson());
+            if (awq) {
+                CalibrationSet set = calibration(m);
+                long a0 = System.nanoTime();
+                AwqTransform.Result a = new AwqTransform(m.model(), new RtnQuantizer(g, groupSize, false), AwqSettings.REFERENCE)
+                        .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"));
+                weights = a.weights();
+                recorded.put("awq", a.toJson(AwqSettings.REFERENCE, set));
+                printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
+            }
+            ModelQuantizer.Result r = ModelQuantizer.quantize(weights, recipe, m.model().pool(),
+                    new ProgressBar(spec.commandLine().getErr(), "quantize"));
             recorded.put("source", input.getFileName().toString());
             recorded.put("created_by", "lowbit 0.1.0");
             LowbitWriter.write(output, m.model().config(), m.tokenizer(), null, recorded, r.weights(), force);
@@ -103,6 +141,46 @@ final class QuantizeCommand implements Callable<Integer> {
             printReport(out, r.report(), output, seconds);
         }
         return 0;
+    }
+
+    private CalibrationSet calibration(LoadedModel m) {
+        if (calibSamples < 1 || calibLen < 2) throw new IllegalArgumentException("--calib-samples must be >= 1 and --calib-len >= 2");
+        int len = Math.min(calibLen, m.model().config().contextLength());
+        int[] tokens;
+        String source;
+        if (calib.equals("self")) {
+            long t0 = System.nanoTime();
+            tokens = SelfGeneratedText.sample(m.model(), m.tokenizer(), Math.multiplyExact(calibSamples, len), len, calibSeed,
+                    new ProgressBar(spec.commandLine().getErr(), "sampling calibration text"));
+            source = String.format("text sampled from the model (seed %d, %.1f s)", calibSeed, (System.nanoTime() - t0) / 1e9);
+        } else {
+            Path file = Path.of(calib);
+            String text;
+            try {
+                text = Files.readString(file);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new LowbitException(file + ": no such calibration file");
+            } catch (IOException e) {
+                throw new LowbitException(file + ": cannot read calibration text (" + e.getMessage() + "; UTF-8 expected)");
+            }
+            tokens = m.tokenizer().encode(text, false, false);
+            source = file.getFileName().toString();
+        }
+        return CalibrationSet.of(tokens, m.tokenizer().bos(), calibSamples, len, source);
+    }
+
+    private static void printAwq(PrintWriter out, AwqTransform.Result a, CalibrationSet set, double seconds) {
+        out.printf("AWQ calibration: %s; search %.1f s%n", set.description(), seconds);
+        out.printf("%-6s %6s %6s %6s %6s   %-31s %8s %8s   %s%n", "block", "α qkv", "α o", "α mlp", "α down",
+                "RTN loss / AWQ loss (qkv o mlp down)", "clipped", "mean r", "outliers max/median (attn in, out, mlp in, hidden)");
+        for (AwqLayerReport l : a.layers()) {
+            out.printf("%-6d %6.2f %6s %6.2f %6.2f   %7.2f %7s %7.2f %7.2f %7.1f%% %8.3f   %.1f %.1f %.1f %.1f%n", l.layer(), l.qkvAlpha(),
+                    Float.isNaN(l.oAlpha()) ? "-" : String.format("%.2f", l.oAlpha()), l.mlpAlpha(), l.downAlpha(), l.qkvGain(),
+                    Double.isNaN(l.oGain()) ? "-" : String.format("%.2f", l.oGain()), l.mlpGain(), l.downGain(),
+                    100 * l.clippedFraction(), l.meanClipRatio(), l.outlierRatios()[0], l.outlierRatios()[1], l.outlierRatios()[2],
+                    l.outlierRatios()[3]);
+        }
+        out.println();
     }
 
     static int parseGroup(String group) {

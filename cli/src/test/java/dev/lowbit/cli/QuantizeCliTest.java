@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QuantizeCliTest {
     static final String MODEL = SharedData.require("models/stories260K/stories260K.bin").toString();
     static final String TEXT = SharedData.require("data/tinystories/tinystories_sample.txt").toString();
+    static final String SHAKESPEARE = SharedData.require("data/tinyshakespeare/input.txt").toString();
 
     @TempDir Path dir;
 
@@ -74,7 +75,28 @@ class QuantizeCliTest {
         assertTrue(run("quantize", MODEL, out, "--group", "0").err().contains("--group must be a positive number or 'row'"));
         assertTrue(run("quantize", MODEL, out, "--bits", "9").err().contains("1 to 8 bits"));
         assertTrue(run("quantize", MODEL, out, "--method", "gptq").err().contains("unknown --method gptq"));
+        assertTrue(run("quantize", MODEL, out, "--method", "awq").err().startsWith("lowbit: error: --method awq needs calibration text: --calib FILE"));
+        assertEquals("lowbit: error: " + dir.resolve("none.txt") + ": no such calibration file\n",
+                run("quantize", MODEL, out, "--method", "awq", "--calib", dir.resolve("none.txt").toString()).err());
+        assertTrue(run("quantize", MODEL, out, "--calib", TEXT).err().contains("--calib applies to --method awq only"));
         assertEquals(0, dir.toFile().list().length, "no output written");
+    }
+
+    @Test
+    void awqFromTheCommandLine() {
+        String out = dir.resolve("awq.lowbit").toString();
+        Run q = run("quantize", MODEL, out, "--method", "awq", "--calib", SHAKESPEARE, "--calib-samples", "6", "--calib-len", "128", "--bits", "3");
+        assertEquals(0, q.exit(), q.err());
+        assertTrue(q.out().contains("AWQ calibration: input.txt: 6 windows of 128 tokens (768 tokens;"), q.out());
+        assertTrue(q.out().matches("(?s).*\\n4 +[0-9.]+ +- +[0-9.]+ +[0-9.]+ .*"), "a row per block, o not scaled under GQA: " + q.out());
+        assertTrue(q.err().contains("awq [") && q.err().contains("ETA"), "progress per block");
+        Run i = run("inspect", out);
+        assertEquals(0, i.exit(), i.err());
+        assertTrue(i.out().contains("method=awq"), i.out());
+        assertTrue(i.out().contains("awq={calibration=input.txt: 6 windows of 128 tokens"), i.out());
+        assertTrue(i.out().contains("blocks=[5 entries]"), i.out());
+        Run g = run("generate", "-m", out, "--temperature", "0", "-n", "8");
+        assertEquals(0, g.exit(), g.err());
     }
 
     @Test

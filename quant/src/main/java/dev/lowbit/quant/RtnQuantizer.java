@@ -41,7 +41,7 @@ public final class RtnQuantizer implements Quantizer {
     @Override
     public QuantizedTensor quantize(WeightMatrix w, WorkerPool pool) {
         int rows = w.rows(), cols = w.cols();
-        CodeLayout layout = new CodeLayout(rows, cols, grid.bits(), groupSize == 0 ? cols : Math.min(groupSize, cols));
+        CodeLayout layout = new CodeLayout(rows, cols, grid.bits(), groupWidth(cols));
         ScaleFormat scaleFormat = grid.scaleFormat();
         Arena arena = Arena.ofAuto();
         MemorySegment codes = arena.allocate(layout.codeBytes(), 64);
@@ -77,6 +77,24 @@ public final class RtnQuantizer implements Quantizer {
         CodebookMatrix m = new CodebookMatrix(layout, grid.levels(), scaleFormat, codes, scales, offsets);
         double norm = normSum.sum();
         return new QuantizedTensor(m, norm == 0 ? 0 : Math.sqrt(errorSum.sum() / norm));
+    }
+
+    /**
+     * Replaces {@code row[off .. off+cols)} by its quantized-then-dequantized values, group by group as
+     * {@link #quantize} stores them (same scales, same codes). Used by searches that score candidate weights.
+     */
+    public void roundTrip(float[] row, int off, int cols) {
+        int g = groupWidth(cols);
+        for (int start = 0; start < cols; start += g) {
+            int n = Math.min(g, cols - start);
+            GroupScale s = bestScale(row, off + start, n);
+            for (int c = off + start; c < off + start + n; c++) row[c] = s.scale() * grid.level(grid.nearest(s.toGrid(row[c]))) + s.offset();
+        }
+    }
+
+    /** Columns per group for rows of {@code cols} weights (a short last group when they do not divide). */
+    public int groupWidth(int cols) {
+        return groupSize == 0 ? cols : Math.min(groupSize, cols);
     }
 
     /** The group's scale: plain, or the best of the clipping candidates. */

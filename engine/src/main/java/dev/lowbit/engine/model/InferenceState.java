@@ -51,6 +51,15 @@ public final class InferenceState {
     }
 
     /**
+     * The residual stream: {@code maxBatch × dim} floats, row t for the t-th token of the current call. Between
+     * {@link LlamaModel#attentionBlock} and {@link LlamaModel#feedForwardBlock} calls it is the blocks' input
+     * and output (calibration reads and writes it); the embedding lookup fills it at the start of a forward call.
+     */
+    public float[] residual() {
+        return x;
+    }
+
+    /**
      * Logits written by the last forward call: row t (of vocab floats) is the prediction after token t of
      * that call, or row 0 only when it asked for the last position.
      */

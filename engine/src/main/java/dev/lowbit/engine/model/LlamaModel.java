@@ -64,10 +64,7 @@ public final class LlamaModel {
      * for the last token.
      */
     public void forward(InferenceState s, int[] tokens, int offset, int n, int pos, boolean allLogits) {
-        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
-        if (pos < 0 || pos + n > s.contextLength) {
-            throw new IllegalArgumentException("positions " + pos + ".." + (pos + n) + " exceed the context of " + s.contextLength);
-        }
+        checkBatch(s, n, pos);
         LlamaConfig c = config;
         int dim = c.dim();
         for (int t = 0; t < n; t++) {
@@ -78,25 +75,8 @@ public final class LlamaModel {
 
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights w = weights.layers().get(l);
-
-            rmsNorm(s.xb, s.x, w.attnNorm(), n);
-            linear(l, LinearKind.Q, w.wq(), s.xb, s.q, n, w.qBias());
-            linear(l, LinearKind.K, w.wk(), s.xb, s.k, n, w.kBias());
-            linear(l, LinearKind.V, w.wv(), s.xb, s.v, n, w.vBias());
-            rope.apply(s.q, n, c.nHeads(), pos);
-            rope.apply(s.k, n, c.nKvHeads(), pos);
-            System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), n * c.kvDim());
-            System.arraycopy(s.v, 0, s.valueCache[l], pos * c.kvDim(), n * c.kvDim());
-            attention(s, l, n, pos);
-            linear(l, LinearKind.O, w.wo(), s.attOut, s.xb2, n, null);
-            VectorOps.add(s.x, 0, s.xb2, 0, n * dim);
-
-            rmsNorm(s.xb, s.x, w.ffnNorm(), n);
-            linear(l, LinearKind.GATE, w.wGate(), s.xb, s.hb, n, null);
-            linear(l, LinearKind.UP, w.wUp(), s.xb, s.hb2, n, null);
-            VectorOps.swiglu(s.hb, s.hb2, n * c.hiddenDim());
-            linear(l, LinearKind.DOWN, w.wDown(), s.hb, s.xb2, n, null);
-            VectorOps.add(s.x, 0, s.xb2, 0, n * dim);
+            attentionBlock(s, w, l, n, pos);
+            feedForwardBlock(s, w, l, n);
         }
 
         if (allLogits) {
@@ -105,6 +85,45 @@ public final class LlamaModel {
         } else {
             VectorOps.rmsNorm(s.xb, 0, s.x, (n - 1) * dim, weights.finalNorm(), dim, c.normEps());
             linear(-1, LinearKind.CLASSIFIER, weights.classifier(), s.xb, s.logits, 1, null);
+        }
+    }
+
+    /**
+     * x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsnorm(x), for the {@code n} tokens in the
+     * state's residual stream at positions {@code pos ..}; extends layer {@code l}'s KV cache. Public so that
+     * calibration can run one block with substituted weights.
+     */
+    public void attentionBlock(InferenceState s, LayerWeights w, int l, int n, int pos) {
+        checkBatch(s, n, pos);
+        LlamaConfig c = config;
+        rmsNorm(s.xb, s.x, w.attnNorm(), n);
+        linear(l, LinearKind.Q, w.wq(), s.xb, s.q, n, w.qBias());
+        linear(l, LinearKind.K, w.wk(), s.xb, s.k, n, w.kBias());
+        linear(l, LinearKind.V, w.wv(), s.xb, s.v, n, w.vBias());
+        rope.apply(s.q, n, c.nHeads(), pos);
+        rope.apply(s.k, n, c.nKvHeads(), pos);
+        System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), n * c.kvDim());
+        System.arraycopy(s.v, 0, s.valueCache[l], pos * c.kvDim(), n * c.kvDim());
+        causalAttention(s, l, n, pos);
+        linear(l, LinearKind.O, w.wo(), s.attOut, s.xb2, n, null);
+        VectorOps.add(s.x, 0, s.xb2, 0, n * c.dim());
+    }
+
+    /** x += Wdown · (silu(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x), for the {@code n} tokens in the residual stream. */
+    public void feedForwardBlock(InferenceState s, LayerWeights w, int l, int n) {
+        checkBatch(s, n, 0);
+        rmsNorm(s.xb, s.x, w.ffnNorm(), n);
+        linear(l, LinearKind.GATE, w.wGate(), s.xb, s.hb, n, null);
+        linear(l, LinearKind.UP, w.wUp(), s.xb, s.hb2, n, null);
+        VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
+        linear(l, LinearKind.DOWN, w.wDown(), s.hb, s.xb2, n, null);
+        VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
+    }
+
+    private static void checkBatch(InferenceState s, int n, int pos) {
+        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
+        if (pos < 0 || pos + n > s.contextLength) {
+            throw new IllegalArgumentException("positions " + pos + ".." + (pos + n) + " exceed the context of " + s.contextLength);
         }
     }
 
@@ -123,7 +142,7 @@ public final class LlamaModel {
     }
 
     /** Causal multi-head attention with grouped KV heads; heads run in parallel, tokens in order within one. */
-    private void attention(InferenceState s, int layer, int n, int pos) {
+    private void causalAttention(InferenceState s, int layer, int n, int pos) {
         LlamaConfig c = config;
         int headDim = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim(), group = c.groupSize();
         float scale = (float) (1.0 / Math.sqrt(headDim));

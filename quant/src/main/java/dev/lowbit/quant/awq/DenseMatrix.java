@@ -1,0 +1,56 @@
+package dev.lowbit.quant.awq;
+
+import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.WeightMatrix;
+import dev.lowbit.kernels.WorkerPool;
+import dev.lowbit.quant.RtnQuantizer;
+
+/** A mutable fp32 copy of a weight matrix (row-major), for folding scales and clipping before quantization. */
+record DenseMatrix(float[] values, int rows, int cols) {
+    DenseMatrix {
+        if (values.length != (long) rows * cols) throw new IllegalArgumentException(values.length + " values for " + rows + "x" + cols);
+    }
+
+    static DenseMatrix of(WeightMatrix m) {
+        float[] v = new float[Math.multiplyExact(m.rows(), m.cols())];
+        for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
+        return new DenseMatrix(v, m.rows(), m.cols());
+    }
+
+    DenseMatrix copy() {
+        return new DenseMatrix(values.clone(), rows, cols);
+    }
+
+    /** W ← W · diag(s): column c times s[c]. */
+    void multiplyColumns(float[] s) {
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) values[r * cols + c] *= s[c];
+    }
+
+    /** W ← W · diag(s)⁻¹. */
+    void divideColumns(float[] s) {
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) values[r * cols + c] /= s[c];
+    }
+
+    /** W ← diag(s)⁻¹ · W: row r divided by s[r]. */
+    void divideRows(float[] s) {
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) values[r * cols + c] /= s[r];
+    }
+
+    /**
+     * The function AWQ scores for scales s: Q(W · diag(s)) · diag(s)⁻¹, i.e. this matrix as the quantizer would
+     * store it after the fold, seen from the unscaled input.
+     */
+    DenseMatrix quantizedWithScales(float[] s, RtnQuantizer q, WorkerPool pool) {
+        DenseMatrix m = copy();
+        m.multiplyColumns(s);
+        pool.parallelFor(rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) q.roundTrip(m.values, r * cols, cols);
+        });
+        m.divideColumns(s);
+        return m;
+    }
+
+    WeightMatrix toMatrix() {
+        return F32Matrix.of(values, rows, cols);
+    }
+}

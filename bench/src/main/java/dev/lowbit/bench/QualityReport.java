@@ -10,7 +10,13 @@ import dev.lowbit.engine.generate.SelfGeneratedText;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.quant.ModelQuantizer;
+import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.quant.QuantRecipe;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.awq.AwqLayerReport;
+import dev.lowbit.quant.awq.AwqSettings;
+import dev.lowbit.quant.awq.AwqTransform;
+import dev.lowbit.quant.awq.CalibrationSet;
 import dev.lowbit.quant.TensorPrecision;
 import dev.lowbit.quant.grid.Grid;
 import dev.lowbit.quant.grid.Grids;
@@ -101,9 +107,90 @@ public final class QualityReport {
                         viaLut.meanKld() - viaRef.meanKld(), 100 * (viaLut.meanKld() / viaRef.meanKld() - 1), 100 * between.top1Agreement()));
             }
             md.append('\n');
+            awqSection(md, base, sample, generated);
             Files.writeString(out, md.toString());
             System.err.println("wrote " + out);
         }
+    }
+
+    static final long CALIBRATION_SEED = 4321;
+    static final List<Scheme> AWQ_SCHEMES = List.of(
+            new Scheme("int4 g32", "int", 4, false, 32, false),
+            new Scheme("int4 g128", "int", 4, false, 128, false),
+            new Scheme("int3 g32", "int", 3, false, 32, false),
+            new Scheme("int2 g32", "int", 2, false, 32, false),
+            new Scheme("E2M1 g32", "e2m1", 0, false, 32, false));
+
+    /** RTN against AWQ on the same grids; AWQ calibrates on text the fp32 model samples with another seed. */
+    static void awqSection(StringBuilder md, LoadedModel base, int[] sample, int[] generated) {
+        long t0 = System.nanoTime();
+        int[] calibText = SelfGeneratedText.sample(base.model(), base.tokenizer(), 128 * CTX, CTX, CALIBRATION_SEED, Progress.NONE);
+        double sampling = (System.nanoTime() - t0) / 1e9;
+        CalibrationSet calib = CalibrationSet.of(calibText, base.tokenizer().bos(), 128, CTX, "self-generated");
+        md.append("## AWQ against RTN\n\n")
+          .append("AWQ (`--method awq`, reference settings: α = 0, 0.05 … 0.95, clipping 1 … 0.55, scored on ")
+          .append(AwqSettings.DEFAULT.lossTokens()).append(" tokens) calibrates on ").append(calib.description())
+          .append(": text the fp32 model samples itself (seed ").append(CALIBRATION_SEED).append(", sampled in ")
+          .append(String.format("%.1f s", sampling)).append("), not the evaluation texts. Time is the whole quantization on ")
+          .append(base.model().pool().threads()).append(" threads (AWQ: search and rounding, without sampling the text).\n\n")
+          .append("| scheme | method | time | ppl sample | Δppl | KLD sample | top-1 | ppl generated | Δppl | KLD generated | top-1 |\n")
+          .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        AwqTransform.Result lastAwq = null;
+        StringBuilder gaps = new StringBuilder();
+        for (Scheme s : AWQ_SCHEMES) {
+            Grid grid = Grids.parse(s.grid(), s.bits() == 0 ? 4 : s.bits(), s.symmetric());
+            double rtnGap = 0;
+            for (String method : List.of("RTN", "AWQ", "AWQ, no clipping")) {
+                if (method.equals("AWQ, no clipping") && s != AWQ_SCHEMES.get(1) && s != AWQ_SCHEMES.get(2)) continue;
+                long q0 = System.nanoTime();
+                LlamaWeights weights = base.model().weights();
+                if (!method.equals("RTN")) {
+                    AwqSettings settings = method.equals("AWQ") ? AwqSettings.DEFAULT
+                            : new AwqSettings(AwqSettings.DEFAULT.alphaSteps(), 0, AwqSettings.DEFAULT.lossTokens());
+                    AwqTransform.Result a = new AwqTransform(base.model(), new RtnQuantizer(grid, s.group(), false), settings)
+                            .run(calib, Progress.NONE);
+                    weights = a.weights();
+                    if (s == AWQ_SCHEMES.get(2) && method.equals("AWQ")) lastAwq = a;
+                }
+                QuantRecipe recipe = new QuantRecipe(method.equals("RTN") ? "rtn" : "awq", grid, s.group(), false, TensorPrecision.INT8, List.of(), false);
+                LlamaWeights q = ModelQuantizer.quantize(weights, recipe, base.model().pool(), Progress.NONE).weights();
+                double seconds = (System.nanoTime() - q0) / 1e9;
+                LlamaModel model = new LlamaModel(base.model().config(), q, base.model().pool());
+                KlDivergenceResult a = KlDivergence.evaluate(base.model(), model, sample, CTX, base.tokenizer().bos(), 128, Progress.NONE);
+                KlDivergenceResult b = KlDivergence.evaluate(base.model(), model, generated, CTX, base.tokenizer().bos(), 128, Progress.NONE);
+                md.append(String.format("| %s | %s | %.2f s | %.4f | %+.2f%% | %.4f | %.2f%% | %.4f | %+.2f%% | %.4f | %.2f%% |%n", s.label(),
+                        method, seconds, a.modelPerplexity(), 100 * (a.modelPerplexity() / a.basePerplexity() - 1), a.meanKld(),
+                        100 * a.top1Agreement(), b.modelPerplexity(), 100 * (b.modelPerplexity() / b.basePerplexity() - 1), b.meanKld(),
+                        100 * b.top1Agreement()));
+                double gap = a.modelPerplexity() - a.basePerplexity();
+                if (method.equals("RTN")) rtnGap = gap;
+                if (method.equals("AWQ")) {
+                    gaps.append(String.format("%s%s: %.2f → %.2f (%.0f%% of RTN's gap)", gaps.isEmpty() ? "" : "; ", s.label(), rtnGap, gap,
+                            100 * gap / rtnGap));
+                }
+                System.err.printf("awq section %s %s: KLD %.5f%n", s.label(), method, a.meanKld());
+            }
+        }
+        md.append("\nPerplexity gap to fp32 on the TinyStories sample, RTN → AWQ: ").append(gaps).append(".\n\n")
+          .append("The anchor from the AWQ paper, Llama-2-7B (g128): AWQ halves RTN's gap to FP16 at 4 bits (5.73 → 5.60 vs 5.47) and ")
+          .append("cuts it by a third at 3 bits (6.66 → 6.24). stories260K gets gains of the same order although its inputs are far ")
+          .append("less outlier-heavy (below: the largest channel's mean |x| is 1.3–5× the median one, where billion-parameter models ")
+          .append("have outlier features tens of times larger than the rest); the clipping search carries a good part of the gain here ")
+          .append("(rows \"no clipping\"), and with 64-wide layers one 32-weight group is half a row, so a scale that protects a few ")
+          .append("channels changes a large share of each group's range.\n");
+        md.append("\n### What AWQ chose for int3 g32, and how outlier-heavy stories260K is\n\n")
+          .append("Outliers: max / median over channels of the mean |input| of each block's linear inputs, measured on the ")
+          .append("calibration tokens. Gain: RTN's calibration loss over the chosen scales' (1.00 = α 0, plain RTN, won). ")
+          .append("o is not scaled: stories260K uses grouped-query attention (8 query, 4 KV heads).\n\n")
+          .append("| block | outliers attn in | attn out | MLP in | MLP hidden | α q/k/v | α gate/up | α down | gain q/k/v | gain gate/up | gain down | groups clipped | mean clip |\n")
+          .append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (AwqLayerReport l : lastAwq.layers()) {
+            float[] o = l.outlierRatios();
+            md.append(String.format("| %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f%% | %.3f |%n", l.layer(),
+                    o[0], o[1], o[2], o[3], l.qkvAlpha(), l.mlpAlpha(), l.downAlpha(), l.qkvGain(), l.mlpGain(), l.downGain(),
+                    100 * l.clippedFraction(), l.meanClipRatio()));
+        }
+        md.append('\n');
     }
 
     static LlamaModel quantized(LoadedModel base, QuantRecipe recipe) {

@@ -61,6 +61,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calib-len", paramLabel = "L", description = "Tokens per calibration window, at most the model's context (default: ${DEFAULT-VALUE}).")
     int calibLen = 512;
 
+    @Option(names = "--calib-score-tokens", paramLabel = "N", description = "AWQ: calibration tokens (whole windows, at least one)"
+            + " that score each candidate scale and clip; fewer is faster (default: ${DEFAULT-VALUE}).")
+    int scoreTokens = AwqSettings.DEFAULT.lossTokens();
+
     @Option(names = "--calib-seed", paramLabel = "S", description = "Seed for --calib self (default: ${DEFAULT-VALUE}).")
     long calibSeed = 1234;
 
@@ -126,10 +130,11 @@ final class QuantizeCommand implements Callable<Integer> {
             if (awq) {
                 CalibrationSet set = calibration(m);
                 long a0 = System.nanoTime();
-                AwqTransform.Result a = new AwqTransform(m.model(), new RtnQuantizer(g, groupSize, false), AwqSettings.REFERENCE)
+                AwqSettings settings = new AwqSettings(AwqSettings.DEFAULT.alphaSteps(), AwqSettings.DEFAULT.clipSteps(), scoreTokens);
+                AwqTransform.Result a = new AwqTransform(m.model(), new RtnQuantizer(g, groupSize, false), settings)
                         .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"));
                 weights = a.weights();
-                recorded.put("awq", a.toJson(AwqSettings.REFERENCE, set));
+                recorded.put("awq", a.toJson(settings, set));
                 printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
             }
             ModelQuantizer.Result r = ModelQuantizer.quantize(weights, recipe, m.model().pool(),

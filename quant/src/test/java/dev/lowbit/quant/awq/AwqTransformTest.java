@@ -87,7 +87,7 @@ class AwqTransformTest {
     @Test
     void awqBeatsRtnAtThreeBits() {
         Grid grid = new IntegerGrid(3, false);
-        AwqTransform.Result r = awq(grid, 32, AwqSettings.REFERENCE);
+        AwqTransform.Result r = awq(grid, 32, AwqSettings.DEFAULT);
         LlamaModel awq = new LlamaModel(base.model().config(), quantize(r.weights(), grid, 32), base.model().pool());
         LlamaModel rtn = new LlamaModel(base.model().config(), quantize(base.model().weights(), grid, 32), base.model().pool());
         double kAwq = KlDivergence.evaluate(base.model(), awq, text, 512, base.tokenizer().bos(), 128, Progress.NONE).meanKld();

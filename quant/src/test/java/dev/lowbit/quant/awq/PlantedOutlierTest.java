@@ -45,7 +45,7 @@ class PlantedOutlierTest {
             stats.add(x, TOKENS / 2, true);
             stats.add(java.util.Arrays.copyOfRange(x, TOKENS / 2 * COLS, x.length), TOKENS / 2, false);
             DenseMatrix dense = new DenseMatrix(w.clone(), ROWS, COLS);
-            AwqSettings settings = AwqSettings.REFERENCE;
+            AwqSettings settings = AwqSettings.DEFAULT;
             ScaleSearch.Choice choice = ScaleSearch.search(stats.meanAbs(), List.of(dense), candidates -> {
                 float[] a = new float[TOKENS / 2 * ROWS], b = new float[TOKENS / 2 * ROWS];
                 fp.multiply(stats.rows(), a, TOKENS / 2, pool);

@@ -1,0 +1,63 @@
+package dev.lowbit.engine.format.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.lowbit.engine.SharedData;
+import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * llama.cpp's own tokenizer test vectors ({@code models/ggml-vocab-*.gguf.inp/.out}): every input string must
+ * encode (no BOS) to exactly the ids llama.cpp's tokenizer produced.
+ */
+class LlamaCppVocabTest {
+
+    /** The test strings: separated by lines {@code __ggml_vocab_test__}. */
+    static List<String> inputs(Path inp) throws IOException {
+        String text = Files.readString(inp);
+        List<String> cases = new ArrayList<>(Arrays.asList(text.split("\n__ggml_vocab_test__\n", -1)));
+        if (!cases.isEmpty() && cases.getLast().isEmpty()) cases.removeLast();
+        return cases;
+    }
+
+    static List<int[]> outputs(Path out) throws IOException {
+        List<int[]> ids = new ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            String t = line.trim();
+            ids.add(t.isEmpty() ? new int[0] : Arrays.stream(t.split(" +")).mapToInt(Integer::parseInt).toArray());
+        }
+        return ids;
+    }
+
+    static void check(Tokenizer tokenizer, String vocab) throws IOException {
+        Path dir = SharedData.require("models/gguf-vocab");
+        List<String> in = inputs(dir.resolve("ggml-vocab-" + vocab + ".gguf.inp"));
+        List<int[]> expected = outputs(dir.resolve("ggml-vocab-" + vocab + ".gguf.out"));
+        assertEquals(expected.size(), in.size(), "cases in .inp and .out");
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            int[] got = tokenizer.encode(in.get(i), false, false);
+            if (!Arrays.equals(expected.get(i), got)) {
+                failures.add("case " + i + " " + Arrays.toString(in.get(i).codePoints().limit(40).toArray()) + ": expected "
+                        + Arrays.toString(expected.get(i)) + ", got " + Arrays.toString(got));
+            }
+        }
+        assertEquals(List.of(), failures, vocab + ": " + failures.size() + " of " + in.size() + " cases differ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "phi-3"})
+    void sentencePieceVocabularies(String vocab) throws IOException {
+        try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
+            check(GgufTokenizer.from(GgufFile.read(f)), vocab);
+        }
+    }
+}

@@ -3,6 +3,8 @@ package dev.lowbit.engine;
 import dev.lowbit.engine.format.Llama2cCheckpoint;
 import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.format.gguf.GgufFile;
+import dev.lowbit.engine.format.gguf.GgufModel;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.SyntheticWeights;
@@ -39,6 +41,13 @@ public final class ModelLoader {
                 Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : c.tokenizer();
                 LlamaModel model = new LlamaModel(c.config(), c.weights(), new WorkerPool(threads));
                 return new LoadedModel(model, tokenizer, "lowbit", c.quantization(), file);
+            }
+            if (GgufFile.hasMagic(file)) {
+                GgufFile gguf = GgufFile.read(file);
+                GgufModel g = GgufModel.read(gguf);
+                Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : g.tokenizer();
+                LlamaModel model = new LlamaModel(g.config(), g.weights(), new WorkerPool(threads), g.ropeFrequencies());
+                return new LoadedModel(model, tokenizer, "gguf v" + gguf.version(), java.util.Map.of(), file);
             }
             rejectKnownOtherFormats(file);
             Llama2cCheckpoint.Header header = Llama2cCheckpoint.readHeader(file);
@@ -85,7 +94,6 @@ public final class ModelLoader {
                 StandardCharsets.ISO_8859_1).equals("LOWBIT")) {
             throw file.error("not a valid .lowbit file (bad magic)");
         }
-        if (m.equals("GGUF")) throw file.error("GGUF files are not supported yet");
         if ((magic[0] & 0xFF) == 0x80 || m.startsWith("PK")) {
             throw file.error("looks like a PyTorch pickle/zip checkpoint; these are refused because unpickling can run code");
         }

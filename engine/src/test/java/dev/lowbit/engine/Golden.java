@@ -23,7 +23,7 @@ public final class Golden {
     }
 
     /** The int array stored under {@code "key": [...]} (first occurrence after {@code section}). */
-    static int[] ints(String section, String key) {
+    public static int[] ints(String section, String key) {
         int from = JSON.indexOf("\"" + section + "\"");
         if (from < 0) throw new IllegalStateException("no section " + section);
         Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\\[([^\\]]*)\\]").matcher(JSON);

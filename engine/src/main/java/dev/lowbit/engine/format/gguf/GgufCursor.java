@@ -75,7 +75,7 @@ final class GgufCursor {
     long count(String what, long minBytes) {
         long n = i64(what);
         if (n < 0 || (minBytes > 0 && n > remaining() / minBytes)) {
-            throw error(what + " " + Long.toUnsignedString(n) + " exceeds the file");
+            throw error("truncated or corrupt: " + what + " " + Long.toUnsignedString(n) + " exceeds the file");
         }
         return n;
     }

@@ -21,6 +21,10 @@ public record GgufFile(MappedFile file, int version, Map<String, Object> metadat
     private static final int MAX_DIMS = 4;
     private static final int MAX_NESTING = 4;
 
+    public static boolean hasMagic(MappedFile file) {
+        return file.size() >= 4 && file.segment().get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0) == MAGIC;
+    }
+
     public static GgufFile read(MappedFile file) {
         GgufCursor in = new GgufCursor(file, 0);
         if (in.i32("magic") != MAGIC) throw file.error("not a GGUF file (bad magic)");

@@ -1,0 +1,95 @@
+package dev.lowbit.engine.format.gguf;
+
+import dev.lowbit.engine.model.LlamaConfig;
+import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.NamedWeights;
+import dev.lowbit.engine.model.Rope;
+import dev.lowbit.engine.model.RopeStyle;
+import dev.lowbit.engine.tokenizer.Tokenizer;
+import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.WeightMatrix;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A Llama-family model from a GGUF file: architectures {@code llama} (Llama, Mistral, TinyLlama, …) and
+ * {@code qwen2} (q/k/v biases). Hyper-parameters come from {@code <arch>.*} metadata, weights stay in the mapped
+ * file. RoPE: llama.cpp's converter stores {@code llama} q/k weights for adjacent-pair rotation; {@code qwen2}
+ * uses rotate-half ("NEOX"). Llama 3.1-style RoPE scaling arrives as the {@code rope_freqs} tensor of per-pair
+ * frequency divisors.
+ */
+public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeFrequencies, Tokenizer tokenizer, String chatTemplate) {
+
+    public static GgufModel read(GgufFile gguf) {
+        String arch = gguf.require("general.architecture", String.class);
+        RopeStyle rope = switch (arch) {
+            case "llama" -> RopeStyle.ADJACENT_PAIRS;
+            case "qwen2" -> RopeStyle.ROTATE_HALF;
+            default -> throw gguf.file().error("architecture '" + arch + "' is not supported (llama, qwen2)");
+        };
+        if (gguf.tensors().isEmpty()) throw gguf.file().error("has no tensors (a vocabulary-only GGUF file)");
+        GgufTensorInfo embedding = tensor(gguf, "token_embd.weight");
+        if (embedding.shape().length != 2) throw gguf.file().error("token_embd.weight must be a matrix");
+        int dim = gguf.integer(arch + ".embedding_length", 1, 1 << 16, null);
+        int heads = gguf.integer(arch + ".attention.head_count", 1, 1 << 12, null);
+        int kvHeads = gguf.integer(arch + ".attention.head_count_kv", 1, heads, heads);
+        int headDim = gguf.integer(arch + ".attention.key_length", 2, 1 << 12, dim / heads);
+        int vocab = (int) embedding.shape()[1];
+        LlamaConfig config;
+        try {
+            config = new LlamaConfig(dim, gguf.integer(arch + ".feed_forward_length", 1, 1 << 20, null),
+                    gguf.integer(arch + ".block_count", 1, 1 << 12, null), heads, kvHeads, headDim, vocab,
+                    gguf.integer(arch + ".context_length", 1, 1 << 24, null),
+                    gguf.number(arch + ".attention.layer_norm_rms_epsilon", 1e-5f), gguf.number(arch + ".rope.freq_base", 10000f), rope);
+        } catch (IllegalArgumentException e) {
+            throw gguf.file().error("inconsistent hyper-parameters: " + e.getMessage());
+        }
+
+        Map<String, WeightMatrix> matrices = new LinkedHashMap<>();
+        Map<String, float[]> vectors = new LinkedHashMap<>();
+        for (GgufTensorInfo t : gguf.tensors().values()) {
+            String name = t.name().endsWith(".weight") ? t.name().substring(0, t.name().length() - ".weight".length()) : t.name();
+            if (name.equals("rope_freqs")) continue;
+            if (!t.type().readable) throw gguf.file().error("tensor '" + t.name() + "' has type " + t.type() + ", which lowbit cannot read yet");
+            if (t.shape().length == 1) vectors.put(name, floats(gguf, t));
+            else if (t.shape().length == 2) matrices.put(name, matrix(gguf, t));
+            else throw gguf.file().error("tensor '" + t.name() + "' has " + t.shape().length + " dimensions");
+        }
+        LlamaWeights weights;
+        try {
+            weights = new NamedWeights(matrices, vectors).toWeights(config.nLayers());
+            weights.validate(config);
+        } catch (IllegalArgumentException e) {
+            throw gguf.file().error(e.getMessage());
+        }
+        double[] freqs = Rope.standardFrequencies(headDim, config.ropeTheta());
+        GgufTensorInfo ropeFreqs = gguf.tensors().get("rope_freqs.weight");
+        if (ropeFreqs != null) {
+            float[] divisors = floats(gguf, ropeFreqs);
+            if (divisors.length != freqs.length) throw gguf.file().error("rope_freqs has " + divisors.length + " values, expected " + freqs.length);
+            for (int i = 0; i < freqs.length; i++) freqs[i] /= divisors[i];
+        }
+        return new GgufModel(config, weights, freqs, GgufTokenizer.from(gguf), gguf.get("tokenizer.chat_template", String.class, null));
+    }
+
+    private static GgufTensorInfo tensor(GgufFile gguf, String name) {
+        GgufTensorInfo t = gguf.tensors().get(name);
+        if (t == null) throw gguf.file().error("tensor " + name + " is missing");
+        return t;
+    }
+
+    /** F32 matrices are used in place; other types dequantize row by row as they run. */
+    private static WeightMatrix matrix(GgufFile gguf, GgufTensorInfo t) {
+        int cols = (int) t.shape()[0], rows = (int) t.shape()[1];
+        var data = gguf.file().slice(t.offset(), t.bytes(), t.name());
+        return t.type() == GgmlType.F32 ? new F32Matrix(data, rows, cols) : new GgmlMatrix(t.type(), data, rows, cols);
+    }
+
+    private static float[] floats(GgufFile gguf, GgufTensorInfo t) {
+        if (t.elements() > 1 << 24) throw gguf.file().error("vector '" + t.name() + "' is implausibly long");
+        float[] v = new float[(int) t.elements()];
+        if (!t.type().readable) throw gguf.file().error("tensor '" + t.name() + "' has type " + t.type() + ", which lowbit cannot read yet");
+        GgmlDequant.row(t.type(), gguf.file().segment(), t.offset(), v, 0, v.length);
+        return v;
+    }
+}

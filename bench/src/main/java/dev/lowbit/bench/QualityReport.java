@@ -143,17 +143,19 @@ public final class QualityReport {
             for (String method : List.of("RTN", "AWQ", "AWQ, no clipping")) {
                 if (method.equals("AWQ, no clipping") && s != AWQ_SCHEMES.get(1) && s != AWQ_SCHEMES.get(2)) continue;
                 long q0 = System.nanoTime();
-                LlamaWeights weights = base.model().weights();
-                if (!method.equals("RTN")) {
+                QuantRecipe recipe = new QuantRecipe(method.equals("RTN") ? "rtn" : "awq", grid, s.group(), false, TensorPrecision.INT8, List.of(), false);
+                LlamaWeights q;
+                if (method.equals("RTN")) {
+                    q = ModelQuantizer.quantize(base.model().weights(), recipe, base.model().pool(), Progress.NONE).weights();
+                } else {
                     AwqSettings settings = method.equals("AWQ") ? AwqSettings.DEFAULT
                             : new AwqSettings(AwqSettings.DEFAULT.alphaSteps(), 0, AwqSettings.DEFAULT.lossTokens());
+                    ModelQuantizer quantizer = new ModelQuantizer(base.model().weights(), recipe, base.model().pool(), Progress.NONE);
                     AwqTransform.Result a = new AwqTransform(base.model(), new RtnQuantizer(grid, s.group(), false), settings)
-                            .run(calib, Progress.NONE);
-                    weights = a.weights();
+                            .run(calib, Progress.NONE, quantizer::layer);
+                    q = quantizer.finish(base.model().weights(), a.weights().layers()).weights();
                     if (s == AWQ_SCHEMES.get(2) && method.equals("AWQ")) lastAwq = a;
                 }
-                QuantRecipe recipe = new QuantRecipe(method.equals("RTN") ? "rtn" : "awq", grid, s.group(), false, TensorPrecision.INT8, List.of(), false);
-                LlamaWeights q = ModelQuantizer.quantize(weights, recipe, base.model().pool(), Progress.NONE).weights();
                 double seconds = (System.nanoTime() - q0) / 1e9;
                 LlamaModel model = new LlamaModel(base.model().config(), q, base.model().pool());
                 KlDivergenceResult a = KlDivergence.evaluate(base.model(), model, sample, CTX, base.tokenizer().bos(), 128, Progress.NONE);

@@ -4,6 +4,7 @@ import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.LowbitException;
 import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.format.LowbitWriter;
+import dev.lowbit.engine.eval.Progress;
 import dev.lowbit.engine.generate.SelfGeneratedText;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.kernels.WorkerPool;
@@ -127,18 +128,21 @@ final class QuantizeCommand implements Callable<Integer> {
         try (LoadedModel m = ModelLoader.load(input, tokenizer, threads)) {
             LlamaWeights weights = m.model().weights();
             Map<String, Object> recorded = new LinkedHashMap<>(recipe.toJson());
+            ModelQuantizer.Result r;
             if (awq) {
                 CalibrationSet set = calibration(m);
                 long a0 = System.nanoTime();
                 AwqSettings settings = new AwqSettings(AwqSettings.DEFAULT.alphaSteps(), AwqSettings.DEFAULT.clipSteps(), scoreTokens);
+                // Each block is rounded as soon as AWQ has transformed it: one block in fp32 at a time.
+                ModelQuantizer q = new ModelQuantizer(weights, recipe, m.model().pool(), Progress.NONE);
                 AwqTransform.Result a = new AwqTransform(m.model(), new RtnQuantizer(g, groupSize, false), settings)
-                        .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"));
-                weights = a.weights();
+                        .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"), q::layer);
+                r = q.finish(weights, a.weights().layers());
                 recorded.put("awq", a.toJson(settings, set));
                 printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
+            } else {
+                r = ModelQuantizer.quantize(weights, recipe, m.model().pool(), new ProgressBar(spec.commandLine().getErr(), "quantize"));
             }
-            ModelQuantizer.Result r = ModelQuantizer.quantize(weights, recipe, m.model().pool(),
-                    new ProgressBar(spec.commandLine().getErr(), "quantize"));
             recorded.put("source", input.getFileName().toString());
             recorded.put("created_by", "lowbit 0.1.0");
             LowbitWriter.write(output, m.model().config(), m.tokenizer(), null, recorded, r.weights(), force);

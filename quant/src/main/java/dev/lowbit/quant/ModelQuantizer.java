@@ -2,6 +2,7 @@ package dev.lowbit.quant;
 
 import dev.lowbit.engine.eval.Progress;
 import dev.lowbit.engine.format.LowbitFile;
+import dev.lowbit.engine.model.LayerWeights;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.kernels.CodebookMatrix;
@@ -17,63 +18,98 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Applies a {@link QuantRecipe} to every tensor of a model. */
+/**
+ * Applies a {@link QuantRecipe} to every tensor of a model. A session can also take the decoder blocks one at a
+ * time ({@link #layer}), so that a transformation such as AWQ holds only one block in full precision at once.
+ */
 public final class ModelQuantizer {
-    private ModelQuantizer() {}
+    private final QuantRecipe recipe;
+    private final WorkerPool pool;
+    private final Progress progress;
+    private final long total;
+    private final Quantizer main;
+    private final Quantizer int8;
+    private final Map<String, TensorReport> report = new LinkedHashMap<>();
+    private long done;
 
     public record Result(LlamaWeights weights, List<TensorReport> report) {}
 
+    /** A session for {@code model}'s shapes (the progress total counts all its matrices). */
+    public ModelQuantizer(LlamaWeights model, QuantRecipe recipe, WorkerPool pool, Progress progress) {
+        this.recipe = recipe;
+        this.pool = pool;
+        this.progress = progress;
+        long n = 0;
+        for (WeightMatrix m : NamedWeights.of(model).matrices().values()) n += (long) m.rows() * m.cols();
+        this.total = n;
+        this.main = new RtnQuantizer(recipe.grid(), recipe.groupSize(), recipe.search());
+        this.int8 = new RtnQuantizer(new IntegerGrid(8, true), 32, false);
+    }
+
     public static Result quantize(LlamaWeights weights, QuantRecipe recipe, WorkerPool pool, Progress progress) {
-        NamedWeights named = NamedWeights.of(weights);
-        long total = 0;
-        for (WeightMatrix m : named.matrices().values()) total += (long) m.rows() * m.cols();
-        Quantizer main = new RtnQuantizer(recipe.grid(), recipe.groupSize(), recipe.search());
-        Quantizer int8 = new RtnQuantizer(new IntegerGrid(8, true), 32, false);
+        ModelQuantizer q = new ModelQuantizer(weights, recipe, pool, progress);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < weights.layers().size(); l++) layers.add(q.layer(l, weights.layers().get(l)));
+        return q.finish(weights, layers);
+    }
+
+    /** Block {@code l} as the recipe stores it. */
+    public LayerWeights layer(int l, LayerWeights w) {
+        NamedWeights named = NamedWeights.ofLayer(l, w);
         Map<String, WeightMatrix> out = new LinkedHashMap<>();
-        List<TensorReport> report = new ArrayList<>();
-        long done = 0;
-        for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
-            String name = e.getKey();
-            WeightMatrix m = LowbitFile.unwrap(e.getValue());
-            progress.update(done, total, name);
-            QuantRecipe.Action action = recipe.actionFor(name);
-            TensorReport line;
-            switch (action) {
-                case QUANTIZE, INT8 -> {
-                    Quantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
-                    QuantizedTensor t = q.quantize(m, pool);
-                    WeightMatrix stored = t.matrix();
-                    if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
-                        stored = LutPacker.pack(c);
-                    } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) instanceof Int8Matrix fast) {
-                        stored = fast;
-                    }
-                    out.put(name, stored);
-                    line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(recipe, action, m)
-                            + (stored instanceof LutMatrix ? " lut" : ""), bitsPerWeight(stored), t.relativeRmsError());
-                }
-                case F16 -> {
-                    float[] all = new float[Math.multiplyExact(m.rows(), m.cols())];
-                    for (int r = 0; r < m.rows(); r++) m.readRow(r, all, r * m.cols());
-                    F16Matrix h = F16Matrix.of(all, m.rows(), m.cols());
-                    out.put(name, h);
-                    line = new TensorReport(name, m.rows(), m.cols(), "f16", 16, relativeError(m, h));
-                }
-                default -> {
-                    out.put(name, m);
-                    line = new TensorReport(name, m.rows(), m.cols(), m.typeName(), 8.0 * m.byteSize() / ((long) m.rows() * m.cols()), 0);
-                }
-            }
-            report.add(line);
-            done += (long) m.rows() * m.cols();
-        }
+        named.matrices().forEach((name, m) -> out.put(name, tensor(name, m)));
+        return new NamedWeights(out, named.vectors()).layer(l);
+    }
+
+    /** The model with the given (already stored) blocks and its embedding and classifier stored by the recipe. */
+    public Result finish(LlamaWeights model, List<LayerWeights> layers) {
+        WeightMatrix embedding = tensor("token_embd", model.tokenEmbedding());
+        WeightMatrix classifier = model.tiedClassifier() ? embedding : tensor("output", model.classifier());
         progress.update(total, total, "");
-        LlamaWeights result = new NamedWeights(out, named.vectors()).toWeights(weights.layers().size());
-        return new Result(result, report);
+        LlamaWeights result = new LlamaWeights(embedding, layers, model.finalNorm(), classifier);
+        List<TensorReport> lines = new ArrayList<>();
+        for (String name : NamedWeights.of(result).matrices().keySet()) lines.add(report.get(name));
+        return new Result(result, lines);
+    }
+
+    /** One tensor, by the recipe's action for its name. */
+    private WeightMatrix tensor(String name, WeightMatrix source) {
+        WeightMatrix m = LowbitFile.unwrap(source);
+        progress.update(done, total, name);
+        QuantRecipe.Action action = recipe.actionFor(name);
+        WeightMatrix stored;
+        TensorReport line;
+        switch (action) {
+            case QUANTIZE, INT8 -> {
+                Quantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
+                QuantizedTensor t = q.quantize(m, pool);
+                stored = t.matrix();
+                if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
+                    stored = LutPacker.pack(c);
+                } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) instanceof Int8Matrix fast) {
+                    stored = fast;
+                }
+                line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(action, m)
+                        + (stored instanceof LutMatrix ? " lut" : ""), bitsPerWeight(stored), t.relativeRmsError());
+            }
+            case F16 -> {
+                float[] all = new float[Math.multiplyExact(m.rows(), m.cols())];
+                for (int r = 0; r < m.rows(); r++) m.readRow(r, all, r * m.cols());
+                stored = F16Matrix.of(all, m.rows(), m.cols());
+                line = new TensorReport(name, m.rows(), m.cols(), "f16", 16, relativeError(m, stored));
+            }
+            default -> {
+                stored = m;
+                line = new TensorReport(name, m.rows(), m.cols(), m.typeName(), bitsPerWeight(m), 0);
+            }
+        }
+        report.put(name, line);
+        done += (long) m.rows() * m.cols();
+        return stored;
     }
 
     /** "row" when the recipe asks for whole rows, else the group size as stored ("g32"; at most the row width). */
-    private static String groupLabel(QuantRecipe recipe, QuantRecipe.Action action, WeightMatrix m) {
+    private String groupLabel(QuantRecipe.Action action, WeightMatrix m) {
         int g = action == QuantRecipe.Action.INT8 ? 32 : recipe.groupSize();
         return g == 0 ? "row" : "g" + Math.min(g, m.cols());
     }

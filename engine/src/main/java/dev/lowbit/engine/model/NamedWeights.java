@@ -17,40 +17,52 @@ public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float
         Map<String, WeightMatrix> m = new LinkedHashMap<>();
         Map<String, float[]> v = new LinkedHashMap<>();
         m.put("token_embd", w.tokenEmbedding());
-        for (int l = 0; l < w.layers().size(); l++) {
-            LayerWeights lw = w.layers().get(l);
-            String p = "blk." + l + ".";
-            v.put(p + "attn_norm", lw.attnNorm());
-            m.put(p + "attn_q", lw.wq());
-            m.put(p + "attn_k", lw.wk());
-            m.put(p + "attn_v", lw.wv());
-            if (lw.qBias() != null) v.put(p + "attn_q.bias", lw.qBias());
-            if (lw.kBias() != null) v.put(p + "attn_k.bias", lw.kBias());
-            if (lw.vBias() != null) v.put(p + "attn_v.bias", lw.vBias());
-            m.put(p + "attn_output", lw.wo());
-            v.put(p + "ffn_norm", lw.ffnNorm());
-            m.put(p + "ffn_gate", lw.wGate());
-            m.put(p + "ffn_up", lw.wUp());
-            m.put(p + "ffn_down", lw.wDown());
-        }
+        for (int l = 0; l < w.layers().size(); l++) addLayer(l, w.layers().get(l), m, v);
         v.put("output_norm", w.finalNorm());
         if (!w.tiedClassifier()) m.put("output", w.classifier());
         return new NamedWeights(m, v);
     }
 
+    /** The tensors of block {@code l} alone, under their canonical names. */
+    public static NamedWeights ofLayer(int l, LayerWeights w) {
+        Map<String, WeightMatrix> m = new LinkedHashMap<>();
+        Map<String, float[]> v = new LinkedHashMap<>();
+        addLayer(l, w, m, v);
+        return new NamedWeights(m, v);
+    }
+
+    private static void addLayer(int l, LayerWeights lw, Map<String, WeightMatrix> m, Map<String, float[]> v) {
+        String p = "blk." + l + ".";
+        v.put(p + "attn_norm", lw.attnNorm());
+        m.put(p + "attn_q", lw.wq());
+        m.put(p + "attn_k", lw.wk());
+        m.put(p + "attn_v", lw.wv());
+        if (lw.qBias() != null) v.put(p + "attn_q.bias", lw.qBias());
+        if (lw.kBias() != null) v.put(p + "attn_k.bias", lw.kBias());
+        if (lw.vBias() != null) v.put(p + "attn_v.bias", lw.vBias());
+        m.put(p + "attn_output", lw.wo());
+        v.put(p + "ffn_norm", lw.ffnNorm());
+        m.put(p + "ffn_gate", lw.wGate());
+        m.put(p + "ffn_up", lw.wUp());
+        m.put(p + "ffn_down", lw.wDown());
+    }
+
     /** Rebuilds the model weights; a missing tensor is reported by name. */
     public LlamaWeights toWeights(int layers) {
         List<LayerWeights> list = new ArrayList<>(layers);
-        for (int l = 0; l < layers; l++) {
-            String p = "blk." + l + ".";
-            list.add(new LayerWeights(vector(p + "attn_norm"),
-                    matrix(p + "attn_q"), matrix(p + "attn_k"), matrix(p + "attn_v"), matrix(p + "attn_output"),
-                    vectors.get(p + "attn_q.bias"), vectors.get(p + "attn_k.bias"), vectors.get(p + "attn_v.bias"),
-                    vector(p + "ffn_norm"), matrix(p + "ffn_gate"), matrix(p + "ffn_up"), matrix(p + "ffn_down")));
-        }
+        for (int l = 0; l < layers; l++) list.add(layer(l));
         WeightMatrix embedding = matrix("token_embd");
         WeightMatrix classifier = matrices.containsKey("output") ? matrices.get("output") : embedding;
         return new LlamaWeights(embedding, list, vector("output_norm"), classifier);
+    }
+
+    /** Block {@code l} from its canonical names. */
+    public LayerWeights layer(int l) {
+        String p = "blk." + l + ".";
+        return new LayerWeights(vector(p + "attn_norm"),
+                matrix(p + "attn_q"), matrix(p + "attn_k"), matrix(p + "attn_v"), matrix(p + "attn_output"),
+                vectors.get(p + "attn_q.bias"), vectors.get(p + "attn_k.bias"), vectors.get(p + "attn_v.bias"),
+                vector(p + "ffn_norm"), matrix(p + "ffn_gate"), matrix(p + "ffn_up"), matrix(p + "ffn_down"));
     }
 
     private WeightMatrix matrix(String name) {

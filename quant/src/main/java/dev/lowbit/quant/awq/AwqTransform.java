@@ -66,7 +66,22 @@ public final class AwqTransform {
         }
     }
 
+    /** Stores one transformed block (quantizes it, typically) before the next is searched. */
+    @FunctionalInterface
+    public interface BlockSink {
+        LayerWeights store(int layer, LayerWeights transformed);
+    }
+
+    /** The transformed fp32 weights, all blocks kept (tests, small models). */
     public Result run(CalibrationSet calib, Progress progress) {
+        return run(calib, progress, (l, w) -> w);
+    }
+
+    /**
+     * Transforms block by block, handing each to {@code sink} as soon as it is done, so only one block is held in
+     * fp32 at a time; the result holds what the sink returned.
+     */
+    public Result run(CalibrationSet calib, Progress progress, BlockSink sink) {
         LlamaConfig c = model.config();
         int maxLen = 0;
         for (int[] w : calib.windows()) maxLen = Math.max(maxLen, w.length);
@@ -87,7 +102,7 @@ public final class AwqTransform {
             progress.update((long) l * STEPS_PER_BLOCK + 2, (long) c.nLayers() * STEPS_PER_BLOCK, "block " + l + ": MLP scales");
             b.searchMlp(state, x);
             progress.update((long) l * STEPS_PER_BLOCK + 3, (long) c.nLayers() * STEPS_PER_BLOCK, "block " + l + ": clipping");
-            out.add(b.foldAndClip());
+            out.add(sink.store(l, b.foldAndClip()));
             reports.add(b.report());
         }
         progress.update((long) c.nLayers() * STEPS_PER_BLOCK, (long) c.nLayers() * STEPS_PER_BLOCK, "");

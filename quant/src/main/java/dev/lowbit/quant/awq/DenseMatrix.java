@@ -1,6 +1,7 @@
 package dev.lowbit.quant.awq;
 
 import dev.lowbit.kernels.F32Matrix;
+import java.lang.foreign.MemorySegment;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.RtnQuantizer;
@@ -50,7 +51,8 @@ record DenseMatrix(float[] values, int rows, int cols) {
         return m;
     }
 
+    /** A view of these values as a matrix (on the heap: candidates come and go, and the GC frees them). */
     WeightMatrix toMatrix() {
-        return F32Matrix.of(values, rows, cols);
+        return new F32Matrix(MemorySegment.ofArray(values), rows, cols);
     }
 }

@@ -1,5 +1,7 @@
 package dev.lowbit.engine.format.gguf;
 
+import dev.lowbit.engine.tokenizer.ByteLevelBpe;
+import dev.lowbit.engine.tokenizer.PreTokenizer;
 import dev.lowbit.engine.tokenizer.SentencePieceBpe;
 import dev.lowbit.engine.tokenizer.Tokenizer;
 
@@ -20,7 +22,7 @@ public final class GgufTokenizer {
         }
         return switch (model) {
             case "llama" -> sentencePiece(gguf, tokens, types);
-            case "gpt2" -> throw gguf.file().error("byte-level BPE (tokenizer.ggml.model gpt2) is not supported yet");
+            case "gpt2" -> byteLevel(gguf, tokens, types);
             default -> throw gguf.file().error("tokenizer model '" + model + "' is not supported (llama, gpt2)");
         };
     }
@@ -34,6 +36,32 @@ public final class GgufTokenizer {
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, 2);
         int unk = tokenId(gguf, "tokenizer.ggml.unknown_token_id", tokens.length, 0);
         return new SentencePieceBpe(tokens, scores, control, bos, eos, unk, "\u2581");
+    }
+
+    private static Tokenizer byteLevel(GgufFile gguf, String[] tokens, long[] types) {
+        String[] merges = gguf.require("tokenizer.ggml.merges", String[].class);
+        String preName = gguf.get("tokenizer.ggml.pre", String.class, "default");
+        PreTokenizer pre = PreTokenizer.named(preName);
+        if (pre == null) throw gguf.file().error("pre-tokenizer '" + preName + "' is not supported");
+        boolean[] special = new boolean[tokens.length], control = new boolean[tokens.length];
+        if (types != null) {
+            for (int i = 0; i < tokens.length; i++) {
+                control[i] = types[i] == CONTROL;
+                // llama.cpp always splits user-defined tokens out of text; control tokens too, as chat prompts need.
+                special[i] = types[i] == CONTROL || types[i] == USER_DEFINED;
+            }
+        }
+        int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, -1);
+        int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, -1);
+        int eot = tokenId(gguf, "tokenizer.ggml.eot_token_id", tokens.length, -1);
+        java.util.Set<Integer> stops = new java.util.HashSet<>();
+        if (eos >= 0) stops.add(eos);
+        if (eot >= 0) stops.add(eot);
+        try {
+            return ByteLevelBpe.fromMerges(gguf.file().path().getFileName().toString(), tokens, merges, special, control, pre, bos, eos, stops);
+        } catch (IllegalArgumentException e) {
+            throw gguf.file().error("tokenizer: " + e.getMessage());
+        }
     }
 
     /** A special token id from metadata (or the default), checked against the vocabulary; -1 when absent. */

@@ -54,8 +54,8 @@ class LlamaCppVocabTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-spm", "phi-3"})
-    void sentencePieceVocabularies(String vocab) throws IOException {
+    @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder", "deepseek-llm"})
+    void ggufVocabularies(String vocab) throws IOException {
         try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
             check(GgufTokenizer.from(GgufFile.read(f)), vocab);
         }

@@ -1,16 +1,22 @@
 package dev.lowbit.engine.format.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.SharedData;
 import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.tokenizer.PreTokenizer;
+import dev.lowbit.engine.tokenizer.TiktokenFile;
 import dev.lowbit.engine.tokenizer.Tokenizer;
+import dev.lowbit.engine.tokenizer.VocabMergesFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,6 +48,7 @@ class LlamaCppVocabTest {
         List<String> in = inputs(dir.resolve("ggml-vocab-" + vocab + ".gguf.inp"));
         List<int[]> expected = outputs(dir.resolve("ggml-vocab-" + vocab + ".gguf.out"));
         assertEquals(expected.size(), in.size(), "cases in .inp and .out");
+        assertTrue(in.size() >= 40, in.size() + " cases");
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < in.size(); i++) {
             int[] got = tokenizer.encode(in.get(i), false, false);
@@ -59,5 +66,19 @@ class LlamaCppVocabTest {
         try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
             check(GgufTokenizer.from(GgufFile.read(f)), vocab);
         }
+    }
+
+    @Test
+    void llama3FromItsTiktokenFile() throws IOException {
+        check(TiktokenFile.llama3(SharedData.require("models/tokenizers/llama3/tokenizer.model")), "llama-bpe");
+    }
+
+    @Test
+    void qwen2FromVocabAndMerges() throws IOException {
+        Path dir = SharedData.require("models/tokenizers/qwen2.5");
+        check(VocabMergesFiles.read(dir.resolve("vocab.json"), dir.resolve("merges.txt"), PreTokenizer.named("qwen2")), "qwen2");
+        // The vectors tell pre-tokenizers apart: GPT-2's splitting of the same vocabulary fails them.
+        assertThrows(AssertionError.class, () -> check(VocabMergesFiles.read(dir.resolve("vocab.json"), dir.resolve("merges.txt"),
+                PreTokenizer.named("gpt-2")), "qwen2"));
     }
 }

@@ -5,6 +5,7 @@ import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.format.MappedFile;
 import dev.lowbit.engine.format.gguf.GgufFile;
 import dev.lowbit.engine.format.gguf.GgufModel;
+import dev.lowbit.engine.format.hf.HfModel;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.SyntheticWeights;
@@ -31,7 +32,10 @@ public final class ModelLoader {
     public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads, boolean verify) {
         if (modelPath.toString().startsWith(SYNTHETIC)) return synthetic(modelPath.toString().substring(SYNTHETIC.length()), tokenizerPath, threads);
         if (Files.isDirectory(modelPath)) {
-            throw new ModelFileException(modelPath, "is a directory; Hugging Face model folders are not supported yet");
+            HfModel hf = HfModel.read(modelPath, tokenizerPath == null);
+            Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : hf.tokenizer();
+            LlamaModel model = new LlamaModel(hf.config().config(), hf.weights(), new WorkerPool(threads), hf.config().ropeFrequencies());
+            return new LoadedModel(model, tokenizer, "safetensors", java.util.Map.of(), hf);
         }
         if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
         MappedFile file = MappedFile.open(modelPath);

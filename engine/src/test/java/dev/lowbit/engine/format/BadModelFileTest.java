@@ -48,7 +48,7 @@ class BadModelFileTest {
         ModelFileException e = assertThrows(ModelFileException.class, () -> ModelLoader.load(missing, null, 1));
         assertEquals(missing + ": file not found", e.getMessage());
         e = assertThrows(ModelFileException.class, () -> ModelLoader.load(dir, null, 1));
-        assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+        assertTrue(e.getMessage().contains("not a Hugging Face model folder"), e.getMessage());
     }
 
     @Test

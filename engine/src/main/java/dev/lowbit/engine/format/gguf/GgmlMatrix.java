@@ -30,6 +30,14 @@ public final class GgmlMatrix implements WeightMatrix {
         this.cols = cols;
     }
 
+    /** {@code n} values of a vector stored as {@code type}. */
+    public static float[] floats(GgmlType type, MemorySegment data, int n) {
+        if (!type.readable || data.byteSize() < type.bytesFor(n)) throw new IllegalArgumentException("cannot read " + n + " " + type + " values");
+        float[] v = new float[n];
+        GgmlDequant.row(type, data, 0, v, 0, n);
+        return v;
+    }
+
     @Override public int rows() { return rows; }
     @Override public int cols() { return cols; }
     @Override public long byteSize() { return data.byteSize(); }

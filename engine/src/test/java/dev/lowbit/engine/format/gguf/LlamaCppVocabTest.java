@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * llama.cpp's own tokenizer test vectors ({@code models/ggml-vocab-*.gguf.inp/.out}): every input string must
  * encode (no BOS) to exactly the ids llama.cpp's tokenizer produced.
  */
-class LlamaCppVocabTest {
+public class LlamaCppVocabTest {
 
     /** The test strings: separated by lines {@code __ggml_vocab_test__}. */
     static List<String> inputs(Path inp) throws IOException {
@@ -43,7 +43,7 @@ class LlamaCppVocabTest {
         return ids;
     }
 
-    static void check(Tokenizer tokenizer, String vocab) throws IOException {
+    public static void check(Tokenizer tokenizer, String vocab) throws IOException {
         Path dir = SharedData.require("models/gguf-vocab");
         List<String> in = inputs(dir.resolve("ggml-vocab-" + vocab + ".gguf.inp"));
         List<int[]> expected = outputs(dir.resolve("ggml-vocab-" + vocab + ".gguf.out"));

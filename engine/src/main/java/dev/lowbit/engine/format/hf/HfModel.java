@@ -1,0 +1,202 @@
+package dev.lowbit.engine.format.hf;
+
+import dev.lowbit.engine.ModelFileException;
+import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.format.gguf.GgmlMatrix;
+import dev.lowbit.engine.format.gguf.GgmlType;
+import dev.lowbit.engine.json.Json;
+import dev.lowbit.engine.json.JsonException;
+import dev.lowbit.engine.json.JsonObject;
+import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.NamedWeights;
+import dev.lowbit.engine.tokenizer.PreTokenizer;
+import dev.lowbit.engine.tokenizer.Tokenizer;
+import dev.lowbit.engine.tokenizer.VocabMergesFiles;
+import dev.lowbit.kernels.F16Matrix;
+import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.WeightMatrix;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Hugging Face model folder: {@code config.json}, weights in {@code model.safetensors} or the shards listed in
+ * {@code model.safetensors.index.json} (memory-mapped, F32/F16/BF16), the tokenizer ({@code tokenizer.json}, or
+ * {@code vocab.json} + {@code merges.txt}) and {@code tokenizer_config.json} (chat template, {@code add_bos_token}).
+ */
+public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer, String chatTemplate, boolean addBos,
+                      List<MappedFile> files) implements AutoCloseable {
+    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)\\.(weight|bias)");
+    private static final Map<String, String> LAYER_NAMES = Map.ofEntries(
+            Map.entry("input_layernorm", "attn_norm"), Map.entry("self_attn.q_proj", "attn_q"), Map.entry("self_attn.k_proj", "attn_k"),
+            Map.entry("self_attn.v_proj", "attn_v"), Map.entry("self_attn.o_proj", "attn_output"),
+            Map.entry("post_attention_layernorm", "ffn_norm"), Map.entry("mlp.gate_proj", "ffn_gate"), Map.entry("mlp.up_proj", "ffn_up"),
+            Map.entry("mlp.down_proj", "ffn_down"));
+
+    public static boolean isModelFolder(Path dir) {
+        return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve("config.json"));
+    }
+
+    public static HfModel read(Path dir, boolean needTokenizer) {
+        Path configPath = dir.resolve("config.json");
+        if (!Files.isRegularFile(configPath)) throw new ModelFileException(dir, "no config.json: not a Hugging Face model folder");
+        HfConfig config;
+        try {
+            config = HfConfig.parse(json(configPath));
+        } catch (JsonException e) {
+            throw new ModelFileException(configPath, e.getMessage());
+        }
+        List<MappedFile> files = new ArrayList<>();
+        try {
+            LlamaWeights weights = weights(dir, config, files);
+            JsonObject tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? json(dir.resolve("tokenizer_config.json")) : null;
+            Tokenizer tokenizer = needTokenizer ? tokenizer(dir, config, tokConfig) : null;
+            String template = tokConfig == null ? null : chatTemplate(tokConfig);
+            boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token") : config.bos() >= 0
+                    && !config.architecture().equals("Qwen2ForCausalLM");
+            return new HfModel(config, weights, tokenizer, template, addBos, files);
+        } catch (RuntimeException e) {
+            files.forEach(MappedFile::close);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        files.forEach(MappedFile::close);
+    }
+
+    private static LlamaWeights weights(Path dir, HfConfig config, List<MappedFile> files) {
+        List<Path> shards = new ArrayList<>();
+        Path single = dir.resolve("model.safetensors"), index = dir.resolve("model.safetensors.index.json");
+        if (Files.isRegularFile(single)) {
+            shards.add(single);
+        } else if (Files.isRegularFile(index)) {
+            try {
+                for (Object f : new HashSet<>(json(index).object("weight_map").map().values())) {
+                    String name = String.valueOf(f);
+                    if (name.contains("/") || name.contains("\\") || name.startsWith(".")) throw new JsonException("shard name '" + name + "' is not a plain file name");
+                    shards.add(dir.resolve(name));
+                }
+            } catch (JsonException e) {
+                throw new ModelFileException(index, e.getMessage());
+            }
+            shards.sort(null);
+        } else if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
+            throw new ModelFileException(dir, "has only PyTorch .bin weights, which are refused: unpickling them can run arbitrary code."
+                    + " Convert once with transformers: AutoModelForCausalLM.from_pretrained(DIR).save_pretrained(OUT, safe_serialization=True)");
+        } else {
+            throw new ModelFileException(dir, "no model.safetensors or model.safetensors.index.json");
+        }
+        Map<String, WeightMatrix> matrices = new LinkedHashMap<>();
+        Map<String, float[]> vectors = new LinkedHashMap<>();
+        for (Path shard : shards) {
+            if (!Files.isRegularFile(shard)) throw new ModelFileException(shard, "shard listed in model.safetensors.index.json is missing");
+            MappedFile file = MappedFile.open(shard);
+            files.add(file);
+            for (SafetensorsFile.Tensor t : SafetensorsFile.read(file).tensors().values()) {
+                String name = canonical(t.name());
+                if (name == null) continue;
+                if (matrices.containsKey(name) || vectors.containsKey(name)) throw file.error("tensor '" + t.name() + "' appears twice");
+                if (t.shape().length == 1) vectors.put(name, vector(file, t));
+                else if (t.shape().length == 2) matrices.put(name, matrix(file, t));
+                else throw file.error("tensor '" + t.name() + "' has " + t.shape().length + " dimensions");
+            }
+        }
+        if (config.tiedEmbeddings()) matrices.remove("output");
+        try {
+            LlamaWeights w = new NamedWeights(matrices, vectors).toWeights(config.config().nLayers());
+            w.validate(config.config());
+            return w;
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(dir, e.getMessage());
+        }
+    }
+
+    /** GGUF-style name for a Hugging Face tensor name; null for tensors the model does not use. */
+    static String canonical(String hf) {
+        switch (hf) {
+            case "model.embed_tokens.weight": return "token_embd";
+            case "model.norm.weight": return "output_norm";
+            case "lm_head.weight": return "output";
+            default:
+        }
+        Matcher m = LAYER.matcher(hf);
+        if (!m.matches()) return null;
+        String base = LAYER_NAMES.get(m.group(2));
+        if (base == null) return null;
+        return "blk." + m.group(1) + "." + base + (m.group(3).equals("bias") ? ".bias" : "");
+    }
+
+    private static WeightMatrix matrix(MappedFile file, SafetensorsFile.Tensor t) {
+        int rows = (int) t.shape()[0], cols = (int) t.shape()[1];
+        if (rows == 0 || cols == 0) throw file.error("tensor '" + t.name() + "' is empty");
+        MemorySegment data = file.slice(t.offset(), t.bytes(), t.name());
+        return switch (t.dtype()) {
+            case F32 -> new F32Matrix(data, rows, cols);
+            case F16 -> new F16Matrix(data, rows, cols);
+            case BF16 -> new GgmlMatrix(GgmlType.BF16, data, rows, cols);
+            default -> throw file.error("tensor '" + t.name() + "' has dtype " + t.dtype() + " (F32, F16 and BF16 are supported)");
+        };
+    }
+
+    private static float[] vector(MappedFile file, SafetensorsFile.Tensor t) {
+        if (t.elements() > 1 << 24) throw file.error("vector '" + t.name() + "' is implausibly long");
+        GgmlType type = switch (t.dtype()) {
+            case F32 -> GgmlType.F32;
+            case F16 -> GgmlType.F16;
+            case BF16 -> GgmlType.BF16;
+            default -> throw file.error("tensor '" + t.name() + "' has dtype " + t.dtype() + " (F32, F16 and BF16 are supported)");
+        };
+        return GgmlMatrix.floats(type, file.slice(t.offset(), t.bytes(), t.name()), (int) t.elements());
+    }
+
+    private static Tokenizer tokenizer(Path dir, HfConfig config, JsonObject tokConfig) {
+        Path tokJson = dir.resolve("tokenizer.json");
+        java.util.Set<Integer> stops = new java.util.HashSet<>(config.eos());
+        int eos = config.eos().isEmpty() ? -1 : config.eos().getFirst();
+        if (Files.isRegularFile(tokJson)) {
+            try {
+                return HfTokenizerJson.parse(json(tokJson), dir.getFileName() + "/tokenizer.json", config.bos(), eos, stops);
+            } catch (JsonException e) {
+                throw new ModelFileException(tokJson, e.getMessage());
+            }
+        }
+        if (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) {
+            return VocabMergesFiles.read(dir.resolve("vocab.json"), dir.resolve("merges.txt"), PreTokenizer.named("qwen2"));
+        }
+        throw new ModelFileException(dir, "no tokenizer.json (or vocab.json + merges.txt); pass --tokenizer FILE");
+    }
+
+    /** {@code chat_template}: a string, or a list of named templates of which "default" is taken. */
+    private static String chatTemplate(JsonObject tokConfig) {
+        if (!tokConfig.has("chat_template")) return null;
+        Object t = tokConfig.map().get("chat_template");
+        if (t instanceof String s) return s;
+        if (t instanceof List<?> list) {
+            for (Object o : list) {
+                JsonObject named = JsonObject.of(o, "chat_template[]");
+                if (named.string("name").equals("default")) return named.string("template");
+            }
+        }
+        return null;
+    }
+
+    static JsonObject json(Path p) {
+        try {
+            return JsonObject.of(Json.parse(Files.readString(p)), p.getFileName().toString());
+        } catch (IOException e) {
+            throw new ModelFileException(p, "cannot read: " + e.getMessage(), e);
+        } catch (JsonException e) {
+            throw new ModelFileException(p, "invalid JSON: " + e.getMessage());
+        }
+    }
+}

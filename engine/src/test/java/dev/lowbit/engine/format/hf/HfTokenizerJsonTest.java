@@ -1,0 +1,58 @@
+package dev.lowbit.engine.format.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.engine.SharedData;
+import dev.lowbit.engine.json.Json;
+import dev.lowbit.engine.json.JsonObject;
+import dev.lowbit.engine.tokenizer.ByteLevelBpe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Qwen2.5's tokenizer as a tokenizer.json (its vocabulary, merges, added tokens and split expression). */
+class HfTokenizerJsonTest {
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') sb.append('\\').append(c);
+            else if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        return sb.append('"').toString();
+    }
+
+    static ByteLevelBpe qwen() throws Exception {
+        Path dir = SharedData.require("models/tokenizers/qwen2.5");
+        StringBuilder merges = new StringBuilder();
+        for (String line : Files.readAllLines(dir.resolve("merges.txt"))) {
+            if (line.isEmpty() || line.startsWith("#version")) continue;
+            merges.append(merges.isEmpty() ? "" : ",").append(quote(line));
+        }
+        // Qwen2.5's own pre-tokenizer expression, as its tokenizer.json writes it.
+        String regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+        String json = "{\"version\":\"1.0\",\"added_tokens\":[{\"id\":151643,\"content\":\"<|endoftext|>\",\"special\":true},"
+                + "{\"id\":151644,\"content\":\"<|im_start|>\",\"special\":true},{\"id\":151645,\"content\":\"<|im_end|>\",\"special\":true}],"
+                + "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":" + quote(regex)
+                + "},\"behavior\":\"Isolated\",\"invert\":false},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":false,\"use_regex\":false}]},"
+                + "\"model\":{\"type\":\"BPE\",\"byte_fallback\":false,\"vocab\":" + Files.readString(dir.resolve("vocab.json"))
+                + ",\"merges\":[" + merges + "]}}";
+        return HfTokenizerJson.parse(JsonObject.of(Json.parse(json), "tokenizer.json"), "qwen2.5", -1, 151645, Set.of(151643));
+    }
+
+    @Test
+    void passesLlamaCppVectorsAndSplitsSpecialTokens() throws Exception {
+        ByteLevelBpe t = qwen();
+        dev.lowbit.engine.format.gguf.LlamaCppVocabTest.check(t, "qwen2");
+        int[] ids = t.encode("<|im_start|>user\nHi<|im_end|>", false, false);
+        assertEquals(151644, ids[0]);
+        assertEquals(151645, ids[ids.length - 1]);
+        assertArrayEquals(t.encode("user\nHi", false, false), java.util.Arrays.copyOfRange(ids, 1, ids.length - 1));
+        assertTrue(t.isStop(151645) && t.isStop(151643));
+        assertEquals("user\nHi", t.decode(ids)); // special tokens decode to nothing
+    }
+}

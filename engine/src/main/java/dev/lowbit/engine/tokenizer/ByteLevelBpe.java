@@ -31,8 +31,7 @@ public final class ByteLevelBpe implements Tokenizer {
     private final int[] rankToId;
     private final byte[][] idBytes;
     private final boolean[] control;
-    private final Map<String, Integer> specials;
-    private final List<String> specialsLongestFirst;
+    private final SpecialTokens specials;
     private final PreTokenizer pre;
     private final int bos;
     private final int eos;
@@ -48,8 +47,7 @@ public final class ByteLevelBpe implements Tokenizer {
         this.rankToId = rankToId;
         this.idBytes = idBytes;
         this.control = control;
-        this.specials = Map.copyOf(specials);
-        this.specialsLongestFirst = specials.keySet().stream().sorted((a, b) -> b.length() - a.length()).toList();
+        this.specials = SpecialTokens.of(specials);
         this.pre = pre;
         this.bos = bos;
         this.eos = eos;
@@ -168,6 +166,11 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     @Override
+    public String tokenText(int token) {
+        return new String(idBytes[token], StandardCharsets.UTF_8);
+    }
+
+    @Override
     public byte[] tokenBytes(int token, boolean atStart) {
         if (token < 0 || token >= idBytes.length) throw new IllegalArgumentException("token id " + token + " out of range");
         return control[token] || idBytes[token] == null ? new byte[0] : idBytes[token];
@@ -177,22 +180,7 @@ public final class ByteLevelBpe implements Tokenizer {
     public int[] encode(String text, boolean addBos, boolean addEos) {
         IntArrayList out = new IntArrayList();
         if (addBos && bos >= 0) out.add(bos);
-        int start = 0;
-        while (start < text.length()) {
-            int at = text.length();
-            String found = null;
-            for (String s : specialsLongestFirst) {
-                int i = text.indexOf(s, start);
-                if (i >= 0 && i < at) {
-                    at = i;
-                    found = s;
-                }
-            }
-            encodeText(text.substring(start, at), out);
-            if (found == null) break;
-            out.add(specials.get(found));
-            start = at + found.length();
-        }
+        specials.split(text, piece -> encodeText(piece, out), out::add);
         if (addEos && eos >= 0) out.add(eos);
         return out.toArray();
     }

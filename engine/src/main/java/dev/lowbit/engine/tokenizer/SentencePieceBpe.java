@@ -25,6 +25,7 @@ public final class SentencePieceBpe implements Tokenizer {
     private final int eos;
     private final int unk;
     private final String space;
+    private final SpecialTokens specials;
 
     /**
      * @param pieces  the vocabulary, in id order
@@ -33,6 +34,13 @@ public final class SentencePieceBpe implements Tokenizer {
      * @param space   how the vocabulary writes a space: {@code " "} (llama2.c) or {@code "\u2581"} (SentencePiece)
      */
     public SentencePieceBpe(String[] pieces, float[] scores, boolean[] control, int bos, int eos, int unk, String space) {
+        this(pieces, scores, control, bos, eos, unk, space, SpecialTokens.NONE);
+    }
+
+    /** @param specials tokens matched whole in text (control and user-defined tokens of a GGUF vocabulary) */
+    public SentencePieceBpe(String[] pieces, float[] scores, boolean[] control, int bos, int eos, int unk, String space,
+                            SpecialTokens specials) {
+        this.specials = specials;
         if (pieces.length == 0 || scores.length != pieces.length || control.length != pieces.length) {
             throw new IllegalArgumentException("pieces, scores and control flags must have the same non-zero length");
         }
@@ -108,32 +116,41 @@ public final class SentencePieceBpe implements Tokenizer {
     }
 
     @Override
+    public String tokenText(int token) {
+        return pieces[token];
+    }
+
+    @Override
     public int[] encode(String text, boolean addBos, boolean addEos) {
-        int n = 0;
-        int[] symbols = new int[text.length() * 4 + 3];
-        if (addBos && bos >= 0) symbols[n++] = bos;
+        int[] out = new int[text.length() * 8 + 8]; // ≤ 4 byte tokens per char, plus a prefix per stretch
+        int[] n = {0};
+        if (addBos && bos >= 0) out[n[0]++] = bos;
+        // As llama.cpp does, every stretch of text that starts the input or follows a special token gets the dummy prefix.
+        specials.split(text, piece -> n[0] = encodeText(piece, out, n[0]), id -> out[n[0]++] = id);
+        if (addEos && eos >= 0) out[n[0]++] = eos;
+        return Arrays.copyOf(out, n[0]);
+    }
+
+    /** Appends the tokens of plain {@code text} at {@code symbols[n..]}; returns the new end. */
+    private int encodeText(String text, int[] symbols, int n) {
+        if (text.isEmpty()) return n;
         int first = n;
-        if (!text.isEmpty()) {
-            String normalized = space + text.replace(" ", space);
-            for (int i = 0; i < normalized.length(); ) {
-                int cp = normalized.codePointAt(i);
-                String ch = normalized.substring(i, i + Character.charCount(cp));
-                i += ch.length();
-                Integer id = ids.get(ch);
-                if (id != null && !control[id]) {
-                    symbols[n++] = id;
-                } else {
-                    for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
-                        int bt = byteTokens[b & 0xFF];
-                        symbols[n++] = bt >= 0 ? bt : unk;
-                    }
+        String normalized = space + text.replace(" ", space);
+        for (int i = 0; i < normalized.length(); ) {
+            int cp = normalized.codePointAt(i);
+            String ch = normalized.substring(i, i + Character.charCount(cp));
+            i += ch.length();
+            Integer id = ids.get(ch);
+            if (id != null && !control[id]) {
+                symbols[n++] = id;
+            } else {
+                for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
+                    int bt = byteTokens[b & 0xFF];
+                    symbols[n++] = bt >= 0 ? bt : unk;
                 }
             }
         }
-        int merged = mergePairs(symbols, first, n);
-        int[] out = Arrays.copyOf(symbols, merged + (addEos && eos >= 0 ? 1 : 0));
-        if (addEos && eos >= 0) out[merged] = eos;
-        return out;
+        return mergePairs(symbols, first, n);
     }
 
     /** A candidate merge of symbol {@code left} with its right neighbour into piece {@code id}. */

@@ -23,6 +23,9 @@ public interface Tokenizer {
      */
     byte[] tokenBytes(int token, boolean atStart);
 
+    /** The token as written in the vocabulary ({@code <|im_start|>}, {@code <s>}), for chat templates. */
+    String tokenText(int token);
+
     /** True when the token is a control token (BOS, EOS, ...) that resets the start-of-text state. */
     boolean isControl(int token);
 

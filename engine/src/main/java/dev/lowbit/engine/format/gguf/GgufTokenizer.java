@@ -3,6 +3,7 @@ package dev.lowbit.engine.format.gguf;
 import dev.lowbit.engine.tokenizer.ByteLevelBpe;
 import dev.lowbit.engine.tokenizer.PreTokenizer;
 import dev.lowbit.engine.tokenizer.SentencePieceBpe;
+import dev.lowbit.engine.tokenizer.SpecialTokens;
 import dev.lowbit.engine.tokenizer.Tokenizer;
 
 /** The tokenizer a GGUF file describes in its {@code tokenizer.ggml.*} metadata. */
@@ -31,11 +32,17 @@ public final class GgufTokenizer {
         float[] scores = gguf.require("tokenizer.ggml.scores", float[].class);
         if (scores.length != tokens.length) throw gguf.file().error("tokenizer.ggml.scores has " + scores.length + " entries for " + tokens.length + " tokens");
         boolean[] control = new boolean[tokens.length];
-        if (types != null) for (int i = 0; i < types.length; i++) control[i] = types[i] == CONTROL;
+        java.util.Map<String, Integer> specials = new java.util.HashMap<>();
+        if (types != null) {
+            for (int i = 0; i < types.length; i++) {
+                control[i] = types[i] == CONTROL;
+                if (types[i] == CONTROL || types[i] == USER_DEFINED) specials.putIfAbsent(tokens[i], i);
+            }
+        }
         int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, 1);
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, 2);
         int unk = tokenId(gguf, "tokenizer.ggml.unknown_token_id", tokens.length, 0);
-        return new SentencePieceBpe(tokens, scores, control, bos, eos, unk, "\u2581");
+        return new SentencePieceBpe(tokens, scores, control, bos, eos, unk, "\u2581", SpecialTokens.of(specials));
     }
 
     private static Tokenizer byteLevel(GgufFile gguf, String[] tokens, long[] types) {

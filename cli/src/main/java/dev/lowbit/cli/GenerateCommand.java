@@ -12,7 +12,6 @@ import dev.lowbit.engine.generate.Generator;
 import dev.lowbit.engine.sampling.Sampler;
 import dev.lowbit.engine.sampling.SamplerSettings;
 import java.io.PrintWriter;
-import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,20 +31,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
     int maxTokens = 256;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
-    float temperature = 0.8f;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens; 0 disables (default: ${DEFAULT-VALUE}).")
-    int topK = 40;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass; 1 disables (default: ${DEFAULT-VALUE}).")
-    float topP = 0.95f;
-
-    @Option(names = "--min-p", paramLabel = "P", description = "Drop tokens below P x the top probability; 0 disables (default: ${DEFAULT-VALUE}).")
-    float minP = 0.05f;
-
-    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "Random seed; the same seed gives the same text (default: random, printed).")
-    Long seed;
+    @Mixin SamplingOptions sampling;
 
     @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "Context length (default: the model's, at most ${DEFAULT-VALUE}).")
     int ctx = 4096;
@@ -64,7 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         if (maxTokens < 0) throw new IllegalArgumentException("-n must be >= 0");
         if (ctx < 2 || batch < 1) throw new IllegalArgumentException("--ctx must be >= 2 and --batch >= 1");
-        long actualSeed = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
+        long actualSeed = sampling.seed();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long openStart = System.nanoTime();
@@ -80,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
                 err.printf("quantized to %s in %.2f s: %.2f bits/weight in the linear layers, table-lookup kernel%n", quantize,
                         (System.nanoTime() - q0) / 1e9, NamedWeights.of(q.weights()).linearBitsPerWeight());
             }
-            SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, actualSeed);
+            SamplerSettings settings = sampling.settings();
             int[] promptIds = m.tokenizer().encode(prompt, !noBos, false);
             int context = Math.min(ctx, model.config().contextLength());
             Generator generator = new Generator(model, m.tokenizer(), context, batch);

@@ -13,11 +13,11 @@ final class ModelOptions {
     static final String DEFAULT_MODEL = "models/stories260K/stories260K.bin";
 
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
-            description = "Model: a .lowbit file, a llama2.c checkpoint, or synthetic:llama-1b. Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
+            description = "Model: a .lowbit file, a GGUF file, a Hugging Face folder (config.json + safetensors), a llama2.c checkpoint, or synthetic:llama-1b. Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
     Path model;
 
     @Option(names = {"--tokenizer"}, paramLabel = "FILE",
-            description = "Tokenizer file; default: tok<vocab>.bin or tokenizer.bin beside the model.")
+            description = "llama2.c tokenizer file; default: the model's own (GGUF, Hugging Face, .lowbit), or tok<vocab>.bin / tokenizer.bin beside a llama2.c model.")
     Path tokenizer;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Worker threads (default: all cores, ${DEFAULT-VALUE}).")

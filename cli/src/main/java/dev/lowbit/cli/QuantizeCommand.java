@@ -145,7 +145,7 @@ final class QuantizeCommand implements Callable<Integer> {
             }
             recorded.put("source", input.getFileName().toString());
             recorded.put("created_by", "lowbit 0.1.0");
-            LowbitWriter.write(output, m.model().config(), m.tokenizer(), null, recorded, r.weights(), force);
+            LowbitWriter.write(output, m.model().config(), m.tokenizer(), m.chatTemplate(), recorded, r.weights(), force);
             double seconds = (System.nanoTime() - t0) / 1e9;
             printReport(out, r.report(), output, seconds);
         }

@@ -6,10 +6,10 @@ import java.util.Map;
 
 /**
  * A runnable model with its tokenizer. {@code quantization} is the recipe a {@code .lowbit} file records
- * (empty for other formats). Closing it unmaps the files and stops the worker threads.
+ * (empty for other formats); {@code chatTemplate} the Jinja template the model ships, or null. Closing it unmaps the files and stops the worker threads.
  */
 public record LoadedModel(LlamaModel model, Tokenizer tokenizer, String format, Map<String, Object> quantization,
-                          AutoCloseable resources) implements AutoCloseable {
+                          String chatTemplate, AutoCloseable resources) implements AutoCloseable {
     @Override
     public void close() {
         try {

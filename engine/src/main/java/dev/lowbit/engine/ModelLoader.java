@@ -35,7 +35,7 @@ public final class ModelLoader {
             HfModel hf = HfModel.read(modelPath, tokenizerPath == null);
             Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : hf.tokenizer();
             LlamaModel model = new LlamaModel(hf.config().config(), hf.weights(), new WorkerPool(threads), hf.config().ropeFrequencies());
-            return new LoadedModel(model, tokenizer, "safetensors", java.util.Map.of(), hf);
+            return new LoadedModel(model, tokenizer, "safetensors", java.util.Map.of(), hf.chatTemplate(), hf);
         }
         if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
         MappedFile file = MappedFile.open(modelPath);
@@ -44,14 +44,14 @@ public final class ModelLoader {
                 LowbitFile.Contents c = LowbitFile.read(file, verify);
                 Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : c.tokenizer();
                 LlamaModel model = new LlamaModel(c.config(), c.weights(), new WorkerPool(threads));
-                return new LoadedModel(model, tokenizer, "lowbit", c.quantization(), file);
+                return new LoadedModel(model, tokenizer, "lowbit", c.quantization(), c.chatTemplate(), file);
             }
             if (GgufFile.hasMagic(file)) {
                 GgufFile gguf = GgufFile.read(file);
                 GgufModel g = GgufModel.read(gguf);
                 Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : g.tokenizer();
                 LlamaModel model = new LlamaModel(g.config(), g.weights(), new WorkerPool(threads), g.ropeFrequencies());
-                return new LoadedModel(model, tokenizer, "gguf v" + gguf.version(), java.util.Map.of(), file);
+                return new LoadedModel(model, tokenizer, "gguf v" + gguf.version(), java.util.Map.of(), g.chatTemplate(), file);
             }
             rejectKnownOtherFormats(file);
             Llama2cCheckpoint.Header header = Llama2cCheckpoint.readHeader(file);
@@ -63,7 +63,7 @@ public final class ModelLoader {
                         + modelPath.getFileName() + " has a vocabulary of " + header.config().vocabSize());
             }
             LlamaModel model = new LlamaModel(header.config(), weights, new WorkerPool(threads));
-            return new LoadedModel(model, tokenizer, "llama2.c", java.util.Map.of(), file);
+            return new LoadedModel(model, tokenizer, "llama2.c", java.util.Map.of(), null, file);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -87,7 +87,7 @@ public final class ModelLoader {
         }
         WorkerPool pool = new WorkerPool(threads);
         LlamaModel model = new LlamaModel(config, SyntheticWeights.random(config, 1, false, true, pool), pool);
-        return new LoadedModel(model, tokenizer, "synthetic", java.util.Map.of(), () -> { });
+        return new LoadedModel(model, tokenizer, "synthetic", java.util.Map.of(), null, () -> { });
     }
 
     private static void rejectKnownOtherFormats(MappedFile file) {

@@ -1,14 +1,17 @@
 package dev.lowbit.engine.generate;
 
-/** What a generation produced and how long each phase took. */
+/**
+ * What a generation produced and how long each phase took. {@code prefilledTokens} is how many prompt tokens ran
+ * (the rest came from the cache of an earlier call).
+ */
 public record GenerationResult(int[] promptTokens, int[] generatedTokens, long prefillNanos, long decodeNanos,
-                               StopReason stopReason) {
+                               StopReason stopReason, int prefilledTokens) {
 
     public enum StopReason { LENGTH, STOP_TOKEN, CONTEXT_FULL }
 
-    /** Prompt tokens per second (the whole prompt in batched prefill). */
+    /** Prompt tokens per second (the tokens prefilled, in batches). */
     public double promptTokensPerSecond() {
-        return prefillNanos == 0 ? 0 : promptTokens.length * 1e9 / prefillNanos;
+        return prefillNanos == 0 ? 0 : prefilledTokens * 1e9 / prefillNanos;
     }
 
     /**

@@ -8,18 +8,35 @@ import dev.lowbit.engine.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
-/** Prompt → prefill in batches → sample/decode loop, streaming text as it is produced. */
+/**
+ * Prompt → prefill in batches → sample/decode loop, streaming text as it is produced. The KV cache is kept between
+ * calls: a prompt that starts with what the last call processed (a chat's earlier turns) only prefills the rest.
+ */
 public final class Generator {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final int contextLength;
     private final int batchSize;
+    private InferenceState state;
+    /** The tokens whose keys and values the cache holds, in positions 0..cachedCount. */
+    private final int[] cached;
+    private int cachedCount;
 
     public Generator(LlamaModel model, Tokenizer tokenizer, int contextLength, int batchSize) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.contextLength = Math.min(contextLength, model.config().contextLength());
         this.batchSize = batchSize;
+        this.cached = new int[this.contextLength];
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Forgets the cached prefix (a new conversation). */
+    public void reset() {
+        cachedCount = 0;
     }
 
     /**
@@ -31,14 +48,19 @@ public final class Generator {
         if (prompt.length >= contextLength) {
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + contextLength);
         }
-        InferenceState state = model.newState(contextLength, batchSize);
+        if (state == null) state = model.newState(contextLength, batchSize);
 
         long t0 = System.nanoTime();
-        for (int done = 0; done < prompt.length; ) {
+        // Reuse the cached prefix; the last prompt token always runs again, for its logits.
+        int reuse = 0;
+        while (reuse < cachedCount && reuse < prompt.length - 1 && cached[reuse] == prompt[reuse]) reuse++;
+        for (int done = reuse; done < prompt.length; ) {
             int n = Math.min(state.maxBatch(), prompt.length - done);
             model.forward(state, prompt, done, n, done, false);
             done += n;
         }
+        System.arraycopy(prompt, 0, cached, 0, prompt.length);
+        cachedCount = prompt.length;
         long prefill = System.nanoTime() - t0;
 
         TextStream text = tokenizer.newStream();
@@ -64,11 +86,13 @@ public final class Generator {
                 break;
             }
             one[0] = next;
-            model.forward(state, one, 0, 1, pos++, false);
+            model.forward(state, one, 0, 1, pos, false);
+            cached[pos++] = next;
+            cachedCount = pos;
         }
         long decode = System.nanoTime() - t1;
         String rest = text.flush();
         if (!rest.isEmpty()) onText.accept(rest);
-        return new GenerationResult(prompt.clone(), Arrays.copyOf(out, count), prefill, decode, reason);
+        return new GenerationResult(prompt.clone(), Arrays.copyOf(out, count), prefill, decode, reason, prompt.length - reuse);
     }
 }

@@ -271,8 +271,4 @@ public final class LowbitFile {
         return m instanceof CrcCheckedMatrix c ? c.inner() : m;
     }
 
-    static SentencePieceBpe requireSentencePiece(Tokenizer t) {
-        if (t instanceof SentencePieceBpe s) return s;
-        throw new IllegalArgumentException("cannot store a " + t.describe() + " tokenizer in a .lowbit file yet");
-    }
 }

@@ -37,6 +37,36 @@ public final class ByteLevelBpe implements Tokenizer {
     private final int eos;
     private final Set<Integer> stops;
     private final String name;
+    private Definition definition;
+
+    /**
+     * Everything that defines the tokenizer, as a {@code .lowbit} header stores it: token texts in id order (byte-level
+     * text, raw text for special and control tokens), the merges ({@code null} when the tokens are in tiktoken rank
+     * order), the pre-tokenizer's expressions and the special ids.
+     */
+    public record Definition(String name, String[] tokens, String[] merges, boolean[] special, boolean[] control, String preName,
+                             List<String> preExpressions, int bos, int eos, Set<Integer> stops) {}
+
+    public static ByteLevelBpe of(Definition d) {
+        PreTokenizer pre = PreTokenizer.of(d.preName(), d.preExpressions().toArray(String[]::new));
+        if (d.merges() != null) return fromMerges(d.name(), d.tokens(), d.merges(), d.special(), d.control(), pre, d.bos(), d.eos(), d.stops());
+        Map<byte[], Integer> ranks = new HashMap<>();
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        for (int i = 0; i < d.tokens().length; i++) {
+            if (d.special()[i]) {
+                specials.put(d.tokens()[i], i);
+            } else {
+                byte[] b = ByteLevel.decode(d.tokens()[i]);
+                if (b == null) throw new IllegalArgumentException("token " + i + " is not byte-level text");
+                ranks.put(b, i);
+            }
+        }
+        return fromRanks(d.name(), ranks, specials, pre, d.bos(), d.eos(), d.stops());
+    }
+
+    public Definition definition() {
+        return definition;
+    }
 
     private ByteLevelBpe(String name, Map<byte[], Integer> ranks, int[] rankToId, byte[][] idBytes, boolean[] control,
                          Map<String, Integer> specials, PreTokenizer pre, int bos, int eos, Set<Integer> stops) {
@@ -98,7 +128,10 @@ public final class ByteLevelBpe implements Tokenizer {
         rankOf.forEach((s, r) -> ranks.put(ByteLevel.decode(s), r));
         int[] rankToId = rankIds.stream().mapToInt(Integer::intValue).toArray();
         checkMergesAgree(rankOf, ids);
-        return new ByteLevelBpe(name, ranks, rankToId, idBytes, control, specials, pre, bos, eos, stops);
+        ByteLevelBpe t = new ByteLevelBpe(name, ranks, rankToId, idBytes, control, specials, pre, bos, eos, stops);
+        t.definition = new Definition(name, tokens.clone(), merges.clone(), special.clone(), control.clone(), pre.name(), pre.expressions(),
+                bos, eos, stops);
+        return t;
     }
 
     /**
@@ -122,7 +155,15 @@ public final class ByteLevelBpe implements Tokenizer {
             idBytes[id] = e.getKey().getBytes(StandardCharsets.UTF_8);
             control[id] = true;
         }
-        return new ByteLevelBpe(name, ranks, rankToId, idBytes, control, specials, pre, bos, eos, stops);
+        ByteLevelBpe t = new ByteLevelBpe(name, ranks, rankToId, idBytes, control, specials, pre, bos, eos, stops);
+        String[] texts = new String[size];
+        boolean[] special = new boolean[size];
+        for (int i = 0; i < size; i++) {
+            special[i] = control[i];
+            texts[i] = control[i] ? new String(idBytes[i], StandardCharsets.UTF_8) : ByteLevel.encode(idBytes[i]);
+        }
+        t.definition = new Definition(name, texts, null, special, control.clone(), pre.name(), pre.expressions(), bos, eos, stops);
+        return t;
     }
 
     /**

@@ -42,6 +42,10 @@ public record PreTokenizer(String name, List<Pattern> patterns) {
         };
     }
 
+    public List<String> expressions() {
+        return patterns.stream().map(Pattern::pattern).toList();
+    }
+
     public List<String> split(String text) {
         List<String> pieces = List.of(text);
         for (Pattern p : patterns) {

@@ -101,6 +101,11 @@ public final class SentencePieceBpe implements Tokenizer {
         return unk;
     }
 
+    /** Tokens matched whole in text before BPE. */
+    public SpecialTokens specials() {
+        return specials;
+    }
+
     /** How this vocabulary writes a space (" " or "\u2581"). */
     public String space() {
         return space;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "Model file (llama2.c, .lowbit) or synthetic:NAME.")
+    @Parameters(paramLabel = "MODEL", description = "Model: .lowbit, GGUF, Hugging Face folder, llama2.c checkpoint, or synthetic:NAME.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer, when it is not beside the model.")
@@ -44,6 +44,8 @@ final class InspectCommand implements Callable<Integer> {
                     c.ropeStyle().name().toLowerCase(), c.normEps());
             out.printf("vocabulary:      %d, classifier %s%n", c.vocabSize(), m.model().weights().tiedClassifier() ? "tied to the embedding" : "separate");
             out.printf("tokenizer:       %s, BOS %d, EOS %d%n", m.tokenizer().describe(), m.tokenizer().bos(), m.tokenizer().eos());
+            out.printf("chat template:   %s%n", m.chatTemplate() == null ? "none (lowbit chat picks a built-in one)"
+                    : m.chatTemplate().length() + " characters, the model's own");
             NamedWeights named = NamedWeights.of(m.model().weights());
             long params = named.parameters(), bytes = named.bytes();
             out.printf("parameters:      %,d (%.2f MiB of weights, %.3f bits/parameter)%n", params, bytes / 1048576.0, 8.0 * bytes / params);

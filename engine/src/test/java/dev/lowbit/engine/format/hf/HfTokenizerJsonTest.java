@@ -55,4 +55,23 @@ class HfTokenizerJsonTest {
         assertTrue(t.isStop(151645) && t.isStop(151643));
         assertEquals("user\nHi", t.decode(ids)); // special tokens decode to nothing
     }
+
+    @Test
+    void streamingNeverEmitsHalfACharacter() throws Exception {
+        ByteLevelBpe t = qwen();
+        String text = "Llamas 🦙 and emoji 😶‍🌫️ in 你好世界, Ελληνικά.";
+        int[] ids = t.encode(text, false, false);
+        dev.lowbit.engine.tokenizer.TextStream stream = t.newStream();
+        StringBuilder sb = new StringBuilder();
+        int partial = 0;
+        for (int id : ids) {
+            String piece = stream.push(id);
+            if (piece.isEmpty()) partial++;
+            assertTrue(!piece.contains("\uFFFD"), "piece " + piece);
+            sb.append(piece);
+        }
+        sb.append(stream.flush());
+        assertEquals(text, sb.toString());
+        assertTrue(partial > 0, "some tokens end inside a character, so the test exercises the buffering");
+    }
 }

@@ -41,7 +41,7 @@ class HfTokenizerJsonTest {
                 + "},\"behavior\":\"Isolated\",\"invert\":false},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":false,\"use_regex\":false}]},"
                 + "\"model\":{\"type\":\"BPE\",\"byte_fallback\":false,\"vocab\":" + Files.readString(dir.resolve("vocab.json"))
                 + ",\"merges\":[" + merges + "]}}";
-        return HfTokenizerJson.parse(JsonObject.of(Json.parse(json), "tokenizer.json"), "qwen2.5", -1, 151645, Set.of(151643));
+        return (ByteLevelBpe) HfTokenizerJson.parse(JsonObject.of(Json.parse(json), "tokenizer.json"), "qwen2.5", -1, 151645, Set.of(151643));
     }
 
     @Test
@@ -73,5 +73,49 @@ class HfTokenizerJsonTest {
         sb.append(stream.flush());
         assertEquals(text, sb.toString());
         assertTrue(partial > 0, "some tokens end inside a character, so the test exercises the buffering");
+    }
+
+    /**
+     * Llama 2's vocabulary written as transformers' converter writes a SentencePiece model into tokenizer.json: each
+     * piece's merges from every split into two pieces, ordered by the merged piece's score, byte fallback on. It must
+     * tokenize as llama.cpp does.
+     */
+    @Test
+    void sentencePieceStyleTokenizerJson() throws Exception {
+        String[] pieces;
+        long[] types;
+        float[] scores;
+        try (dev.lowbit.engine.format.MappedFile f = dev.lowbit.engine.format.MappedFile.open(
+                SharedData.require("models/gguf-vocab/ggml-vocab-llama-spm.gguf"))) {
+            var gguf = dev.lowbit.engine.format.gguf.GgufFile.read(f);
+            pieces = gguf.require("tokenizer.ggml.tokens", String[].class);
+            types = gguf.require("tokenizer.ggml.token_type", long[].class);
+            scores = gguf.require("tokenizer.ggml.scores", float[].class);
+        }
+        java.util.Map<String, Integer> ids = new java.util.HashMap<>();
+        for (int i = 0; i < pieces.length; i++) ids.putIfAbsent(pieces[i], i);
+        java.util.List<int[]> merges = new java.util.ArrayList<>();
+        for (int id = 0; id < pieces.length; id++) {
+            if (types[id] != 1) continue;
+            String p = pieces[id];
+            for (int cut = 1; cut < p.length(); cut++) {
+                if (Character.isLowSurrogate(p.charAt(cut))) continue;
+                Integer l = ids.get(p.substring(0, cut)), r = ids.get(p.substring(cut));
+                if (l != null && r != null) merges.add(new int[] {id, l, r});
+            }
+        }
+        merges.sort(java.util.Comparator.<int[]>comparingDouble(m -> -scores[m[0]]).thenComparingInt(m -> m[1]).thenComparingInt(m -> m[2]));
+        StringBuilder json = new StringBuilder("{\"added_tokens\":[{\"id\":0,\"content\":\"<unk>\",\"special\":true},"
+                + "{\"id\":1,\"content\":\"<s>\",\"special\":true},{\"id\":2,\"content\":\"</s>\",\"special\":true}],"
+                + "\"pre_tokenizer\":null,\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{");
+        for (int i = 0; i < pieces.length; i++) json.append(i == 0 ? "" : ",").append(quote(pieces[i])).append(':').append(i);
+        json.append("},\"merges\":[");
+        for (int i = 0; i < merges.size(); i++) {
+            json.append(i == 0 ? "" : ",").append(quote(pieces[merges.get(i)[1]] + " " + pieces[merges.get(i)[2]]));
+        }
+        json.append("]}}");
+        var t = HfTokenizerJson.parse(JsonObject.of(Json.parse(json.toString()), "tokenizer.json"), "llama2", 1, 2, Set.of());
+        dev.lowbit.engine.format.gguf.LlamaCppVocabTest.check(t, "llama-spm");
+        assertArrayEquals(new int[] {1, 15043, 2}, t.encode("Hello", true, true));
     }
 }

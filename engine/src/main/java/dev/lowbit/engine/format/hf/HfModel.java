@@ -58,10 +58,11 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         try {
             LlamaWeights weights = weights(dir, config, files);
             JsonObject tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? json(dir.resolve("tokenizer_config.json")) : null;
-            Tokenizer tokenizer = needTokenizer ? tokenizer(dir, config, tokConfig) : null;
-            String template = tokConfig == null ? null : chatTemplate(tokConfig);
+            // Qwen2 names a BOS id in config.json but never prepends it; tokenizer_config.json says so when it is explicit.
             boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token") : config.bos() >= 0
                     && !config.architecture().equals("Qwen2ForCausalLM");
+            Tokenizer tokenizer = needTokenizer ? tokenizer(dir, config, addBos ? config.bos() : -1) : null;
+            String template = tokConfig == null ? null : chatTemplate(tokConfig);
             return new HfModel(config, weights, tokenizer, template, addBos, files);
         } catch (RuntimeException e) {
             files.forEach(MappedFile::close);
@@ -159,13 +160,14 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         return GgmlMatrix.floats(type, file.slice(t.offset(), t.bytes(), t.name()), (int) t.elements());
     }
 
-    private static Tokenizer tokenizer(Path dir, HfConfig config, JsonObject tokConfig) {
+    /** @param bos the BOS id when the model prepends it, else -1 */
+    private static Tokenizer tokenizer(Path dir, HfConfig config, int bos) {
         Path tokJson = dir.resolve("tokenizer.json");
         java.util.Set<Integer> stops = new java.util.HashSet<>(config.eos());
         int eos = config.eos().isEmpty() ? -1 : config.eos().getFirst();
         if (Files.isRegularFile(tokJson)) {
             try {
-                return HfTokenizerJson.parse(json(tokJson), dir.getFileName() + "/tokenizer.json", config.bos(), eos, stops);
+                return HfTokenizerJson.parse(json(tokJson), dir.getFileName() + "/tokenizer.json", bos, eos, stops);
             } catch (JsonException e) {
                 throw new ModelFileException(tokJson, e.getMessage());
             }

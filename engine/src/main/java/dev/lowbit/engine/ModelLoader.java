@@ -3,6 +3,7 @@ package dev.lowbit.engine;
 import dev.lowbit.engine.format.Llama2cCheckpoint;
 import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.format.MappedFile;
+import dev.lowbit.engine.format.TokenizerFiles;
 import dev.lowbit.engine.format.gguf.GgufFile;
 import dev.lowbit.engine.format.gguf.GgufModel;
 import dev.lowbit.engine.format.hf.HfModel;
@@ -33,7 +34,7 @@ public final class ModelLoader {
         if (modelPath.toString().startsWith(SYNTHETIC)) return synthetic(modelPath.toString().substring(SYNTHETIC.length()), tokenizerPath, threads);
         if (Files.isDirectory(modelPath)) {
             HfModel hf = HfModel.read(modelPath, tokenizerPath == null);
-            Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : hf.tokenizer();
+            Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : hf.tokenizer();
             LlamaModel model = new LlamaModel(hf.config().config(), hf.weights(), new WorkerPool(threads), hf.config().ropeFrequencies());
             return new LoadedModel(model, tokenizer, "safetensors", java.util.Map.of(), hf.chatTemplate(), hf);
         }
@@ -42,14 +43,14 @@ public final class ModelLoader {
         try {
             if (LowbitFile.hasMagic(file)) {
                 LowbitFile.Contents c = LowbitFile.read(file, verify);
-                Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : c.tokenizer();
+                Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : c.tokenizer();
                 LlamaModel model = new LlamaModel(c.config(), c.weights(), new WorkerPool(threads));
                 return new LoadedModel(model, tokenizer, "lowbit", c.quantization(), c.chatTemplate(), file);
             }
             if (GgufFile.hasMagic(file)) {
                 GgufFile gguf = GgufFile.read(file);
                 GgufModel g = GgufModel.read(gguf);
-                Tokenizer tokenizer = tokenizerPath != null ? Llama2cTokenizerFile.read(tokenizerPath) : g.tokenizer();
+                Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : g.tokenizer();
                 LlamaModel model = new LlamaModel(g.config(), g.weights(), new WorkerPool(threads), g.ropeFrequencies());
                 return new LoadedModel(model, tokenizer, "gguf v" + gguf.version(), java.util.Map.of(), g.chatTemplate(), file);
             }
@@ -57,7 +58,7 @@ public final class ModelLoader {
             Llama2cCheckpoint.Header header = Llama2cCheckpoint.readHeader(file);
             var weights = Llama2cCheckpoint.readWeights(file, header);
             Path tokPath = tokenizerPath != null ? tokenizerPath : findLlama2cTokenizer(modelPath, header.config().vocabSize());
-            Tokenizer tokenizer = Llama2cTokenizerFile.read(tokPath);
+            Tokenizer tokenizer = TokenizerFiles.read(tokPath);
             if (tokenizer.vocabSize() != header.config().vocabSize()) {
                 throw new ModelFileException(tokPath, "has " + tokenizer.vocabSize() + " tokens but the model "
                         + modelPath.getFileName() + " has a vocabulary of " + header.config().vocabSize());

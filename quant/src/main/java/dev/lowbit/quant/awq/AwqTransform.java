@@ -93,19 +93,21 @@ public final class AwqTransform {
         int scoring = Math.clamp(settings.lossTokens() / maxLen, 1, x.length);
         List<LayerWeights> out = new ArrayList<>();
         List<AwqLayerReport> reports = new ArrayList<>();
+        long total = (long) c.nLayers() * STEPS_PER_BLOCK;
         for (int l = 0; l < c.nLayers(); l++) {
             Block b = new Block(l, model.weights().layers().get(l), scoring, calib);
-            progress.update((long) l * STEPS_PER_BLOCK, (long) c.nLayers() * STEPS_PER_BLOCK, "block " + l + ": calibration pass");
+            long step = (long) l * STEPS_PER_BLOCK;
+            progress.update(step, total, "block " + l + ": calibration pass");
             b.record(state, x);
-            progress.update((long) l * STEPS_PER_BLOCK + 1, (long) c.nLayers() * STEPS_PER_BLOCK, "block " + l + ": attention scales");
+            progress.update(step + 1, total, "block " + l + ": attention scales");
             b.searchAttention(state);
-            progress.update((long) l * STEPS_PER_BLOCK + 2, (long) c.nLayers() * STEPS_PER_BLOCK, "block " + l + ": MLP scales");
+            progress.update(step + 2, total, "block " + l + ": MLP scales");
             b.searchMlp(state, x);
-            progress.update((long) l * STEPS_PER_BLOCK + 3, (long) c.nLayers() * STEPS_PER_BLOCK, "block " + l + ": clipping");
+            progress.update(step + 3, total, "block " + l + ": clipping");
             out.add(sink.store(l, b.foldAndClip()));
             reports.add(b.report());
         }
-        progress.update((long) c.nLayers() * STEPS_PER_BLOCK, (long) c.nLayers() * STEPS_PER_BLOCK, "");
+        progress.update(total, total, "");
         LlamaWeights w = model.weights();
         return new Result(new LlamaWeights(w.tokenEmbedding(), out, w.finalNorm(), w.classifier()), reports);
     }

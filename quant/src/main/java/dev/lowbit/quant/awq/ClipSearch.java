@@ -42,16 +42,20 @@ final class ClipSearch {
         DoubleAdder ratios = new DoubleAdder();
         pool.parallelFor(w.rows(), 1, (from, to) -> {
             float[] candidate = new float[g], diff = new float[g];
+            long clippedHere = 0;
+            double ratioSum = 0;
             for (int r = from; r < to; r++) {
                 for (int k = 0; k < grams.length; k++) {
                     int off = r * cols + k * g, n = Math.min(g, cols - k * g);
                     float ratio = bestRatio(w.values(), off, n, grams[k], quantizer, settings, candidate, diff);
                     float limit = ratio * absMax(w.values(), off, n);
                     for (int i = off; i < off + n; i++) w.values()[i] = Math.max(-limit, Math.min(limit, w.values()[i]));
-                    ratios.add(ratio);
-                    if (ratio < 1) clipped.increment();
+                    ratioSum += ratio;
+                    if (ratio < 1) clippedHere++;
                 }
             }
+            ratios.add(ratioSum);
+            clipped.add(clippedHere);
         });
         return new Stats((long) w.rows() * grams.length, clipped.sum(), ratios.sum());
     }

@@ -3,6 +3,7 @@ package dev.lowbit.quant.awq;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.RtnQuantizer;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,9 +36,12 @@ final class ScaleSearch {
         for (int i = 0; i < settings.alphaSteps(); i++) {
             float alpha = settings.alpha(i);
             float[] s = scales(meanAbs, alpha);
-            List<WeightMatrix> candidates = new ArrayList<>(weights.size());
-            for (DenseMatrix w : weights) candidates.add(w.quantizedWithScales(s, quantizer, pool).toMatrix());
-            double l = loss.of(candidates);
+            double l;
+            try (Arena arena = Arena.ofShared()) { // the pool's threads read the candidates
+                List<WeightMatrix> candidates = new ArrayList<>(weights.size());
+                for (DenseMatrix w : weights) candidates.add(w.quantizedWithScales(s, quantizer, pool).toMatrix(arena));
+                l = loss.of(candidates);
+            }
             if (i == 0) rtnLoss = l;
             if (best == null || l < best.loss()) best = new Choice(alpha, s, l, rtnLoss);
         }

@@ -175,7 +175,8 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         if (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) {
             return VocabMergesFiles.read(dir.resolve("vocab.json"), dir.resolve("merges.txt"), PreTokenizer.named("qwen2"));
         }
-        throw new ModelFileException(dir, "no tokenizer.json (or vocab.json + merges.txt); pass --tokenizer FILE");
+        if (Files.isRegularFile(dir.resolve("tokenizer.model"))) return dev.lowbit.engine.format.TokenizerFiles.read(dir.resolve("tokenizer.model"));
+        throw new ModelFileException(dir, "no tokenizer.json, vocab.json + merges.txt or tokenizer.model; pass --tokenizer FILE");
     }
 
     /** {@code chat_template}: a string, or a list of named templates of which "default" is taken. */

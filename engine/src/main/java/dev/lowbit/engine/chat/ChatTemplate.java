@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
 public final class ChatTemplate {
     /** Python string methods templates call, rewritten to filters of the same meaning ({@code x.strip()} → {@code x|py_strip()}). */
     private static final Pattern METHOD = Pattern.compile("\\.(strip|lstrip|rstrip|startswith|endswith|split|upper|lower|title|capitalize)\\(");
+    private static final Pattern SPLIT_INDEX = Pattern.compile("\\.split\\(('[^']*'|\"[^\"]*\")\\)\\[(0|-1)\\]");
+    private static final Pattern REVERSED = Pattern.compile("([A-Za-z_][\\w.]*)\\[::-1\\]");
+    private static final Pattern NAMESPACE = Pattern.compile("namespace\\(([^()]*)\\)");
+    private static final Pattern NAMED_ARG = Pattern.compile("(\\w+)\\s*=\\s*([^,]+)");
     private static final Jinjava JINJAVA = newJinjava();
 
     private final String name;
@@ -125,8 +129,13 @@ public final class ChatTemplate {
      */
     static String prepare(String template) {
         String s = template.replaceAll("\\s*(\\{[{%#])-", "$1").replaceAll("-([}%#]\\})\\s*", "$1");
-        Matcher m = METHOD.matcher(s);
-        return m.replaceAll(r -> "|py_" + r.group(1) + "(");
+        // Reasoning templates keep one side of "</think>": x.split('…')[0] / [-1]. jinjava cannot subscript a filter's result.
+        s = SPLIT_INDEX.matcher(s).replaceAll(r -> "|py_split_" + (r.group(2).equals("0") ? "first" : "last") + "(" + Matcher.quoteReplacement(r.group(1)) + ")");
+        s = REVERSED.matcher(s).replaceAll("($1|reverse)");
+        s = METHOD.matcher(s).replaceAll(r -> "|py_" + r.group(1) + "(");
+        // jinjava binds "name=a|length - 1" as (name=a|length) - 1: parenthesize namespace() argument values.
+        return NAMESPACE.matcher(s).replaceAll(r -> "namespace(" + Matcher.quoteReplacement(
+                NAMED_ARG.matcher(r.group(1)).replaceAll(a -> Matcher.quoteReplacement(a.group(1) + "=(" + a.group(2).strip() + ")"))) + ")");
     }
 
     private static Jinjava newJinjava() {
@@ -145,6 +154,11 @@ public final class ChatTemplate {
         pyFilter(j, "startswith", (s, a) -> s.startsWith(a[0]));
         pyFilter(j, "endswith", (s, a) -> s.endsWith(a[0]));
         pyFilter(j, "split", (s, a) -> a.length == 0 ? List.of(s.strip().split("\\s+")) : List.of(s.split(Pattern.quote(a[0]), -1)));
+        pyFilter(j, "split_first", (s, a) -> s.split(Pattern.quote(a[0]), -1)[0]);
+        pyFilter(j, "split_last", (s, a) -> {
+            String[] parts = s.split(Pattern.quote(a[0]), -1);
+            return parts[parts.length - 1];
+        });
         pyFilter(j, "upper", (s, a) -> s.toUpperCase());
         pyFilter(j, "lower", (s, a) -> s.toLowerCase());
         pyFilter(j, "title", (s, a) -> titleCase(s));

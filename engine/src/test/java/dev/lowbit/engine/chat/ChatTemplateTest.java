@@ -67,6 +67,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void qwen3DropsEarlierReasoningAndQwqOpensIt() throws IOException {
+        List<ChatMessage> withThinking = List.of(CONVERSATION.get(0), CONVERSATION.get(1),
+                new ChatMessage("assistant", "<think>\nThe user greets me.\n</think>\n\nHello! How can I help?"), CONVERSATION.get(3));
+        String chatMl = "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nHi there<|im_end|>\n"
+                + "<|im_start|>assistant\nHello! How can I help?<|im_end|>\n<|im_start|>user\nTell me a joke.<|im_end|>\n<|im_start|>assistant\n";
+        assertEquals(chatMl, render("Qwen-Qwen3-0.6B.jinja", withThinking, "", "<|im_end|>"));
+        assertEquals(chatMl + "<think>\n", render("Qwen-QwQ-32B.jinja", withThinking, "", "<|im_end|>"));
+    }
+
+    @Test
     void phi35() throws IOException {
         assertEquals("<|system|>\nYou are helpful.<|end|>\n<|user|>\nHi there<|end|>\n<|assistant|>\nHello! How can I help?<|end|>\n"
                         + "<|user|>\nTell me a joke.<|end|>\n<|assistant|>\n",
@@ -117,6 +127,6 @@ class ChatTemplateTest {
         }
         System.out.println(rendered.size() + " templates render; refused:\n  " + String.join("\n  ", refused));
         assertEquals(37, rendered.size() + refused.size());
-        assertTrue(rendered.size() >= 30, rendered.size() + " render");
+        assertTrue(rendered.size() >= 33, rendered.size() + " render");
     }
 }

@@ -124,4 +124,26 @@ class BadGgufFileTest {
         ModelFileException e = assertThrows(ModelFileException.class, () -> ModelLoader.load(vocab, null, 1).close());
         assertEquals(vocab + ": has no tensors (a vocabulary-only GGUF file)", e.getMessage());
     }
+
+    /** Random byte flips in the header: every outcome is a clean load or one clear line, never another exception. */
+    @Test
+    void randomHeaderCorruption() throws Exception {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+        int headerEnd = 20000; // metadata and tensor directory of this file lie well within its first 20 KB
+        Path f = dir.resolve("fuzz.gguf");
+        int clean = 0, refused = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] b = valid.clone();
+            for (int k = 0; k < 1 + rnd.nextInt(4); k++) b[rnd.nextInt(headerEnd)] = (byte) rnd.nextInt(256);
+            Files.write(f, b);
+            try {
+                ModelLoader.load(f, null, 1).close();
+                clean++;
+            } catch (dev.lowbit.engine.LowbitException e) {
+                assertTrue(!e.getMessage().contains("\n") && e.getMessage().startsWith(f.toString()), e.getMessage());
+                refused++;
+            }
+        }
+        assertTrue(refused > 0 && clean + refused == 300, clean + " clean, " + refused + " refused");
+    }
 }

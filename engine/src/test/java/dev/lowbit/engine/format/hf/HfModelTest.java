@@ -143,4 +143,27 @@ class HfModelTest {
             if (wavelen > 2048 && wavelen < 8192) assertTrue(scaled[i] > f[i] / 8 && scaled[i] < f[i], "pair " + i);
         }
     }
+
+    /** Random byte flips in a safetensors header: a clean load or one clear line naming a file, nothing else. */
+    @Test
+    void randomHeaderCorruption() throws Exception {
+        Path ok = dir.resolve("fuzz");
+        HfFolderWriter.write(ok, HfFolderWriter.stories(), false, 1);
+        byte[] valid = Files.readAllBytes(ok.resolve("model.safetensors"));
+        long headerLength = ByteBuffer.wrap(valid).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        int refused = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] b = valid.clone();
+            for (int k = 0; k < 1 + rnd.nextInt(3); k++) b[rnd.nextInt((int) headerLength + 8)] = (byte) rnd.nextInt(256);
+            Files.write(ok.resolve("model.safetensors"), b);
+            try {
+                ModelLoader.load(ok, Golden.TOKENIZER, 1).close();
+            } catch (dev.lowbit.engine.LowbitException e) {
+                assertTrue(!e.getMessage().contains("\n") && e.getMessage().startsWith(ok.toString()), e.getMessage());
+                refused++;
+            }
+        }
+        assertTrue(refused > 0, "no corruption was noticed");
+    }
 }

@@ -78,11 +78,16 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeF
         return t;
     }
 
-    /** F32 matrices are used in place; other types dequantize row by row as they run. */
+    /**
+     * F32 matrices are used in place; Q4_0, Q4_1 and Q8_0 are copied bit for bit into the table-lookup or int8 layout
+     * ({@link GgmlRepack}); other types dequantize row by row as they run.
+     */
     private static WeightMatrix matrix(GgufFile gguf, GgufTensorInfo t) {
         int cols = (int) t.shape()[0], rows = (int) t.shape()[1];
         var data = gguf.file().slice(t.offset(), t.bytes(), t.name());
-        return t.type() == GgmlType.F32 ? new F32Matrix(data, rows, cols) : new GgmlMatrix(t.type(), data, rows, cols);
+        if (t.type() == GgmlType.F32) return new F32Matrix(data, rows, cols);
+        WeightMatrix fast = GgmlRepack.fast(t.type(), data, rows, cols);
+        return fast != null ? fast : new GgmlMatrix(t.type(), data, rows, cols);
     }
 
     private static float[] floats(GgufFile gguf, GgufTensorInfo t) {

@@ -31,6 +31,11 @@ class GgufModelTest {
 
     /** The real model as GGUF; matrices matching {@code asQ8} are stored as Q8_0 (quantized here, independently). */
     static GgufWriter stories(Predicate<String> asQ8, Map<String, float[]> q8Values) {
+        return stories(asQ8, q8Values, 8);
+    }
+
+    /** The real model as GGUF; matrices matching {@code quantized} are stored as {@code type} (8 = Q8_0, 2 = Q4_0). */
+    static GgufWriter stories(Predicate<String> asQ8, Map<String, float[]> q8Values, int type) {
         try (LoadedModel m = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
             var c = m.model().config();
             SentencePieceBpe tok = Llama2cTokenizerFile.read(Golden.TOKENIZER);
@@ -58,7 +63,7 @@ class GgufModelTest {
                 for (int r = 0; r < mat.rows(); r++) mat.readRow(r, v, r * mat.cols());
                 if (asQ8.test(e.getKey())) {
                     float[] back = new float[v.length];
-                    w.tensor(e.getKey() + ".weight", 8, q8_0(v, back), mat.cols(), mat.rows());
+                    w.tensor(e.getKey() + ".weight", type, type == 8 ? q8_0(v, back) : q4_0(v, back), mat.cols(), mat.rows());
                     q8Values.put(e.getKey(), back);
                 } else {
                     w.tensor(e.getKey() + ".weight", 0, GgufWriter.f32(v), mat.cols(), mat.rows());
@@ -86,6 +91,57 @@ class GgufModelTest {
             }
         }
         return b.array();
+    }
+
+    /** ggml's reference Q4_0: d = (the value of largest magnitude) / −8, q = min(15, (int8)(x/d + 8.5)); back = (q − 8)·d. */
+    static byte[] q4_0(float[] x, float[] back) {
+        ByteBuffer b = ByteBuffer.allocate(x.length / 32 * 18).order(ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < x.length / 32; blk++) {
+            float amax = 0, max = 0;
+            for (int j = 0; j < 32; j++) {
+                float v = x[blk * 32 + j];
+                if (Math.abs(v) > amax) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8, id = d != 0 ? 1 / d : 0;
+            short dh = Float.floatToFloat16(d);
+            b.putShort(dh);
+            int[] q = new int[32];
+            for (int j = 0; j < 32; j++) q[j] = Math.min(15, (byte) (int) (x[blk * 32 + j] * id + 8.5f));
+            for (int j = 0; j < 16; j++) b.put((byte) (q[j] | q[j + 16] << 4));
+            for (int j = 0; j < 32; j++) back[blk * 32 + j] = (q[j] - 8) * Float.float16ToFloat(dh);
+        }
+        return b.array();
+    }
+
+    @Test
+    void q4_0RunsOnTheTableLookupKernel() throws Exception {
+        Map<String, float[]> q4 = new LinkedHashMap<>();
+        Path file = dir.resolve("stories-q4_0.gguf");
+        Files.write(file, stories(name -> name.startsWith("blk.") && !name.endsWith("ffn_down"), q4, 2).bytes());
+        try (LoadedModel g = ModelLoader.load(file, null, 1); LoadedModel o = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
+            NamedWeights named = NamedWeights.of(o.model().weights());
+            Map<String, WeightMatrix> expected = new LinkedHashMap<>(named.matrices());
+            q4.forEach((name, v) -> expected.put(name, F32Matrix.of(v, expected.get(name).rows(), expected.get(name).cols())));
+            LlamaModel reference = new LlamaModel(o.model().config(), new NamedWeights(expected, named.vectors()).toWeights(5), o.model().pool());
+            assertTrue(NamedWeights.of(g.model().weights()).matrices().get("blk.0.attn_q") instanceof dev.lowbit.kernels.LutMatrix);
+            int[] prompt = g.tokenizer().encode("Once upon a time there was a little dog", true, false);
+            float[] a = logits(reference, prompt), b = logits(g.model(), prompt);
+            int vocab = o.model().config().vocabSize(), agree = 0;
+            for (int t = 0; t < prompt.length; t++) {
+                if (argmax(a, t * vocab, vocab) == argmax(b, t * vocab, vocab)) agree++;
+                for (int i = 0; i < vocab; i++) assertEquals(a[t * vocab + i], b[t * vocab + i], 0.5f, "position " + t);
+            }
+            assertTrue(agree >= prompt.length - 1, agree + " of " + prompt.length + " positions agree on the top token");
+        }
+    }
+
+    static int argmax(float[] v, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (v[off + i] > v[off + best]) best = i;
+        return best;
     }
 
     static float[] logits(LlamaModel m, int[] tokens) {
@@ -117,7 +173,8 @@ class GgufModelTest {
             Map<String, WeightMatrix> expected = new LinkedHashMap<>(named.matrices());
             q8.forEach((name, v) -> expected.put(name, F32Matrix.of(v, expected.get(name).rows(), expected.get(name).cols())));
             LlamaModel reference = new LlamaModel(o.model().config(), new NamedWeights(expected, named.vectors()).toWeights(5), o.model().pool());
-            assertTrue(NamedWeights.of(g.model().weights()).matrices().get("blk.0.attn_q").typeName().equals("q8_0"));
+            // Q8_0 runs on lowbit's int8 kernel (int8 weights, fp32 activations).
+            assertTrue(NamedWeights.of(g.model().weights()).matrices().get("blk.0.attn_q") instanceof dev.lowbit.kernels.Int8Matrix);
             int[] prompt = g.tokenizer().encode("Once upon a time there was", true, false);
             float[] a = logits(reference, prompt), b = logits(g.model(), prompt);
             for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4f, "logit " + i);

@@ -8,7 +8,9 @@ import dev.lowbit.engine.model.RopeStyle;
 import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,14 +49,18 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeF
 
         Map<String, WeightMatrix> matrices = new LinkedHashMap<>();
         Map<String, float[]> vectors = new LinkedHashMap<>();
+        List<GgufTensorInfo> matrixTensors = new ArrayList<>();
         for (GgufTensorInfo t : gguf.tensors().values()) {
-            String name = t.name().endsWith(".weight") ? t.name().substring(0, t.name().length() - ".weight".length()) : t.name();
+            String name = canonical(t);
             if (name.equals("rope_freqs")) continue;
             if (!t.type().readable) throw gguf.file().error("tensor '" + t.name() + "' has type " + t.type() + ", which lowbit cannot read yet");
             if (t.shape().length == 1) vectors.put(name, floats(gguf, t));
-            else if (t.shape().length == 2) matrices.put(name, matrix(gguf, t));
+            else if (t.shape().length == 2) matrixTensors.add(t);
             else throw gguf.file().error("tensor '" + t.name() + "' has " + t.shape().length + " dimensions");
         }
+        // Repacking Q4_0/Q8_0 into lowbit's layouts is per tensor: spread over the cores (7 s → 4 s for a 1B model on 2).
+        List<WeightMatrix> built = matrixTensors.parallelStream().map(t -> matrix(gguf, t)).toList();
+        for (int i = 0; i < built.size(); i++) matrices.put(canonical(matrixTensors.get(i)), built.get(i));
         LlamaWeights weights;
         try {
             weights = new NamedWeights(matrices, vectors).toWeights(config.nLayers());
@@ -70,6 +76,11 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeF
             for (int i = 0; i < freqs.length; i++) freqs[i] /= divisors[i];
         }
         return new GgufModel(config, weights, freqs, GgufTokenizer.from(gguf), gguf.get("tokenizer.chat_template", String.class, null));
+    }
+
+    /** The GGUF tensor name without ".weight": lowbit's canonical names (NamedWeights). */
+    private static String canonical(GgufTensorInfo t) {
+        return t.name().endsWith(".weight") ? t.name().substring(0, t.name().length() - ".weight".length()) : t.name();
     }
 
     private static GgufTensorInfo tensor(GgufFile gguf, String name) {

@@ -81,7 +81,9 @@ public final class ByteLevelBpe implements Tokenizer {
         this.pre = pre;
         this.bos = bos;
         this.eos = eos;
-        this.stops = Set.copyOf(stops);
+        Set<Integer> allStops = new java.util.HashSet<>(stops);
+        allStops.addAll(this.specials.endOfTurn()); // chat models end a turn with these even when metadata names only EOS
+        this.stops = Set.copyOf(allStops);
     }
 
     /**

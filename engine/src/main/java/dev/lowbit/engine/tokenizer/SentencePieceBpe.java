@@ -26,6 +26,7 @@ public final class SentencePieceBpe implements Tokenizer {
     private final int unk;
     private final String space;
     private final SpecialTokens specials;
+    private final java.util.Set<Integer> endOfTurn;
 
     /**
      * @param pieces  the vocabulary, in id order
@@ -41,6 +42,7 @@ public final class SentencePieceBpe implements Tokenizer {
     public SentencePieceBpe(String[] pieces, float[] scores, boolean[] control, int bos, int eos, int unk, String space,
                             SpecialTokens specials) {
         this.specials = specials;
+        this.endOfTurn = specials.endOfTurn();
         if (pieces.length == 0 || scores.length != pieces.length || control.length != pieces.length) {
             throw new IllegalArgumentException("pieces, scores and control flags must have the same non-zero length");
         }
@@ -82,7 +84,7 @@ public final class SentencePieceBpe implements Tokenizer {
     @Override public int eos() { return eos; }
     @Override public boolean isControl(int token) { return token >= 0 && token < control.length && control[token]; }
     /** Generating BOS starts a new document, so it ends generation too (as in llama2.c run.c). */
-    @Override public boolean isStop(int token) { return token == eos || token == bos; }
+    @Override public boolean isStop(int token) { return token == eos || token == bos || endOfTurn.contains(token); }
 
     @Override
     public String describe() {

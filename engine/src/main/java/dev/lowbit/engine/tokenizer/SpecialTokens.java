@@ -12,6 +12,19 @@ import java.util.function.IntConsumer;
 public record SpecialTokens(Map<String, Integer> ids, List<String> longestFirst) {
     public static final SpecialTokens NONE = of(Map.of());
 
+    /** Texts of tokens that end a turn in the chat formats models use (llama.cpp recognizes the same ones). */
+    private static final java.util.Set<String> END_OF_TURN = java.util.Set.of("<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|end|>",
+            "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "<｜end▁of▁sentence｜>");
+
+    /** The ids of these special tokens that end a turn. */
+    public java.util.Set<Integer> endOfTurn() {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        ids.forEach((text, id) -> {
+            if (END_OF_TURN.contains(text)) out.add(id);
+        });
+        return out;
+    }
+
     public static SpecialTokens of(Map<String, Integer> ids) {
         return new SpecialTokens(Map.copyOf(ids), ids.keySet().stream().filter(s -> !s.isEmpty())
                 .sorted((a, b) -> b.length() - a.length()).toList());

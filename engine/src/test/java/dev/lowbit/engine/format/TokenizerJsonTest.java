@@ -39,6 +39,9 @@ class TokenizerJsonTest {
             LlamaCppVocabTest.check(back, "phi-3");
             String chat = "<|user|>\nHi<|end|>\n<|assistant|>\n";
             assertArrayEquals(phi.encode(chat, true, false), back.encode(chat, true, false));
+            // Phi-3 ends a turn with <|end|> (id 32007) while its metadata names <|endoftext|> as EOS.
+            assertArrayEquals(new int[] {32007}, phi.encode("<|end|>", false, false));
+            org.junit.jupiter.api.Assertions.assertTrue(phi.isStop(32007) && back.isStop(32007) && !phi.isStop(32010));
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.Int8Matrix;
 import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.LutPacker;
+import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.grid.IntegerGrid;
@@ -88,9 +89,12 @@ public final class ModelQuantizer {
                     stored = LutPacker.pack(c);
                 } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) instanceof Int8Matrix fast) {
                     stored = fast;
+                } else if (recipe.tableLookup() && stored instanceof CodebookMatrix c && SplitLutMatrix.over(c) instanceof SplitLutMatrix split) {
+                    stored = split;
                 }
                 line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(action, m)
-                        + (stored instanceof LutMatrix ? " lut" : ""), bitsPerWeight(stored), t.relativeRmsError());
+                        + (stored instanceof LutMatrix ? " lut" : stored instanceof SplitLutMatrix ? " lut 2+1" : ""), bitsPerWeight(stored),
+                        t.relativeRmsError());
             }
             case F16 -> {
                 float[] all = new float[Math.multiplyExact(m.rows(), m.cols())];

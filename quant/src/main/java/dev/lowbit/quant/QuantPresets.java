@@ -17,6 +17,7 @@ public final class QuantPresets {
     static {
         put("int4", "int", 4, true, 32);        // 4.5 bits/weight, like Q4_0
         put("int4-asym", "int", 4, false, 32);  // 5.0
+        put("int3", "int", 3, false, 64);       // 3.5, on the kernel as a 2-bit and a 1-bit pass
         put("int2", "int", 2, false, 64);       // 2.5
         put("int1", "int", 1, false, 64);       // 1.5
         put("e2m1", "e2m1", 4, false, 32);      // 4.5

@@ -17,6 +17,7 @@ import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.Int8Matrix;
 import dev.lowbit.kernels.LutLayout;
 import dev.lowbit.kernels.LutMatrix;
+import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
 import java.lang.foreign.MemorySegment;
@@ -218,8 +219,10 @@ public final class LowbitFile {
             segments.add(scales);
             if (offsets != null) segments.add(offsets);
             CodebookMatrix m = new CodebookMatrix(layout, levels, scaleFormat, codes, scales, offsets);
-            Int8Matrix fast = Int8Matrix.over(m);
-            return fast != null ? fast : m;
+            // 8-bit codes run on the int8 kernel, 3-bit integers on the table-lookup kernel in two parts, the rest as stored.
+            if (Int8Matrix.over(m) instanceof Int8Matrix fast) return fast;
+            if (SplitLutMatrix.over(m) instanceof SplitLutMatrix split) return split;
+            return m;
         }
 
         private MemorySegment part(String name, JsonObject parts, String part, long expectedBytes) {

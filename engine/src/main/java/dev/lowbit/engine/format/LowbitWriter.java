@@ -9,6 +9,7 @@ import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
@@ -167,6 +168,7 @@ public final class LowbitWriter {
                 yield new Entry(json, parts);
             }
             case Int8Matrix i -> matrix(name, i.codebook());
+            case SplitLutMatrix s -> matrix(name, s.codebook());
             case LutMatrix l -> {
                 Map<String, Object> json = base(name, "codebook", shape);
                 json.put("layout", LowbitFile.LUT_LAYOUT);

@@ -122,10 +122,7 @@ class GgufModelTest {
         Path file = dir.resolve("stories-q4_0.gguf");
         Files.write(file, stories(name -> name.startsWith("blk.") && !name.endsWith("ffn_down"), q4, 2).bytes());
         try (LoadedModel g = ModelLoader.load(file, null, 1); LoadedModel o = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
-            NamedWeights named = NamedWeights.of(o.model().weights());
-            Map<String, WeightMatrix> expected = new LinkedHashMap<>(named.matrices());
-            q4.forEach((name, v) -> expected.put(name, F32Matrix.of(v, expected.get(name).rows(), expected.get(name).cols())));
-            LlamaModel reference = new LlamaModel(o.model().config(), new NamedWeights(expected, named.vectors()).toWeights(5), o.model().pool());
+            LlamaModel reference = withValues(o, q4);
             assertTrue(NamedWeights.of(g.model().weights()).matrices().get("blk.0.attn_q") instanceof dev.lowbit.kernels.LutMatrix);
             int[] prompt = g.tokenizer().encode("Once upon a time there was a little dog", true, false);
             float[] a = logits(reference, prompt), b = logits(g.model(), prompt);
@@ -136,6 +133,14 @@ class GgufModelTest {
             }
             assertTrue(agree >= prompt.length - 1, agree + " of " + prompt.length + " positions agree on the top token");
         }
+    }
+
+    /** The original model with the given matrices replaced by these (dequantized) values, in fp32. */
+    static LlamaModel withValues(LoadedModel original, Map<String, float[]> values) {
+        NamedWeights named = NamedWeights.of(original.model().weights());
+        Map<String, WeightMatrix> matrices = new LinkedHashMap<>(named.matrices());
+        values.forEach((name, v) -> matrices.put(name, F32Matrix.of(v, matrices.get(name).rows(), matrices.get(name).cols())));
+        return new LlamaModel(original.model().config(), new NamedWeights(matrices, named.vectors()).toWeights(5), original.model().pool());
     }
 
     static int argmax(float[] v, int off, int n) {
@@ -169,10 +174,7 @@ class GgufModelTest {
         Path file = dir.resolve("stories-q8.gguf");
         Files.write(file, stories(name -> name.startsWith("blk.") && !name.endsWith("ffn_down"), q8).bytes()); // 172 columns: not whole blocks
         try (LoadedModel g = ModelLoader.load(file, null, 1); LoadedModel o = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
-            NamedWeights named = NamedWeights.of(o.model().weights());
-            Map<String, WeightMatrix> expected = new LinkedHashMap<>(named.matrices());
-            q8.forEach((name, v) -> expected.put(name, F32Matrix.of(v, expected.get(name).rows(), expected.get(name).cols())));
-            LlamaModel reference = new LlamaModel(o.model().config(), new NamedWeights(expected, named.vectors()).toWeights(5), o.model().pool());
+            LlamaModel reference = withValues(o, q8);
             // Q8_0 runs on lowbit's int8 kernel (int8 weights, fp32 activations).
             assertTrue(NamedWeights.of(g.model().weights()).matrices().get("blk.0.attn_q") instanceof dev.lowbit.kernels.Int8Matrix);
             int[] prompt = g.tokenizer().encode("Once upon a time there was", true, false);

@@ -35,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--synthetic", paramLabel = "SHAPE", description = "Random-weight model of a known shape: llama-1b (dim 2048, FFN 8192, 16 layers, 32 heads, 8 KV heads, vocabulary 32000).")
     String synthetic;
 
-    @Option(names = "--format", paramLabel = "LIST", split = ",", description = "With --synthetic: formats to measure, from f32, int4, int4-asym, int2, int1, e2m1, nf4, mxfp4 (default: int4).")
+    @Option(names = "--format", paramLabel = "LIST", split = ",", description = "With --synthetic: formats to measure, from f32, int4, int4-asym, int3, int2, int1, e2m1, nf4, mxfp4 (default: int4).")
     List<String> formats = List.of("int4");
 
     @Option(names = {"-t", "--threads"}, paramLabel = "LIST", split = ",", description = "Thread counts (default: 1,2).")

@@ -42,7 +42,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not put the beginning-of-sequence token before the prompt.")
     boolean noBos;
 
-    @Option(names = "--quantize", paramLabel = "PRESET", description = "Quantize the model in memory first (RTN): int4, int4-asym, int2, int1,"
+    @Option(names = "--quantize", paramLabel = "PRESET", description = "Quantize the model in memory first (RTN): int4, int4-asym, int3, int2, int1,"
             + " e2m1, nf4, mxfp4 — all run on the table-lookup kernel. For files, use 'lowbit quantize'.")
     String quantize;
 

@@ -34,7 +34,7 @@ final class GgmlDequant {
         }
     }
 
-    private static float half(MemorySegment seg, long p) {
+    static float half(MemorySegment seg, long p) {
         return Float.float16ToFloat(seg.get(HALF, p));
     }
 
@@ -87,7 +87,7 @@ final class GgmlDequant {
     }
 
     /** ggml's get_scale_min_k4: scale ({@code min} false) or min of sub-block j from the 12 packed bytes. */
-    private static int scaleK4(MemorySegment seg, long q, int j, boolean min) {
+    static int scaleK4(MemorySegment seg, long q, int j, boolean min) {
         if (j < 4) return min ? u8(seg, q + j + 4) & 63 : u8(seg, q + j) & 63;
         return min ? (u8(seg, q + j + 4) >> 4) | ((u8(seg, q + j) >> 6) << 4)
                    : (u8(seg, q + j + 4) & 0xF) | ((u8(seg, q + j - 4) >> 6) << 4);

@@ -1,6 +1,7 @@
 package dev.lowbit.engine.format.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.kernels.Int8Matrix;
@@ -12,11 +13,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Q4_0, Q4_1 and Q8_0 copied into lowbit's kernels hold exactly ggml's values and multiply like them. */
+/**
+ * Q4_0, Q4_1 and Q8_0 copied into lowbit's kernels hold exactly ggml's values (Q4_K within f16 rounding of its
+ * sub-block scales) and multiply like them.
+ */
 class GgmlRepackTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q8_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q8_0", "Q4_K"})
     void sameValuesFasterKernel(GgmlType type) {
         int rows = 128, cols = 256;
         SplittableRandom rnd = new SplittableRandom(type.id);
@@ -28,7 +32,7 @@ class GgmlRepackTest {
             short d = Float.floatToFloat16((float) rnd.nextDouble(0.001, 0.01));
             bytes[p] = (byte) d;
             bytes[p + 1] = (byte) (d >> 8);
-            if (type == GgmlType.Q4_1) {
+            if (type == GgmlType.Q4_1 || type == GgmlType.Q4_K) { // Q4_K: dmin follows d
                 short m = Float.floatToFloat16((float) rnd.nextDouble(-0.05, 0.05));
                 bytes[p + 2] = (byte) m;
                 bytes[p + 3] = (byte) (m >> 8);
@@ -42,7 +46,13 @@ class GgmlRepackTest {
         for (int r = 0; r < rows; r++) {
             reference.readRow(r, a, 0);
             fast.readRow(r, b, 0);
-            assertArrayEquals(a, b, "row " + r);
+            if (type != GgmlType.Q4_K) {
+                assertArrayEquals(a, b, "row " + r);
+            } else { // sub-block scales d·sc and offsets −dmin·m rounded to f16: relative change below 2^-11
+                float max = 0;
+                for (float v : a) max = Math.max(max, Math.abs(v));
+                for (int i = 0; i < cols; i++) assertEquals(a[i], b[i], 2e-3f * max, "row " + r + " col " + i);
+            }
         }
         float[] x = new float[3 * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();

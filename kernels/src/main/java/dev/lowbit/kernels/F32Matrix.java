@@ -35,9 +35,14 @@ public final class F32Matrix implements WeightMatrix {
         this.cols = cols;
     }
 
-    /** Copies {@code values} ({@code rows × cols}, row-major) into a new off-heap segment. */
+    /** Copies {@code values} ({@code rows × cols}, row-major) into a new off-heap segment, freed by the GC. */
     public static F32Matrix of(float[] values, int rows, int cols) {
-        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(4L * rows * cols, 64);
+        return of(values, rows, cols, java.lang.foreign.Arena.ofAuto());
+    }
+
+    /** Copies {@code values} into native memory of {@code arena} (which decides when it is freed). */
+    public static F32Matrix of(float[] values, int rows, int cols, java.lang.foreign.Arena arena) {
+        MemorySegment seg = arena.allocate(4L * rows * cols, 64);
         MemorySegment.copy(values, 0, seg, VectorOps.LE_FLOAT, 0, Math.multiplyExact(rows, cols));
         return new F32Matrix(seg, rows, cols);
     }

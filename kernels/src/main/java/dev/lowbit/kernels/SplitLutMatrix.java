@@ -10,15 +10,18 @@ import java.lang.foreign.ValueLayout;
  * s·(b + a·c) + o = s·(a·l) + (s·b + o) + s·(4a·h), so the 2-bit matrix keeps the group's scale and takes the offset
  * s·b + o, the 1-bit matrix keeps the scale with levels {0, 4a}, and y = L·x + H·x.
  *
- * <p>Built from the stored codebook on first use (after a {@code .lowbit} tensor's checksum is verified), so files
- * keep the plain 3-bit layout; rows read back from the codebook itself.
+ * <p>The packed parts are built from the stored codebook on first use (after a {@code .lowbit} tensor's checksum is
+ * verified), so files keep the plain 3-bit layout; rows read back from the codebook itself.
  */
 public final class SplitLutMatrix implements WeightMatrix {
     private final CodebookMatrix source;
+    /** The 2-bit part's offsets: s·b + o per group (the stored offsets when b = 0). */
+    private final MemorySegment lowOffsets;
     private volatile LutMatrix low, high;
 
-    private SplitLutMatrix(CodebookMatrix source) {
+    private SplitLutMatrix(CodebookMatrix source, MemorySegment lowOffsets) {
         this.source = source;
+        this.lowOffsets = lowOffsets;
     }
 
     /**
@@ -31,13 +34,15 @@ public final class SplitLutMatrix implements WeightMatrix {
         float[] levels = m.levels();
         float a = levels[1] - levels[0];
         for (int i = 0; i < 8; i++) if (levels[i] != levels[0] + a * i) return null;
-        if (levels[0] != 0) { // the 2-bit part's offset s·b + o must round-trip through f16
-            for (long g = 0; g < c.groups(); g++) {
-                float combined = ScaleFormat.F16.read(m.scales(), g) * levels[0] + (m.offsets() == null ? 0 : ScaleFormat.F16.read(m.offsets(), g));
-                if (ScaleFormat.F16.round(combined) != combined) return null;
-            }
+        if (levels[0] == 0) return new SplitLutMatrix(m, m.offsets());
+        // Fold s·b into the 2-bit part's offsets; each must round-trip through f16.
+        MemorySegment combined = Arena.ofAuto().allocate(c.groups() * 2, 64);
+        for (long g = 0; g < c.groups(); g++) {
+            float o = ScaleFormat.F16.read(m.scales(), g) * levels[0] + (m.offsets() == null ? 0 : ScaleFormat.F16.read(m.offsets(), g));
+            if (ScaleFormat.F16.round(o) != o) return null;
+            ScaleFormat.F16.write(combined, g, o);
         }
-        return new SplitLutMatrix(m);
+        return new SplitLutMatrix(m, combined);
     }
 
     /** The 3-bit codebook it runs (what a file stores). */
@@ -86,16 +91,7 @@ public final class SplitLutMatrix implements WeightMatrix {
             MemorySegment.copy(l, 0, lowCodes, ValueLayout.JAVA_BYTE, (long) r * l.length, l.length);
             MemorySegment.copy(h, 0, highCodes, ValueLayout.JAVA_BYTE, (long) r * h.length, h.length);
         }
-        MemorySegment offsets = source.offsets();
-        if (levels[0] != 0) { // fold s·b into the offsets (exact, checked in over())
-            MemorySegment combined = arena.allocate(c.groups() * 2, 64);
-            for (long g = 0; g < c.groups(); g++) {
-                float o = offsets == null ? 0 : ScaleFormat.F16.read(offsets, g);
-                ScaleFormat.F16.write(combined, g, ScaleFormat.F16.read(source.scales(), g) * levels[0] + o);
-            }
-            offsets = combined;
-        }
-        low = LutPacker.pack(new CodebookMatrix(lowLayout, new float[] {0, a, 2 * a, 3 * a}, ScaleFormat.F16, lowCodes, source.scales(), offsets));
+        low = LutPacker.pack(new CodebookMatrix(lowLayout, new float[] {0, a, 2 * a, 3 * a}, ScaleFormat.F16, lowCodes, source.scales(), lowOffsets));
         high = LutPacker.pack(new CodebookMatrix(highLayout, new float[] {0, 4 * a}, ScaleFormat.F16, highCodes, source.scales(), null));
     }
 }

@@ -2,14 +2,12 @@ package dev.lowbit.engine.format;
 
 import dev.lowbit.engine.ModelFileException;
 import dev.lowbit.engine.format.hf.HfTokenizerJson;
-import dev.lowbit.engine.json.Json;
 import dev.lowbit.engine.json.JsonException;
 import dev.lowbit.engine.json.JsonObject;
 import dev.lowbit.engine.tokenizer.Llama2cTokenizerFile;
 import dev.lowbit.engine.tokenizer.SentencePieceModelFile;
 import dev.lowbit.engine.tokenizer.TiktokenFile;
 import dev.lowbit.engine.tokenizer.Tokenizer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -25,10 +23,9 @@ public final class TokenizerFiles {
         if (!Files.isRegularFile(path)) throw new ModelFileException(path, "tokenizer file not found");
         String name = path.getFileName().toString();
         if (name.endsWith(".json")) {
+            JsonObject json = JsonObject.readFile(path);
             try {
-                return HfTokenizerJson.parse(JsonObject.of(Json.parse(Files.readString(path)), name), name, -1, -1, Set.of());
-            } catch (IOException e) {
-                throw new ModelFileException(path, "cannot read: " + e.getMessage(), e);
+                return HfTokenizerJson.parse(json, name, -1, -1, Set.of());
             } catch (JsonException e) {
                 throw new ModelFileException(path, e.getMessage());
             }

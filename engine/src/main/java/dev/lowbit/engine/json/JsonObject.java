@@ -1,5 +1,9 @@
 package dev.lowbit.engine.json;
 
+import dev.lowbit.engine.ModelFileException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -10,6 +14,17 @@ public record JsonObject(Map<String, Object> map, String path) {
     public static JsonObject of(Object value, String path) {
         if (!(value instanceof Map<?, ?> m)) throw new JsonException(path + " is not an object");
         return new JsonObject((Map<String, Object>) m, path);
+    }
+
+    /** A JSON file whose top level is an object; an unreadable or malformed file is one error naming it. */
+    public static JsonObject readFile(Path p) {
+        try {
+            return of(Json.parse(Files.readString(p)), p.getFileName().toString());
+        } catch (IOException e) {
+            throw new ModelFileException(p, "cannot read: " + e.getMessage(), e);
+        } catch (JsonException e) {
+            throw new ModelFileException(p, "invalid JSON: " + e.getMessage());
+        }
     }
 
     public boolean has(String key) {

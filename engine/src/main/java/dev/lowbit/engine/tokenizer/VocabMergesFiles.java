@@ -1,8 +1,7 @@
 package dev.lowbit.engine.tokenizer;
 
 import dev.lowbit.engine.ModelFileException;
-import dev.lowbit.engine.json.Json;
-import dev.lowbit.engine.json.JsonException;
+import dev.lowbit.engine.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,21 +37,13 @@ public final class VocabMergesFiles {
 
     /** The vocabulary in id order; ids must be 0..n-1, each once. */
     static String[] tokens(Path vocabJson) {
-        Object parsed;
-        try {
-            parsed = Json.parse(Files.readString(vocabJson, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new ModelFileException(vocabJson, "cannot read: " + e.getMessage(), e);
-        } catch (JsonException e) {
-            throw new ModelFileException(vocabJson, "invalid JSON: " + e.getMessage());
-        }
-        if (!(parsed instanceof Map<?, ?> map)) throw new ModelFileException(vocabJson, "is not a JSON object of token → id");
+        Map<String, Object> map = JsonObject.readFile(vocabJson).map();
         String[] tokens = new String[map.size()];
-        for (Map.Entry<?, ?> e : map.entrySet()) {
+        for (Map.Entry<String, Object> e : map.entrySet()) {
             if (!(e.getValue() instanceof Number n) || n.longValue() < 0 || n.longValue() >= tokens.length || tokens[n.intValue()] != null) {
                 throw new ModelFileException(vocabJson, "token '" + e.getKey() + "' has id " + e.getValue() + "; ids must be 0.." + (tokens.length - 1) + ", each once");
             }
-            tokens[n.intValue()] = (String) e.getKey();
+            tokens[n.intValue()] = e.getKey();
         }
         return tokens;
     }

@@ -3,8 +3,6 @@ package dev.lowbit.quant.awq;
 import dev.lowbit.kernels.F32Matrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.RtnQuantizer;
@@ -64,8 +62,6 @@ record DenseMatrix(float[] values, int rows, int cols) {
      * intrinsics (measured: 90% of an AWQ search's time), and an explicit arena frees it as soon as it is scored.
      */
     WeightMatrix toMatrix(Arena arena) {
-        MemorySegment seg = arena.allocate(4L * values.length, 64);
-        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, values.length);
-        return new F32Matrix(seg, rows, cols);
+        return F32Matrix.of(values, rows, cols, arena);
     }
 }

@@ -103,9 +103,7 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeF
 
     private static float[] floats(GgufFile gguf, GgufTensorInfo t) {
         if (t.elements() > 1 << 24) throw gguf.file().error("vector '" + t.name() + "' is implausibly long");
-        float[] v = new float[(int) t.elements()];
         if (!t.type().readable) throw gguf.file().error("tensor '" + t.name() + "' has type " + t.type() + ", which lowbit cannot read yet");
-        GgmlDequant.row(t.type(), gguf.file().segment(), t.offset(), v, 0, v.length);
-        return v;
+        return GgmlMatrix.floats(t.type(), gguf.file().slice(t.offset(), t.bytes(), t.name()), (int) t.elements());
     }
 }

@@ -4,7 +4,6 @@ import dev.lowbit.engine.ModelFileException;
 import dev.lowbit.engine.format.MappedFile;
 import dev.lowbit.engine.format.gguf.GgmlMatrix;
 import dev.lowbit.engine.format.gguf.GgmlType;
-import dev.lowbit.engine.json.Json;
 import dev.lowbit.engine.json.JsonException;
 import dev.lowbit.engine.json.JsonObject;
 import dev.lowbit.engine.model.LlamaWeights;
@@ -15,7 +14,6 @@ import dev.lowbit.engine.tokenizer.VocabMergesFiles;
 import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,14 +48,14 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         if (!Files.isRegularFile(configPath)) throw new ModelFileException(dir, "no config.json: not a Hugging Face model folder");
         HfConfig config;
         try {
-            config = HfConfig.parse(json(configPath));
+            config = HfConfig.parse(JsonObject.readFile(configPath));
         } catch (JsonException e) {
             throw new ModelFileException(configPath, e.getMessage());
         }
         List<MappedFile> files = new ArrayList<>();
         try {
             LlamaWeights weights = weights(dir, config, files);
-            JsonObject tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? json(dir.resolve("tokenizer_config.json")) : null;
+            JsonObject tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? JsonObject.readFile(dir.resolve("tokenizer_config.json")) : null;
             // Qwen2 names a BOS id in config.json but never prepends it; tokenizer_config.json says so when it is explicit.
             boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token") : config.bos() >= 0
                     && !config.architecture().equals("Qwen2ForCausalLM");
@@ -82,7 +80,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             shards.add(single);
         } else if (Files.isRegularFile(index)) {
             try {
-                for (Object f : new HashSet<>(json(index).object("weight_map").map().values())) {
+                for (Object f : new HashSet<>(JsonObject.readFile(index).object("weight_map").map().values())) {
                     String name = String.valueOf(f);
                     if (name.contains("/") || name.contains("\\") || name.startsWith(".")) throw new JsonException("shard name '" + name + "' is not a plain file name");
                     shards.add(dir.resolve(name));
@@ -167,7 +165,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         int eos = config.eos().isEmpty() ? -1 : config.eos().getFirst();
         if (Files.isRegularFile(tokJson)) {
             try {
-                return HfTokenizerJson.parse(json(tokJson), dir.getFileName() + "/tokenizer.json", bos, eos, stops);
+                return HfTokenizerJson.parse(JsonObject.readFile(tokJson), dir.getFileName() + "/tokenizer.json", bos, eos, stops);
             } catch (JsonException e) {
                 throw new ModelFileException(tokJson, e.getMessage());
             }
@@ -191,15 +189,5 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             }
         }
         return null;
-    }
-
-    static JsonObject json(Path p) {
-        try {
-            return JsonObject.of(Json.parse(Files.readString(p)), p.getFileName().toString());
-        } catch (IOException e) {
-            throw new ModelFileException(p, "cannot read: " + e.getMessage(), e);
-        } catch (JsonException e) {
-            throw new ModelFileException(p, "invalid JSON: " + e.getMessage());
-        }
     }
 }

@@ -85,88 +85,23 @@ public final class LutMatrix implements WeightMatrix {
         }
         LutTables t = cache.get(layout, levels, x, 0, pool);
         boolean vector = vectorKernelAvailable();
-        pool.parallelFor(layout.tiles(), 1, (from, to) -> {
+        int quads = (layout.tiles() + 3) / 4;
+        pool.parallelFor(quads, 1, (from, to) -> {
             float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)
             float[] out = new float[4 * LutLayout.TILE];
             short[] acc = new short[4 * LutLayout.TILE];
-            int tile = from;
-            if (vector) {
-                for (; tile + 4 <= to; tile += 4) gemvFourTiles(tile, t, y, meta, out, acc);
-                for (; tile < to; tile++) gemvTile(tile, t, y, meta);
-            } else {
-                for (; tile < to; tile++) gemvTileScalar(tile, t, y);
+            for (int quad = from; quad < to; quad++) {
+                if (vector) gemvFourTiles(4 * quad, t, y, meta, out, acc);
+                else for (int tile = 4 * quad; tile < Math.min(4 * quad + 4, layout.tiles()); tile++) gemvTileScalar(tile, t, y);
             }
         });
     }
 
     /**
-     * The 512-bit kernel for one tile of 64 rows. No vector crosses a method boundary here: C2 keeps vectors in
-     * registers only inside one compiled method, and a call it declines to inline would box them on the heap.
-     * {@code meta} is per-thread scratch for the group's scales and offsets as floats.
-     */
-    private void gemvTile(int tile, LutTables t, float[] y, float[] meta) {
-        long base = tile * tileBytes;
-        boolean offsets = layout.hasOffsets();
-        int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
-        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
-        int pos = 0;
-        for (int k = 0; k < groups; k++) {
-            long at = base + groupOffset[k];
-            decodeMeta(at, meta, 0);
-            FloatVector s0 = FloatVector.fromArray(F, meta, 0), s1 = FloatVector.fromArray(F, meta, 16);
-            FloatVector s2 = FloatVector.fromArray(F, meta, 32), s3 = FloatVector.fromArray(F, meta, 48);
-            FloatVector f0 = FloatVector.fromArray(F, meta, 64), f1 = FloatVector.fromArray(F, meta, 80);
-            FloatVector f2 = FloatVector.fromArray(F, meta, 96), f3 = FloatVector.fromArray(F, meta, 112);
-            at += metaBytes;
-            for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
-                ShortVector raw = ShortVector.zero(S), high = raw;
-                for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
-                    ByteVector lo = ByteVector.fromMemorySegment(B, data, at, ByteOrder.LITTLE_ENDIAN);
-                    // High nibbles: a 16-bit shift moves each byte's high nibble down; the bits that come in
-                    // from the neighbouring byte land in bits 4..7, which the replicated table ignores.
-                    ByteVector hi = lo.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
-                    ShortVector r = lo.selectFrom(ByteVector.fromArray(B, t.tables, pos * 64)).reinterpretAsShorts();
-                    ShortVector u = hi.selectFrom(ByteVector.fromArray(B, t.tables, (pos + 1) * 64)).reinterpretAsShorts();
-                    // Biased entries are unsigned: sum whole shorts (wrapping) and their high bytes; the low bytes'
-                    // sum is then raw − 256·high, exactly (docs/KERNELS.md).
-                    raw = raw.add(r).add(u);
-                    high = high.add(r.lanewise(VectorOperators.LSHR, 8)).add(u.lanewise(VectorOperators.LSHR, 8));
-                }
-                ShortVector bias128 = ShortVector.broadcast(S, (short) (128 * blockPositions[j]));
-                ShortVector a0 = raw.sub(high.lanewise(VectorOperators.LSHL, 8)).sub(bias128), a1 = high.sub(bias128);
-                // out += scale · (acc · step + bias) [+ offset · Σx]
-                FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
-                o0 = ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(s0, o0);
-                o1 = ((FloatVector) a0.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(s1, o1);
-                o2 = ((FloatVector) a1.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias).fma(s2, o2);
-                o3 = ((FloatVector) a1.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias).fma(s3, o3);
-                if (offsets) {
-                    FloatVector sum = FloatVector.broadcast(F, t.blockSum[j]);
-                    o0 = f0.fma(sum, o0);
-                    o1 = f1.fma(sum, o1);
-                    o2 = f2.fma(sum, o2);
-                    o3 = f3.fma(sum, o3);
-                }
-            }
-        }
-        int r0 = tile * LutLayout.TILE;
-        if (r0 + LutLayout.TILE <= layout.rows()) {
-            o0.intoArray(y, r0);
-            o1.intoArray(y, r0 + 16);
-            o2.intoArray(y, r0 + 32);
-            o3.intoArray(y, r0 + 48);
-        } else {
-            o0.intoArray(meta, 0);
-            o1.intoArray(meta, 16);
-            o2.intoArray(meta, 32);
-            o3.intoArray(meta, 48);
-            System.arraycopy(meta, 0, y, r0, layout.rows() - r0);
-        }
-    }
-
-    /**
-     * Adds one block to the outputs of four tiles: acc holds, per tile, 32 raw short sums then 32 high-byte sums;
-     * the exact int8 sums are raw − 256·high − 128·positions (rows 0..31) and high − 128·positions (rows 32..63).
+     * Adds one block to the outputs of four tiles. Per tile, acc holds 32 shorts {@code raw} (the lookups summed as
+     * shorts, wrapping) then 32 shorts {@code shifted} (the lookups shifted right by 8 as ints, summed as shorts);
+     * {@link #gemvFourTiles} explains why. Here they become the exact sums of the low bytes (rows 0..31) and high
+     * bytes (rows 32..63), less 128 per position for the tables' bias, and then floats:
      * out[tile] = offset · Σx + (scale · (sum · step + bias) + out[tile]), in the scalar reference's order.
      */
     private void flushFour(short[] acc, LutTables t, int j, boolean offsets, float[] meta, float[] out) {
@@ -174,7 +109,12 @@ public final class LutMatrix implements WeightMatrix {
         FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
         FloatVector sum = FloatVector.broadcast(F, offsets ? t.blockSum[j] : 0f);
         for (int tile = 0; tile < 4; tile++) {
-            ShortVector raw = ShortVector.fromArray(S, acc, 64 * tile), high = ShortVector.fromArray(S, acc, 64 * tile + 32);
+            ShortVector raw = ShortVector.fromArray(S, acc, 64 * tile), shifted = ShortVector.fromArray(S, acc, 64 * tile + 32);
+            // Odd shorts: shifted = Σ high bytes exactly, so raw − 256·shifted = Σ low bytes. Even shorts: shifted =
+            // Σ high bytes + 256·(the odd neighbour's Σ low bytes), which is removed by moving that sum down a lane.
+            ShortVector oddLow = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8));
+            ShortVector carry = oddLow.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts().lanewise(VectorOperators.LSHL, 8);
+            ShortVector high = shifted.sub(carry);
             ShortVector low = raw.sub(high.lanewise(VectorOperators.LSHL, 8)).sub(bias128);
             high = high.sub(bias128);
             int m = 128 * tile, o = 64 * tile;
@@ -197,12 +137,21 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     /**
-     * Four consecutive tiles at once: four sequential weight streams, and every table pair loaded once for all
-     * four. Tables come from L2 (K·16 bytes); loading them once per tile made them compete with the weights
-     * streaming in from memory and halved the bandwidth. Outputs and scales wait in L1 scratch between blocks.
+     * The 512-bit kernel for four consecutive tiles (past the last tile, the last one again; its result is
+     * dropped): four sequential weight streams, and every table pair loaded once for all four. Tables come from
+     * L2 (K·16 bytes); loading them once per tile made them compete with the weights streaming in from memory and
+     * halved the bandwidth. Outputs and scales wait in L1 scratch between blocks.
+     *
+     * <p>No vector crosses a method boundary: C2 keeps vectors in registers only inside one compiled method, and a
+     * call it declines to inline would box them on the heap. Every shift is on int lanes, because C2 encodes int
+     * shifts by a constant as one instruction but moves a short shift's count through a register each time.
+     * Per lookup r (64 biased unsigned bytes = 32 shorts of two rows) the kernel adds r and r >>> 8 (as ints)
+     * into two short accumulators; {@link #flushFour} recovers the exact byte sums from them.
      */
     private void gemvFourTiles(int tile, LutTables t, float[] y, float[] meta, float[] out, short[] acc) {
-        long base0 = tile * tileBytes, base1 = base0 + tileBytes, base2 = base1 + tileBytes, base3 = base2 + tileBytes;
+        int last = layout.tiles() - 1;
+        long base0 = Math.min(tile, last) * tileBytes, base1 = Math.min(tile + 1, last) * tileBytes;
+        long base2 = Math.min(tile + 2, last) * tileBytes, base3 = Math.min(tile + 3, last) * tileBytes;
         boolean offsets = layout.hasOffsets();
         int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
         java.util.Arrays.fill(out, 0f);
@@ -219,34 +168,36 @@ public final class LutMatrix implements WeightMatrix {
                 ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
                 for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2) {
                     ByteVector te = ByteVector.fromArray(B, t.tables, pos * 64), to = ByteVector.fromArray(B, t.tables, (pos + 1) * 64);
-                    ByteVector l0 = ByteVector.fromMemorySegment(B, data, at0, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector l1 = ByteVector.fromMemorySegment(B, data, at1, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector l2 = ByteVector.fromMemorySegment(B, data, at2, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector l3 = ByteVector.fromMemorySegment(B, data, at3, ByteOrder.LITTLE_ENDIAN);
+                    IntVector l0 = ByteVector.fromMemorySegment(B, data, at0, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector l1 = ByteVector.fromMemorySegment(B, data, at1, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector l2 = ByteVector.fromMemorySegment(B, data, at2, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector l3 = ByteVector.fromMemorySegment(B, data, at3, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
                     at0 += LutLayout.TILE;
                     at1 += LutLayout.TILE;
                     at2 += LutLayout.TILE;
                     at3 += LutLayout.TILE;
-                    ShortVector r0 = l0.selectFrom(te).reinterpretAsShorts();
-                    ShortVector u0 = l0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
-                    ShortVector r1 = l1.selectFrom(te).reinterpretAsShorts();
-                    ShortVector u1 = l1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
-                    ShortVector r2 = l2.selectFrom(te).reinterpretAsShorts();
-                    ShortVector u2 = l2.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
-                    ShortVector r3 = l3.selectFrom(te).reinterpretAsShorts();
-                    ShortVector u3 = l3.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsShorts();
-                    w0 = w0.add(r0).add(u0);
-                    h0 = h0.add(r0.lanewise(VectorOperators.LSHR, 8)).add(u0.lanewise(VectorOperators.LSHR, 8));
-                    w1 = w1.add(r1).add(u1);
-                    h1 = h1.add(r1.lanewise(VectorOperators.LSHR, 8)).add(u1.lanewise(VectorOperators.LSHR, 8));
-                    w2 = w2.add(r2).add(u2);
-                    h2 = h2.add(r2.lanewise(VectorOperators.LSHR, 8)).add(u2.lanewise(VectorOperators.LSHR, 8));
-                    w3 = w3.add(r3).add(u3);
-                    h3 = h3.add(r3.lanewise(VectorOperators.LSHR, 8)).add(u3.lanewise(VectorOperators.LSHR, 8));
+                    // Low nibbles index the even position's table directly; a shift brings the high nibbles down. The
+                    // bits that come along (from the byte above) land in bits 4..7, which the replicated table ignores.
+                    IntVector r0 = l0.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u0 = l0.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    IntVector r1 = l1.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u1 = l1.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    IntVector r2 = l2.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u2 = l2.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    IntVector r3 = l3.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u3 = l3.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    w0 = w0.add(r0.reinterpretAsShorts()).add(u0.reinterpretAsShorts());
+                    h0 = h0.add(r0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
+                    w1 = w1.add(r1.reinterpretAsShorts()).add(u1.reinterpretAsShorts());
+                    h1 = h1.add(r1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
+                    w2 = w2.add(r2.reinterpretAsShorts()).add(u2.reinterpretAsShorts());
+                    h2 = h2.add(r2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
+                    w3 = w3.add(r3.reinterpretAsShorts()).add(u3.reinterpretAsShorts());
+                    h3 = h3.add(r3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
                 }
-                // The block's raw and high-byte sums go to scratch; the flush, a method of its own, turns them into
-                // exact int8 sums and float outputs. Written inline it made this method too big for C2 to keep
-                // every vector in a register (decode fell to ~2 tokens/s); arrays, not vectors, cross the call.
+                // The block's sums go to scratch; the flush, a method of its own, turns them into exact int8 sums and
+                // float outputs. Written inline it made this method too big for C2 to keep every vector in a
+                // register (decode fell to ~2 tokens/s); arrays, not vectors, cross the call.
                 w0.intoArray(acc, 0);
                 h0.intoArray(acc, 32);
                 w1.intoArray(acc, 64);
@@ -258,10 +209,9 @@ public final class LutMatrix implements WeightMatrix {
                 flushFour(acc, t, j, offsets, meta, out);
             }
         }
-        int r0 = tile * LutLayout.TILE; // the fourth tile may be the matrix's last, partial one
+        int r0 = tile * LutLayout.TILE;
         System.arraycopy(out, 0, y, r0, Math.min(4 * LutLayout.TILE, layout.rows() - r0));
     }
-
 
     /**
      * Scalar reference of the same computation with the same int8 tables, in the same order of float

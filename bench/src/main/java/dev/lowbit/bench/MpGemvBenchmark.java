@@ -1,7 +1,9 @@
 package dev.lowbit.bench;
 
 import dev.lowbit.kernels.F32Matrix;
+import dev.lowbit.kernels.Int8Matrix;
 import dev.lowbit.kernels.LutPacker;
+import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.WorkerPool;
@@ -45,8 +47,11 @@ public class MpGemvBenchmark {
     @Param({"2048x2048", "8192x2048", "2048x8192", "4096x4096", "11008x4096"})
     public String shape;
 
-    /** lut-int1/2/4, lut-e2m1 (g32, 4.5 b/w like Q4_0 for int4/e2m1), f32, q4-dequant, q4-int8. */
-    @Param({"lut-int4", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8"})
+    /**
+     * lut-int1/2/4, lut-e2m1 (g32, 4.5 b/w like Q4_0 for int4/e2m1), f32, q4-dequant, q4-int8; int8 g32 (the
+     * classifier's format) on the float int8 kernel ({@code int8}) and as two 4-bit table-lookup passes ({@code lut-int8}).
+     */
+    @Param({"lut-int4", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8", "int8", "lut-int8"})
     public String kernel;
 
     @Param({"1", "2"})
@@ -83,13 +88,20 @@ public class MpGemvBenchmark {
                 case "lut-int2" -> lut(f32, "int", 2, false, 64);
                 case "lut-int1" -> lut(f32, "int", 1, false, 64);
                 case "lut-e2m1" -> lut(f32, "e2m1", 4, false, 32);
+                case "int8" -> Int8Matrix.over(int8(f32));
+                case "lut-int8" -> SplitLutMatrix.over(int8(f32));
                 default -> throw new IllegalArgumentException(kernel);
             };
+            matrices[c].multiply(x, y, 1, pool); // split matrices build their passes on first use
         }
     }
 
     private WeightMatrix lut(F32Matrix f32, String grid, int bits, boolean sym, int group) {
         return LutPacker.pack((CodebookMatrix) new RtnQuantizer(Grids.of(grid, bits, sym), group, false).quantize(f32, pool).matrix());
+    }
+
+    private CodebookMatrix int8(F32Matrix f32) {
+        return (CodebookMatrix) new RtnQuantizer(Grids.of("int", 8, true), 32, false).quantize(f32, pool).matrix();
     }
 
     @TearDown(Level.Trial)

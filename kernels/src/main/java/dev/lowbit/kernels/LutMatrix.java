@@ -22,6 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class LutMatrix implements WeightMatrix {
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     /** Lane r takes the byte of row r: undoes the chunk byte order ({@link LutLayout#chunkByte}). */
@@ -101,31 +102,30 @@ public final class LutMatrix implements WeightMatrix {
      * Adds one block to the outputs of four tiles. Per tile, acc holds 32 shorts {@code raw} (the lookups summed as
      * shorts, wrapping) then 32 shorts {@code shifted} (the lookups shifted right by 8 as ints, summed as shorts);
      * {@link #gemvFourTiles} explains why. Here they become the exact sums of the low bytes (rows 0..31) and high
-     * bytes (rows 32..63), less 128 per position for the tables' bias, and then floats:
+     * bytes (rows 32..63) of the biased entries, and then floats (the block's bias term removes the +128s):
      * out[tile] = offset · Σx + (scale · (sum · step + bias) + out[tile]), in the scalar reference's order.
      */
     private void flushFour(short[] acc, LutTables t, int j, boolean offsets, float[] meta, float[] out) {
-        ShortVector bias128 = ShortVector.broadcast(S, (short) (128 * blockPositions[j]));
         FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
         FloatVector sum = FloatVector.broadcast(F, offsets ? t.blockSum[j] : 0f);
         for (int tile = 0; tile < 4; tile++) {
-            ShortVector raw = ShortVector.fromArray(S, acc, 64 * tile), shifted = ShortVector.fromArray(S, acc, 64 * tile + 32);
-            // Odd shorts: shifted = Σ high bytes exactly, so raw − 256·shifted = Σ low bytes. Even shorts: shifted =
-            // Σ high bytes + 256·(the odd neighbour's Σ low bytes), which is removed by moving that sum down a lane.
-            ShortVector oddLow = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8));
-            ShortVector carry = oddLow.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts().lanewise(VectorOperators.LSHL, 8);
-            ShortVector high = shifted.sub(carry);
-            ShortVector low = raw.sub(high.lanewise(VectorOperators.LSHL, 8)).sub(bias128);
-            high = high.sub(bias128);
-            int m = 128 * tile, o = 64 * tile;
-            FloatVector.fromArray(F, meta, m + 64).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F, meta, m), FloatVector.fromArray(F, out, o))).intoArray(out, o);
-            FloatVector.fromArray(F, meta, m + 80).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F, meta, m + 16), FloatVector.fromArray(F, out, o + 16))).intoArray(out, o + 16);
-            FloatVector.fromArray(F, meta, m + 96).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F, meta, m + 32), FloatVector.fromArray(F, out, o + 32))).intoArray(out, o + 32);
-            FloatVector.fromArray(F, meta, m + 112).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F, 1)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F, meta, m + 48), FloatVector.fromArray(F, out, o + 48))).intoArray(out, o + 48);
+            // In two 256-bit halves (16 shorts, rows 16h..16h+15 and 32+16h..): each half widens straight into one
+            // 512-bit float vector, where a 512-bit vector's upper half would first need a lane permute.
+            for (int half = 0; half < 2; half++) {
+                int a = 64 * tile + 16 * half;
+                ShortVector raw = ShortVector.fromArray(H, acc, a), shifted = ShortVector.fromArray(H, acc, a + 32);
+                // Odd shorts: shifted = Σ high bytes exactly, so raw − 256·shifted = Σ low bytes. Even shorts: shifted =
+                // Σ high bytes + 256·(the odd neighbour's Σ low bytes), which is removed by moving that sum down a lane.
+                ShortVector oddLow = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8));
+                ShortVector carry = oddLow.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts().lanewise(VectorOperators.LSHL, 8);
+                ShortVector high = shifted.sub(carry);
+                ShortVector low = raw.sub(high.lanewise(VectorOperators.LSHL, 8));
+                int m = 128 * tile + 16 * half, o = 64 * tile + 16 * half;
+                FloatVector.fromArray(F, meta, m + 64).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias)
+                        .fma(FloatVector.fromArray(F, meta, m), FloatVector.fromArray(F, out, o))).intoArray(out, o);
+                FloatVector.fromArray(F, meta, m + 96).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F, 0)).fma(step, bias)
+                        .fma(FloatVector.fromArray(F, meta, m + 32), FloatVector.fromArray(F, out, o + 32))).intoArray(out, o + 32);
+            }
         }
     }
 
@@ -236,7 +236,7 @@ public final class LutMatrix implements WeightMatrix {
                 for (int p = 0, n = layout.blockPositions(j); p < n; p += 2, pos += 2, at += LutLayout.TILE) {
                     for (int r = 0; r < LutLayout.TILE; r++) {
                         int b = data.get(ValueLayout.JAVA_BYTE, at + LutLayout.chunkByte(r)) & 0xFF;
-                        acc[r] += (t.tables[pos * 64 + (b & 15)] & 0xFF) - 128 + (t.tables[(pos + 1) * 64 + (b >>> 4)] & 0xFF) - 128;
+                        acc[r] += (t.tables[pos * 64 + (b & 15)] & 0xFF) + (t.tables[(pos + 1) * 64 + (b >>> 4)] & 0xFF);
                     }
                 }
                 for (int r = 0; r < LutLayout.TILE; r++) {

@@ -29,7 +29,7 @@ public final class LutTables {
 
     final byte[] tables;      // positions × 64, entry + 128
     final float[] blockScale; // int8 step per block
-    final float[] blockBias;  // mid · Σx per block
+    final float[] blockBias;  // mid · Σx − 128 · positions · step per block: the float part, and the tables' bias removed
     final float[] blockSum;   // Σx per block (for offsets)
     final float[] exact;      // the float entries, positions × 16 (for the scalar reference and tests)
 
@@ -106,7 +106,8 @@ public final class LutTables {
             for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);
         }
         t.blockScale[j] = step;
-        t.blockBias[j] = mid * sum;
+        // The kernels sum biased entries (entry + 128); removing 128 per lookup here saves them a subtraction.
+        t.blockBias[j] = mid * sum - 128f * layout.blockPositions(j) * step;
         t.blockSum[j] = sum;
     }
 

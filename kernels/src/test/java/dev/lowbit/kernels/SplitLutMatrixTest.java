@@ -12,34 +12,35 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** 3-bit integer codebooks run as a 2-bit plus a 1-bit table-lookup pass, against the codebook's own product. */
+/** 3-, 5-, 6- and 8-bit integer codebooks run as two table-lookup passes, against the codebook's own product. */
 class SplitLutMatrixTest {
 
-    static CodebookMatrix random3bit(int rows, int cols, int group, boolean symmetric, long seed) {
+    static CodebookMatrix randomCodes(int bits, int rows, int cols, int group, boolean symmetric, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        CodeLayout layout = new CodeLayout(rows, cols, 3, group);
+        CodeLayout layout = new CodeLayout(rows, cols, bits, group);
         Arena arena = Arena.ofAuto();
         MemorySegment codes = arena.allocate(layout.codeBytes(), 64), scales = arena.allocate(layout.groups() * 2, 64);
         MemorySegment offsets = symmetric ? null : arena.allocate(layout.groups() * 2, 64);
         byte[] row = new byte[layout.rowBytes()];
         for (int r = 0; r < rows; r++) {
             java.util.Arrays.fill(row, (byte) 0);
-            for (int c = 0; c < cols; c++) CodeLayout.setCode(row, 0, c, 3, rnd.nextInt(8));
+            for (int c = 0; c < cols; c++) CodeLayout.setCode(row, 0, c, bits, rnd.nextInt(1 << bits));
             MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, (long) r * row.length, row.length);
         }
         for (long g = 0; g < layout.groups(); g++) {
             ScaleFormat.F16.write(scales, g, (float) rnd.nextDouble(0.001, 0.02));
             if (offsets != null) ScaleFormat.F16.write(offsets, g, (float) rnd.nextDouble(-0.05, 0.05));
         }
-        float[] levels = new float[8];
-        for (int i = 0; i < 8; i++) levels[i] = symmetric ? i - 4 : i; // IntegerGrid(3, sym) and (3, asym)
+        float[] levels = new float[1 << bits];
+        for (int i = 0; i < levels.length; i++) levels[i] = symmetric ? i - levels.length / 2 : i; // IntegerGrid(bits, sym) and (bits, asym)
         return new CodebookMatrix(layout, levels, ScaleFormat.F16, codes, scales, offsets);
     }
 
-    @ParameterizedTest(name = "{0}x{1} g{2} symmetric={3}")
-    @CsvSource({"128, 256, 32, true", "128, 256, 64, false", "100, 96, 96, false", "64, 512, 128, true"})
-    void matchesTheCodebookProduct(int rows, int cols, int group, boolean symmetric) {
-        CodebookMatrix reference = random3bit(rows, cols, group, symmetric, rows * 31L + cols);
+    @ParameterizedTest(name = "{0} bits {1}x{2} g{3} symmetric={4}")
+    @CsvSource({"3, 128, 256, 32, true", "3, 128, 256, 64, false", "3, 100, 96, 96, false", "3, 64, 512, 128, true",
+            "5, 128, 256, 32, true", "6, 100, 96, 32, false", "8, 128, 256, 32, true", "8, 300, 128, 64, false", "8, 64, 512, 512, true"})
+    void matchesTheCodebookProduct(int bits, int rows, int cols, int group, boolean symmetric) {
+        CodebookMatrix reference = randomCodes(bits, rows, cols, group, symmetric, rows * 31L + cols + bits);
         SplitLutMatrix split = SplitLutMatrix.over(reference);
         assertNotNull(split);
         float[] a = new float[cols], b = new float[cols];
@@ -68,9 +69,10 @@ class SplitLutMatrixTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"non-affine levels", "group of 48"})
+    @CsvSource({"non-affine levels", "group of 48", "4 bits", "7 bits"})
     void refusesWhatItCannotSplitExactly(String why) {
-        CodebookMatrix m = random3bit(64, 96, why.startsWith("group") ? 48 : 32, true, 1);
+        int bits = why.endsWith("bits") ? why.charAt(0) - '0' : 3;
+        CodebookMatrix m = randomCodes(bits, 64, 96, why.startsWith("group") ? 48 : 32, true, 1);
         if (why.startsWith("non")) {
             float[] levels = {-4, -3, -2, -1, 0, 1, 2, 4};
             m = new CodebookMatrix(m.layout(), levels, ScaleFormat.F16, m.codes(), m.scales(), null);

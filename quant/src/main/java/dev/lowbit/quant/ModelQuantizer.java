@@ -7,9 +7,9 @@ import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
-import dev.lowbit.kernels.Int8Matrix;
 import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.LutPacker;
+import dev.lowbit.kernels.KernelChoice;
 import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
@@ -87,13 +87,11 @@ public final class ModelQuantizer {
                 stored = t.matrix();
                 if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
                     stored = LutPacker.pack(c);
-                } else if (stored instanceof CodebookMatrix c && Int8Matrix.over(c) instanceof Int8Matrix fast) {
-                    stored = fast;
-                } else if (recipe.tableLookup() && stored instanceof CodebookMatrix c && SplitLutMatrix.over(c) instanceof SplitLutMatrix split) {
-                    stored = split;
+                } else if (stored instanceof CodebookMatrix c) {
+                    stored = KernelChoice.of(c, recipe.tableLookup());
                 }
                 line = new TensorReport(name, m.rows(), m.cols(), q.grid().name() + "/" + groupLabel(action, m)
-                        + (stored instanceof LutMatrix ? " lut" : stored instanceof SplitLutMatrix ? " lut 2+1" : ""), bitsPerWeight(stored),
+                        + (stored instanceof LutMatrix ? " lut" : stored instanceof SplitLutMatrix split ? " lut " + split.passes() : ""), bitsPerWeight(stored),
                         t.relativeRmsError());
             }
             case F16 -> {

@@ -14,10 +14,9 @@ import dev.lowbit.kernels.CodeLayout;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
-import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.KernelChoice;
 import dev.lowbit.kernels.LutLayout;
 import dev.lowbit.kernels.LutMatrix;
-import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
 import java.lang.foreign.MemorySegment;
@@ -219,10 +218,7 @@ public final class LowbitFile {
             segments.add(scales);
             if (offsets != null) segments.add(offsets);
             CodebookMatrix m = new CodebookMatrix(layout, levels, scaleFormat, codes, scales, offsets);
-            // 8-bit codes run on the int8 kernel, 3-bit integers on the table-lookup kernel in two parts, the rest as stored.
-            if (Int8Matrix.over(m) instanceof Int8Matrix fast) return fast;
-            if (SplitLutMatrix.over(m) instanceof SplitLutMatrix split) return split;
-            return m;
+            return KernelChoice.of(m, true);
         }
 
         private MemorySegment part(String name, JsonObject parts, String part, long expectedBytes) {

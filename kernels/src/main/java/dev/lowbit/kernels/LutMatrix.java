@@ -146,7 +146,10 @@ public final class LutMatrix implements WeightMatrix {
      * call it declines to inline would box them on the heap. Every shift is on int lanes, because C2 encodes int
      * shifts by a constant as one instruction but moves a short shift's count through a register each time.
      * Per lookup r (64 biased unsigned bytes = 32 shorts of two rows) the kernel adds r and r >>> 8 (as ints)
-     * into two short accumulators; {@link #flushFour} recovers the exact byte sums from them.
+     * into two short accumulators; {@link #flushFour} recovers the exact byte sums from them. An accumulator is
+     * always the argument of its add, never the receiver: a loop-carried vector has no exact class for C2, which
+     * then binds a receiver's method by type profile only, and once another shape of ShortVector has run (a
+     * prefill) a polluted profile left the adds uninlined and every vector boxed (decode at 4 tokens/s).
      */
     private void gemvFourTiles(int tile, LutTables t, float[] y, float[] meta, float[] out, short[] acc) {
         int last = layout.tiles() - 1;
@@ -186,26 +189,28 @@ public final class LutMatrix implements WeightMatrix {
                     IntVector u2 = l2.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
                     IntVector r3 = l3.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
                     IntVector u3 = l3.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
-                    w0 = w0.add(r0.reinterpretAsShorts()).add(u0.reinterpretAsShorts());
-                    h0 = h0.add(r0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
-                    w1 = w1.add(r1.reinterpretAsShorts()).add(u1.reinterpretAsShorts());
-                    h1 = h1.add(r1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
-                    w2 = w2.add(r2.reinterpretAsShorts()).add(u2.reinterpretAsShorts());
-                    h2 = h2.add(r2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
-                    w3 = w3.add(r3.reinterpretAsShorts()).add(u3.reinterpretAsShorts());
-                    h3 = h3.add(r3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(u3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts());
+                    w0 = r0.reinterpretAsShorts().add(u0.reinterpretAsShorts()).add(w0);
+                    h0 = r0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h0);
+                    w1 = r1.reinterpretAsShorts().add(u1.reinterpretAsShorts()).add(w1);
+                    h1 = r1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h1);
+                    w2 = r2.reinterpretAsShorts().add(u2.reinterpretAsShorts()).add(w2);
+                    h2 = r2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h2);
+                    w3 = r3.reinterpretAsShorts().add(u3.reinterpretAsShorts()).add(w3);
+                    h3 = r3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h3);
                 }
                 // The block's sums go to scratch; the flush, a method of its own, turns them into exact int8 sums and
                 // float outputs. Written inline it made this method too big for C2 to keep every vector in a
-                // register (decode fell to ~2 tokens/s); arrays, not vectors, cross the call.
-                w0.intoArray(acc, 0);
-                h0.intoArray(acc, 32);
-                w1.intoArray(acc, 64);
-                h1.intoArray(acc, 96);
-                w2.intoArray(acc, 128);
-                h2.intoArray(acc, 160);
-                w3.intoArray(acc, 192);
-                h3.intoArray(acc, 224);
+                // register (decode fell to ~2 tokens/s); arrays, not vectors, cross the call. Each accumulator is
+                // stored as zero + it, so that the store's receiver has an exact class (the accumulator, a loop
+                // phi, has none; with a polluted profile its store was not intrinsified and every vector boxed).
+                zero.add(w0).intoArray(acc, 0);
+                zero.add(h0).intoArray(acc, 32);
+                zero.add(w1).intoArray(acc, 64);
+                zero.add(h1).intoArray(acc, 96);
+                zero.add(w2).intoArray(acc, 128);
+                zero.add(h2).intoArray(acc, 160);
+                zero.add(w3).intoArray(acc, 192);
+                zero.add(h3).intoArray(acc, 224);
                 flushFour(acc, t, j, offsets, meta, out);
             }
         }

@@ -91,10 +91,10 @@ public final class LutTables {
             FloatVector e = FloatVector.zero(F);
             for (int d = 0; d < g; d++) {
                 int input = p * g + d;
-                if (input < n) e = digit[d].fma(FloatVector.broadcast(F, x[a0 + input]), e);
+                if (input < n) e = FloatVector.broadcast(F, x[a0 + input]).fma(digit[d], e); // receivers of exact class: see LutMatrix
             }
             e.intoArray(t.exact, pos * 16);
-            max = max.max(e.abs());
+            max = e.abs().max(max);
         }
         float m = max.reduceLanes(VectorOperators.MAX);
         float step = m == 0 ? 1f : m / ENTRY_MAX;

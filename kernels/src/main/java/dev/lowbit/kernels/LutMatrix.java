@@ -23,6 +23,10 @@ public final class LutMatrix implements WeightMatrix {
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
+    // The portable kernel's species: 16-byte lookups, sums widened to 8 floats.
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     /** Lane r takes the byte of row r: undoes the chunk byte order ({@link LutLayout#chunkByte}). */
@@ -64,9 +68,14 @@ public final class LutMatrix implements WeightMatrix {
         }
     }
 
-    /** Whether this machine runs the 512-bit kernel (AVX-512 VBMI byte permutes); otherwise the scalar path is used. */
+    /** Whether this machine runs the 512-bit kernel (AVX-512 VBMI byte permutes). */
     public static boolean vectorKernelAvailable() {
         return ByteVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    }
+
+    /** Whether the 128-bit kernel can run (16-byte permutes, 256-bit floats: AVX2); else the scalar path is used. */
+    static boolean portableKernelAvailable() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     }
 
     public LutLayout layout() { return layout; }
@@ -85,15 +94,17 @@ public final class LutMatrix implements WeightMatrix {
             return;
         }
         LutTables t = cache.get(layout, levels, x, 0, pool);
-        boolean vector = vectorKernelAvailable();
+        if (!vectorKernelAvailable()) {
+            multiplyPortable(t, y, pool, portableKernelAvailable());
+            return;
+        }
         int quads = (layout.tiles() + 3) / 4;
         pool.parallelFor(quads, 1, (from, to) -> {
             float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)
             float[] out = new float[4 * LutLayout.TILE];
             short[] acc = new short[4 * LutLayout.TILE];
             for (int quad = from; quad < to; quad++) {
-                if (vector) gemvFourTiles(4 * quad, t, y, meta, out, acc);
-                else for (int tile = 4 * quad; tile < Math.min(4 * quad + 4, layout.tiles()); tile++) gemvTileScalar(tile, t, y);
+                gemvFourTiles(4 * quad, t, y, meta, out, acc);
             }
         });
     }
@@ -216,6 +227,90 @@ public final class LutMatrix implements WeightMatrix {
         }
         int r0 = tile * LutLayout.TILE;
         System.arraycopy(out, 0, y, r0, Math.min(4 * LutLayout.TILE, layout.rows() - r0));
+    }
+
+    /**
+     * The kernel for CPUs without AVX-512 VBMI, tile by tile: each 64-byte chunk is read as four 16-byte pieces
+     * (rows 8q..8q+7 and 32+8q..32+8q+7) looked up with 128-bit permutes ({@code pshufb}, whose 16 entries are one
+     * table), summed like {@link #gemvFourTiles}; {@code vector} false runs the scalar reference instead.
+     */
+    void multiplyPortable(LutTables t, float[] y, WorkerPool pool, boolean vector) {
+        pool.parallelFor(layout.tiles(), 1, (from, to) -> {
+            float[] meta = new float[2 * LutLayout.TILE], out = new float[LutLayout.TILE];
+            short[] acc = new short[LutLayout.TILE];
+            for (int tile = from; tile < to; tile++) {
+                if (vector) gemvTilePortable(tile, t, y, meta, out, acc);
+                else gemvTileScalar(tile, t, y);
+            }
+        });
+    }
+
+    private void gemvTilePortable(int tile, LutTables t, float[] y, float[] meta, float[] out, short[] acc) {
+        long base = tile * tileBytes;
+        boolean offsets = layout.hasOffsets();
+        int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
+        java.util.Arrays.fill(out, 0f);
+        ShortVector zero = ShortVector.zero(S128);
+        int pos = 0;
+        for (int k = 0; k < groups; k++) {
+            decodeMeta(base + groupOffset[k], meta, 0);
+            long at = base + groupOffset[k] + metaBytes;
+            for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
+                ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
+                for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
+                    ByteVector te = ByteVector.fromArray(B128, t.tables, pos * 64), to = ByteVector.fromArray(B128, t.tables, (pos + 1) * 64);
+                    IntVector l0 = ByteVector.fromMemorySegment(B128, data, at, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector l1 = ByteVector.fromMemorySegment(B128, data, at + 16, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector l2 = ByteVector.fromMemorySegment(B128, data, at + 32, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector l3 = ByteVector.fromMemorySegment(B128, data, at + 48, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+                    IntVector r0 = l0.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u0 = l0.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    IntVector r1 = l1.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u1 = l1.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    IntVector r2 = l2.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u2 = l2.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    IntVector r3 = l3.reinterpretAsBytes().selectFrom(te).reinterpretAsInts();
+                    IntVector u3 = l3.lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().selectFrom(to).reinterpretAsInts();
+                    w0 = r0.reinterpretAsShorts().add(u0.reinterpretAsShorts()).add(w0);
+                    h0 = r0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u0.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h0);
+                    w1 = r1.reinterpretAsShorts().add(u1.reinterpretAsShorts()).add(w1);
+                    h1 = r1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u1.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h1);
+                    w2 = r2.reinterpretAsShorts().add(u2.reinterpretAsShorts()).add(w2);
+                    h2 = r2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u2.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h2);
+                    w3 = r3.reinterpretAsShorts().add(u3.reinterpretAsShorts()).add(w3);
+                    h3 = r3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h3);
+                }
+                zero.add(w0).intoArray(acc, 0);
+                zero.add(h0).intoArray(acc, 8);
+                zero.add(w1).intoArray(acc, 16);
+                zero.add(h1).intoArray(acc, 24);
+                zero.add(w2).intoArray(acc, 32);
+                zero.add(h2).intoArray(acc, 40);
+                zero.add(w3).intoArray(acc, 48);
+                zero.add(h3).intoArray(acc, 56);
+                gemvFlushPortable(acc, t, j, offsets, meta, out);
+            }
+        }
+        int r0 = tile * LutLayout.TILE;
+        System.arraycopy(out, 0, y, r0, Math.min(LutLayout.TILE, layout.rows() - r0));
+    }
+
+    /** {@link #flushFour} for one tile of 128-bit pieces: piece q's sums are acc[16q..16q+8) raw, [16q+8..16q+16) shifted. */
+    private void gemvFlushPortable(short[] acc, LutTables t, int j, boolean offsets, float[] meta, float[] out) {
+        FloatVector step = FloatVector.broadcast(F256, t.blockScale[j]), bias = FloatVector.broadcast(F256, t.blockBias[j]);
+        FloatVector sum = FloatVector.broadcast(F256, offsets ? t.blockSum[j] : 0f);
+        for (int q = 0; q < 4; q++) {
+            ShortVector raw = ShortVector.fromArray(S128, acc, 16 * q), shifted = ShortVector.fromArray(S128, acc, 16 * q + 8);
+            ShortVector oddLow = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8));
+            ShortVector carry = oddLow.reinterpretAsInts().lanewise(VectorOperators.LSHR, 16).reinterpretAsShorts().lanewise(VectorOperators.LSHL, 8);
+            ShortVector high = shifted.sub(carry);
+            ShortVector low = raw.sub(high.lanewise(VectorOperators.LSHL, 8));
+            int lo = 8 * q, hi = 32 + 8 * q;
+            FloatVector.fromArray(F256, meta, 64 + lo).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F256, 0)).fma(step, bias)
+                    .fma(FloatVector.fromArray(F256, meta, lo), FloatVector.fromArray(F256, out, lo))).intoArray(out, lo);
+            FloatVector.fromArray(F256, meta, 64 + hi).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F256, 0)).fma(step, bias)
+                    .fma(FloatVector.fromArray(F256, meta, hi), FloatVector.fromArray(F256, out, hi))).intoArray(out, hi);
+        }
     }
 
     /**

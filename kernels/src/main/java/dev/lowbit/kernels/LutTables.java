@@ -17,8 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the right 16 entries.
  */
 public final class LutTables {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Byte> Q = ByteVector.SPECIES_128;
+    // A table (16 entries) is one 512-bit float vector, or two 256-bit ones where AVX-512 is missing.
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> Q = F.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+    private static final int PARTS = 16 / F.length();
     private static final float ROUNDER = 0x1.8p23f;
     /**
      * Largest table entry magnitude: 127 (int8). 7-bit entries would let the two lookups of a chunk be added as
@@ -66,12 +68,12 @@ public final class LutTables {
     static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool, LutTables t) {
         int bits = layout.bits(), g = layout.inputsPerPosition(), mask = (1 << bits) - 1;
         float mid = mid(levels);
-        // digit[d][c] = level of the d-th code in index c, centred: entries = Σ_d digit[d] · x[a + d].
-        FloatVector[] digit = new FloatVector[g];
+        // digit[d][c] = level of the d-th code in index c, centred: entries = Σ_d digit[d] · x[a + d] (in PARTS parts).
+        FloatVector[] digit = new FloatVector[g * PARTS];
         for (int d = 0; d < g; d++) {
             float[] v = new float[16];
             for (int c = 0; c < 16; c++) v[c] = levels[(c >>> (d * bits)) & mask] - mid;
-            digit[d] = FloatVector.fromArray(F, v, 0);
+            for (int h = 0; h < PARTS; h++) digit[d * PARTS + h] = FloatVector.fromArray(F, v, h * F.length());
         }
         int[] firstPosition = new int[layout.blocks() + 1];
         for (int j = 0; j < layout.blocks(); j++) firstPosition[j + 1] = firstPosition[j] + layout.blockPositions(j);
@@ -88,22 +90,26 @@ public final class LutTables {
         for (int i = 0; i < n; i++) sum += x[a0 + i];
         FloatVector max = FloatVector.zero(F);
         for (int p = 0, np = layout.blockPositions(j); p < np; p++, pos++) {
-            FloatVector e = FloatVector.zero(F);
-            for (int d = 0; d < g; d++) {
-                int input = p * g + d;
-                if (input < n) e = FloatVector.broadcast(F, x[a0 + input]).fma(digit[d], e); // receivers of exact class: see LutMatrix
+            for (int h = 0; h < PARTS; h++) {
+                FloatVector e = FloatVector.zero(F);
+                for (int d = 0; d < g; d++) {
+                    int input = p * g + d;
+                    if (input < n) e = FloatVector.broadcast(F, x[a0 + input]).fma(digit[d * PARTS + h], e); // receivers of exact class: see LutMatrix
+                }
+                e.intoArray(t.exact, pos * 16 + h * F.length());
+                max = e.abs().max(max);
             }
-            e.intoArray(t.exact, pos * 16);
-            max = e.abs().max(max);
         }
         float m = max.reduceLanes(VectorOperators.MAX);
         float step = m == 0 ? 1f : m / ENTRY_MAX;
         FloatVector inverse = FloatVector.broadcast(F, 1f / step);
         for (int p = first; p < pos; p++) {
-            // Adding and removing 1.5·2^23 rounds |v| ≤ 127 to the nearest integer, ties to even (= Math.rint).
-            ByteVector q = ((ByteVector) FloatVector.fromArray(F, t.exact, p * 16).mul(inverse)
-                    .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0)).lanewise(VectorOperators.XOR, (byte) 0x80);
-            for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16);
+            for (int h = 0, at = 0; h < PARTS; h++, at += F.length()) {
+                // Adding and removing 1.5·2^23 rounds |v| ≤ 127 to the nearest integer, ties to even (= Math.rint).
+                ByteVector q = ((ByteVector) FloatVector.fromArray(F, t.exact, p * 16 + at).mul(inverse)
+                        .add(ROUNDER).sub(ROUNDER).convertShape(VectorOperators.F2B, Q, 0)).lanewise(VectorOperators.XOR, (byte) 0x80);
+                for (int r = 0; r < 4; r++) q.intoArray(t.tables, p * 64 + r * 16 + at);
+            }
         }
         t.blockScale[j] = step;
         // The kernels sum biased entries (entry + 128); removing 128 per lookup here saves them a subtraction.

@@ -7,6 +7,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /** How per-group scales (and offsets) are stored. */
 public enum ScaleFormat {
@@ -15,6 +16,10 @@ public enum ScaleFormat {
     /** OCP MX shared scale: an 8-bit biased exponent, value 2^(e − 127); 0xFF is NaN and never written. */
     E8M0(1);
 
+    // 16 scales per step, or 8 where AVX-512 is missing (a 512-bit vector there is not compiled to instructions).
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    private static final VectorSpecies<Short> H = I.length() == 16 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
+    private static final VectorSpecies<Byte> Q = I.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int bytes;
@@ -44,16 +49,16 @@ public enum ScaleFormat {
 
     /**
      * Decodes {@code count} consecutive values starting at element {@code first} into {@code out[offset..]}:
-     * 16 at a time with the Vector API, the rest one by one. For the kernels' per-group scales and offsets.
+     * 16 (or 8) at a time with the Vector API, the rest one by one. For the kernels' per-group scales and offsets.
      */
     public void readAll(MemorySegment seg, long first, int count, float[] out, int offset) {
         // One straight loop per format: a vector chosen by a switch would be a merge of two vector values,
         // which C2 may box instead of keeping in a register.
         int i = 0;
         if (this == F16) {
-            for (; i + 16 <= count; i += 16) {
-                IntVector h = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, 2 * (first + i), ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0);
+            for (; i + I.length() <= count; i += I.length()) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, 2 * (first + i), ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, I, 0);
                 // h is sign-extended: bit 31 is the sign. Exponent and mantissa moved into float position, then
                 // rescaled by 2^(127−15): exact, subnormals included (scales are never infinite or NaN).
                 IntVector magnitude = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000);
@@ -61,10 +66,10 @@ public enum ScaleFormat {
                         .reinterpretAsFloats().intoArray(out, offset + i);
             }
         } else {
-            for (; i + 16 <= count; i += 16) {
+            for (; i + I.length() <= count; i += I.length()) {
                 // The byte is the float's exponent field; 0 (2^-127) only occurs in all-zero groups, where it reads as 0.
-                ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, seg, first + i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0))
+                ((IntVector) ByteVector.fromMemorySegment(Q, seg, first + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2I, I, 0))
                         .and(0xFF).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats().intoArray(out, offset + i);
             }
         }

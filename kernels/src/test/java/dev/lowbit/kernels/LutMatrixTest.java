@@ -100,6 +100,19 @@ class LutMatrixTest {
     }
 
     @Test
+    void portableKernelEqualsScalarReferenceExactly() {
+        // The 128-bit kernel for CPUs without AVX-512 VBMI runs here too (its permutes are SSE/AVX ones).
+        for (Case c : cases()) {
+            LutMatrix lut = LutPacker.pack(random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 2));
+            float[] x = input(c.cols(), 3);
+            float[] portable = new float[c.rows()], scalar = new float[c.rows()];
+            lut.multiplyPortable(LutTables.build(lut.layout(), lut.levels(), x, 0), portable, POOL, true);
+            lut.multiplyReference(x, scalar);
+            assertArrayEquals(scalar, portable, c.toString());
+        }
+    }
+
+    @Test
     void fourTilesEndingInAPartialTileOnOneThread() {
         // 250 rows = 4 tiles, the last partial: one thread takes them all in one four-tile pass.
         CodebookMatrix m = random(250, 96, 4, 32, true, ScaleFormat.F16, intLevels(4, 0), 13);

@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the group's activation sum: Σ_k (scale_k·(base+128) + offset_k)·Σx_k.
  */
 public final class Int8Matrix implements WeightMatrix {
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    // 64 codes per step, or 32 where AVX-512 is missing (a 512-bit vector there is not compiled to instructions).
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = F.length() == 16 ? ByteVector.SPECIES_512 : ByteVector.SPECIES_256;
     private static final int MIN_WORK_PER_THREAD = 1 << 15;
 
     private final CodebookMatrix codebook;
@@ -77,23 +78,23 @@ public final class Int8Matrix implements WeightMatrix {
     }
 
     /**
-     * Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for row r: 64 codes per load; each 16-code part is converted to
+     * Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for row r: 64 (or 32) codes per load; each quarter is converted to
      * floats and multiplied by x, partial sums of a group scaled once.
      */
     private float dotRow(int r, float[] x, int xOff, float[] scales) {
-        int cols = codebook.layout().cols(), partsPerGroup = codebook.layout().groupSize() / 16;
+        int cols = codebook.layout().cols(), group = codebook.layout().groupSize(), n = F.length(), step = B.length();
         MemorySegment codes = codebook.codes();
         long w = (long) r * cols;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        for (int i = 0; i < cols; i += 64) {
+        for (int i = 0; i < cols; i += step) {
             ByteVector b = ByteVector.fromMemorySegment(B, codes, w + i, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.XOR, (byte) 0x80);
             FloatVector p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xOff + i));
-            p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xOff + i + 16), p0);
-            FloatVector p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 2)).mul(FloatVector.fromArray(F, x, xOff + i + 32));
-            p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 3)).fma(FloatVector.fromArray(F, x, xOff + i + 48), p1);
-            // Parts 0–1 and 2–3 each cover 32 codes, which lie in one group because groups hold 32·k codes.
-            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / 16 / partsPerGroup]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + 32) / 16 / partsPerGroup]), acc1);
+            p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xOff + i + n), p0);
+            FloatVector p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 2)).mul(FloatVector.fromArray(F, x, xOff + i + 2 * n));
+            p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 3)).fma(FloatVector.fromArray(F, x, xOff + i + 3 * n), p1);
+            // Parts 0–1 and 2–3 each cover 2n ≤ 32 codes, which lie in one group because groups hold 32·k codes.
+            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / group]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / group]), acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }

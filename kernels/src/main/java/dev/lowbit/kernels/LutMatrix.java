@@ -89,8 +89,19 @@ public final class LutMatrix implements WeightMatrix {
 
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
-        if (batch > 1) {
+        if (batch > 1 && vectorKernelAvailable()) {
             multiplyDequantized(x, y, batch, pool);
+            return;
+        }
+        if (batch > 1) {
+            // The dequantizing GEMM is written for 512-bit vectors; elsewhere each token takes the portable kernel.
+            int rows = layout.rows(), cols = layout.cols();
+            float[] xt = new float[cols], yt = new float[rows];
+            for (int token = 0; token < batch; token++) {
+                System.arraycopy(x, token * cols, xt, 0, cols);
+                multiply(xt, yt, 1, pool);
+                System.arraycopy(yt, 0, y, token * rows, rows);
+            }
             return;
         }
         LutTables t = cache.get(layout, levels, x, 0, pool);

@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Low-bit weights multiplied by table lookup (docs/KERNELS.md). A token's GEMV never multiplies a weight:
  * every 4-bit index of 64 rows is looked up in a 16-entry table of precomputed partial sums with one 512-bit
  * byte permute; the biased int8 results are summed in int16 per block of 32 inputs (two shorts of accumulator per
- * 64 rows, no per-lookup widening), then scaled in float.
+ * 64 rows, no per-lookup widening), then scaled in float. Without AVX-512 VBMI a 128-bit kernel does the same
+ * with 16-byte permutes.
  * Batches (prefill) decode rows to floats once and take dot products for all tokens.
  */
 public final class LutMatrix implements WeightMatrix {

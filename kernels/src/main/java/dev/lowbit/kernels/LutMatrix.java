@@ -79,6 +79,11 @@ public final class LutMatrix implements WeightMatrix {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     }
 
+    /** Whether a vector kernel (512-bit or portable) runs here, rather than the scalar reference. */
+    public static boolean fastKernelAvailable() {
+        return vectorKernelAvailable() || portableKernelAvailable();
+    }
+
     public LutLayout layout() { return layout; }
     public float[] levels() { return levels.clone(); }
     public MemorySegment data() { return data; }

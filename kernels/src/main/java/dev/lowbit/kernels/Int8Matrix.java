@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the group's activation sum: Σ_k (scale_k·(base+128) + offset_k)·Σx_k.
  */
 public final class Int8Matrix implements WeightMatrix {
-    // 64 codes per step, or 32 where AVX-512 is missing (a 512-bit vector there is not compiled to instructions).
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    // 64 codes per step, or 32 without AVX-512 (VectorOps.WIDE).
+    private static final VectorSpecies<Float> F = VectorOps.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B = F.length() == 16 ? ByteVector.SPECIES_512 : ByteVector.SPECIES_256;
     private static final int MIN_WORK_PER_THREAD = 1 << 15;
 

@@ -249,7 +249,9 @@ public final class LutMatrix implements WeightMatrix {
     /**
      * The kernel for CPUs without AVX-512 VBMI, tile by tile: each 64-byte chunk is read as four 16-byte pieces
      * (rows 8q..8q+7 and 32+8q..32+8q+7) looked up with 128-bit permutes ({@code pshufb}, whose 16 entries are one
-     * table), summed like {@link #gemvFourTiles}; {@code vector} false runs the scalar reference instead.
+     * table), summed like {@link #gemvFourTiles}; {@code vector} false runs the scalar reference instead. It repeats
+     * that kernel's loop with other species rather than sharing one generic loop: C2 compiles Vector API code to
+     * instructions only where the species is a constant, and both kernels must exist in one JVM to be tested here.
      */
     void multiplyPortable(LutTables t, float[] y, WorkerPool pool, boolean vector) {
         pool.parallelFor(layout.tiles(), 1, (from, to) -> {

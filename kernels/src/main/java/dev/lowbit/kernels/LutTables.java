@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class LutTables {
     // A table (16 entries) is one 512-bit float vector, or two 256-bit ones where AVX-512 is missing.
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F = VectorOps.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> Q = F.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int PARTS = 16 / F.length();
     private static final float ROUNDER = 0x1.8p23f;

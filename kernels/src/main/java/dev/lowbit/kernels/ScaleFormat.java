@@ -16,8 +16,8 @@ public enum ScaleFormat {
     /** OCP MX shared scale: an 8-bit biased exponent, value 2^(e − 127); 0xFF is NaN and never written. */
     E8M0(1);
 
-    // 16 scales per step, or 8 where AVX-512 is missing (a 512-bit vector there is not compiled to instructions).
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    // 16 scales per step, or 8 without AVX-512 (VectorOps.WIDE).
+    private static final VectorSpecies<Integer> I = VectorOps.WIDE ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
     private static final VectorSpecies<Short> H = I.length() == 16 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
     private static final VectorSpecies<Byte> Q = I.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -12,6 +12,11 @@ public final class VectorOps {
 
     /** The widest float species of this CPU; {@code static final} so C2 compiles it to fixed-width code. */
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Whether the fixed-shape kernels (tables, scales, int8) use 512-bit vectors; else 256-bit ones, since a 512-bit
+     * vector on a CPU without AVX-512 is not compiled to vector instructions at all.
+     */
+    static final boolean WIDE = F.vectorBitSize() >= 512;
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private VectorOps() {}

@@ -59,21 +59,71 @@ public enum ScaleFormat {
             for (; i + I.length() <= count; i += I.length()) {
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, 2 * (first + i), ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.S2I, I, 0);
-                // h is sign-extended: bit 31 is the sign. Exponent and mantissa moved into float position, then
-                // rescaled by 2^(127−15): exact, subnormals included (scales are never infinite or NaN).
-                IntVector magnitude = h.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000);
-                magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts().or(h.and(0x80000000))
-                        .reinterpretAsFloats().intoArray(out, offset + i);
+                f16Bits(h).reinterpretAsFloats().mul(0x1p112f).intoArray(out, offset + i);
             }
         } else {
             for (; i + I.length() <= count; i += I.length()) {
-                // The byte is the float's exponent field; 0 (2^-127) only occurs in all-zero groups, where it reads as 0.
-                ((IntVector) ByteVector.fromMemorySegment(Q, seg, first + i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2I, I, 0))
-                        .and(0xFF).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats().intoArray(out, offset + i);
+                e8m0Bits((IntVector) ByteVector.fromMemorySegment(Q, seg, first + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2I, I, 0)).reinterpretAsFloats().intoArray(out, offset + i);
             }
         }
         for (; i < count; i++) out[offset + i] = read(seg, first + i);
+    }
+
+    /**
+     * The 64 values of one kernel tile, starting {@code byteOffset} bytes into the segment, into out[offset..+64):
+     * {@link #readAll} with a constant count and no division, which C2 unrolls into straight vector code.
+     */
+    public void readTile(MemorySegment seg, long byteOffset, float[] out, int offset) {
+        if (this == F16) {
+            for (int i = 0; i < 64; i += I.length()) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                f16Bits(h).reinterpretAsFloats().mul(0x1p112f).intoArray(out, offset + i);
+            }
+        } else {
+            for (int i = 0; i < 64; i += I.length()) {
+                e8m0Bits(((IntVector) ByteVector.fromMemorySegment(Q, seg, byteOffset + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2I, I, 0))).reinterpretAsFloats().intoArray(out, offset + i);
+            }
+        }
+    }
+
+    /**
+     * The 64 values of one tile, as {@link #readTile}, in the 512-bit kernel's paired order: rows 0, 2, …, 30,
+     * then 1, 3, …, 31, then 32, 34, …, 62, then 33, …, 63. The split into even and odd rows falls out of reading
+     * two values per int lane, so it costs nothing. Needs 512-bit vectors.
+     */
+    public void readTilePaired(MemorySegment seg, long byteOffset, float[] out, int offset) {
+        for (int half = 0; half < 2; half++) {
+            int o = offset + 32 * half;
+            if (this == F16) {
+                // Lane i holds row 2i in its low half and row 2i+1 in its high half; an arithmetic shift keeps the sign.
+                IntVector x = IntVector.fromMemorySegment(IntVector.SPECIES_512, seg, byteOffset + 64L * half, ByteOrder.LITTLE_ENDIAN);
+                x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
+                        .reinterpretAsFloats().mul(0x1p112f).intoArray(out, o);
+                x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).intoArray(out, o + 16);
+            } else {
+                IntVector x = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, byteOffset + 32L * half, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0);
+                e8m0Bits(x).reinterpretAsFloats().intoArray(out, o);
+                e8m0Bits(x.lanewise(VectorOperators.LSHR, 8)).reinterpretAsFloats().intoArray(out, o + 16);
+            }
+        }
+    }
+
+    /**
+     * Sign-extended f16 bits → the float bits of the value times 2^−112: after the shift bit 31 still holds the
+     * sign, exponent and mantissa sit in float position, and the mask clears the sign copies between. Multiplying
+     * by 2^(127−15) then gives the exact value, subnormals included (scales are never infinite or NaN).
+     */
+    private static IntVector f16Bits(IntVector h) {
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+    }
+
+    /** The byte is the float's exponent field; 0 (2^-127) only occurs in all-zero groups, where it reads as 0. */
+    private static IntVector e8m0Bits(IntVector b) {
+        return b.and(0xFF).lanewise(VectorOperators.LSHL, 23);
     }
 
     /** The value this format stores for {@code v} (what a reader gets back). */

@@ -35,10 +35,16 @@ class LutMatrixTest {
         MemorySegment scales = Arena.ofAuto().allocate(layout.groups() * format.bytes());
         MemorySegment offs = offsets ? Arena.ofAuto().allocate(layout.groups() * 2) : null;
         for (long g = 0; g < layout.groups(); g++) {
-            format.write(scales, g, format == ScaleFormat.E8M0 ? Math.scalb(1f, -3 - r.nextInt(4)) : (float) (0.01 + 0.05 * r.nextDouble()));
-            if (offs != null) ScaleFormat.F16.write(offs, g, (float) (-0.2 * r.nextDouble()));
+            format.write(scales, g, format == ScaleFormat.E8M0 ? Math.scalb(1f, -3 - r.nextInt(4)) : f16Scale(r));
+            if (offs != null) ScaleFormat.F16.write(offs, g, (float) (0.4 * r.nextDouble() - 0.2));
         }
         return new CodebookMatrix(layout, levels, format, codes, scales, offs);
+    }
+
+    /** Both signs, and one in eight an f16 subnormal: the kernels decode f16 bits themselves. */
+    private static float f16Scale(SplittableRandom r) {
+        float scale = r.nextInt(8) == 0 ? r.nextInt(1, 1024) * 0x1p-24f : (float) (0.01 + 0.05 * r.nextDouble());
+        return r.nextBoolean() ? scale : -scale;
     }
 
     static float[] intLevels(int bits, int base) {

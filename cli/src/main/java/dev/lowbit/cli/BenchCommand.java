@@ -12,6 +12,7 @@ import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantPresets;
 import dev.lowbit.quant.QuantRecipe;
+import dev.lowbit.quant.TensorPrecision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +38,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "LIST", split = ",", description = "With --synthetic: formats to measure, from f32, int4, int4-asym, int3, int2, int1, e2m1, nf4, mxfp4 (default: int4).")
     List<String> formats = List.of("int4");
+
+    @Option(names = "--embeddings", paramLabel = "P", description = "With --synthetic: token embedding and classifier precision of the quantized formats: 6, 8, 16 or 32 (default: ${DEFAULT-VALUE}; 6 is about llama.cpp's Q6_K classifier).")
+    String embeddings = "6";
 
     @Option(names = {"-t", "--threads"}, paramLabel = "LIST", split = ",", description = "Thread counts (default: 1,2).")
     List<Integer> threads = List.of(1, 2);
@@ -70,14 +74,16 @@ final class BenchCommand implements Callable<Integer> {
         }
         LlamaConfig config = SyntheticWeights.preset(synthetic);
         for (String f : formats) QuantPresets.recipe(f); // reject unknown formats before the long work
+        TensorPrecision precision = TensorPrecision.parse(embeddings);
         LlamaWeights fp32;
         try (WorkerPool pool = new WorkerPool(WorkerPool.defaultThreads())) {
             fp32 = SyntheticWeights.random(config, 1, false, true, pool);
             for (String format : formats) {
                 QuantRecipe recipe = QuantPresets.recipe(format);
                 LlamaWeights w = recipe == null ? fp32
-                        : ModelQuantizer.quantize(fp32, recipe, pool, new ProgressBar(spec.commandLine().getErr(), "quantize " + format)).weights();
-                measure(out, synthetic + " (synthetic)", format, config, w);
+                        : ModelQuantizer.quantize(fp32, recipe.withEmbeddings(precision), pool, new ProgressBar(spec.commandLine().getErr(), "quantize " + format)).weights();
+                String label = recipe == null || precision == TensorPrecision.INT6 ? format : format + " (emb " + embeddings + ")";
+                measure(out, synthetic + " (synthetic)", label, config, w);
             }
         }
         return 0;

@@ -87,8 +87,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--keep", paramLabel = "PATTERN", description = "Keep tensors whose name matches at full precision (regex or glob; repeatable).")
     List<String> keep = new ArrayList<>();
 
-    @Option(names = "--embeddings", paramLabel = "P", description = "Token embedding and classifier precision: 8, 16 or 32 (default: ${DEFAULT-VALUE}).")
-    String embeddings = "8";
+    @Option(names = "--embeddings", paramLabel = "P", description = "Token embedding and classifier precision: 6, 8, 16 or 32 (default: ${DEFAULT-VALUE}; 6 is about llama.cpp's Q6_K classifier).")
+    String embeddings = "6";
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer of the input model, when it is not beside it.")
     Path tokenizer;

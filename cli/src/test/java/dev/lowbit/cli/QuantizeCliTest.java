@@ -23,7 +23,7 @@ class QuantizeCliTest {
     @Test
     void quantizeVerifyGenerateKldInspect() throws Exception {
         String out = dir.resolve("s.lowbit").toString();
-        Run q = run("quantize", MODEL, out, "--grid", "int", "--bits", "8", "--group", "64");
+        Run q = run("quantize", MODEL, out, "--grid", "int", "--bits", "8", "--group", "64", "--embeddings", "8");
         assertEquals(0, q.exit(), q.err());
         assertTrue(q.out().contains("blk.4.ffn_down"), q.out());
         // 8-bit codes + an f16 scale and f16 offset per 64 weights = 8.5 bits; ffn_down's 172 columns make 3 groups
@@ -51,6 +51,33 @@ class QuantizeCliTest {
         Run i = run("inspect", out);
         assertEquals(0, i.exit(), i.err());
         assertTrue(i.out().contains("grid=int8") && i.out().contains("group_size=64"), i.out());
+    }
+
+    @Test
+    void embeddingPrecisionSixOrEight() throws Exception {
+        String six = dir.resolve("e6.lowbit").toString(), eight = dir.resolve("e8.lowbit").toString();
+        Run q6 = run("quantize", MODEL, six, "--bits", "4");
+        assertEquals(0, q6.exit(), q6.err());
+        // The default: 6-bit codes + an f16 scale per 32 = 6.5 bits, on the kernel as a 4-bit and a 2-bit pass.
+        assertTrue(q6.out().matches("(?s).*token_embd +512x64 +int6-sym/g32 lut 4\\+2 +6\\.500 .*"), q6.out());
+        Run q8 = run("quantize", MODEL, eight, "--bits", "4", "--embeddings", "8");
+        assertEquals(0, q8.exit(), q8.err());
+        assertTrue(q8.out().matches("(?s).*token_embd +512x64 +int8-sym/g32 +8\\.500 .*"), q8.out());
+        assertTrue(Files.size(Path.of(six)) < Files.size(Path.of(eight)));
+        // With 4-bit layers, 6-bit embeddings add little: measured KLD 0.11359 against 0.11335 at 8 bits.
+        double k6 = kld(six), k8 = kld(eight);
+        assertTrue(k6 < 1.05 * k8 && k8 < 0.2, k6 + " vs " + k8);
+        Run bad = run("quantize", MODEL, dir.resolve("x.lowbit").toString(), "--embeddings", "7");
+        assertEquals(1, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("precision must be 6, 8, 16 or 32"), bad.err());
+    }
+
+    private static double kld(String model) {
+        Run k = run("kld", "--base", MODEL, "-m", model, "--text", TEXT);
+        assertEquals(0, k.exit(), k.err());
+        Matcher m = Pattern.compile("mean KLD: +([0-9.]+)").matcher(k.out());
+        assertTrue(m.find(), k.out());
+        return Double.parseDouble(m.group(1));
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class ModelQuantizer {
     private final long total;
     private final Quantizer main;
     private final Quantizer int8;
+    private final Quantizer int6;
     private final Map<String, TensorReport> report = new LinkedHashMap<>();
     private long done;
 
@@ -45,6 +46,7 @@ public final class ModelQuantizer {
         this.total = n;
         this.main = new RtnQuantizer(recipe.grid(), recipe.groupSize(), recipe.search());
         this.int8 = new RtnQuantizer(new IntegerGrid(8, true), 32, false);
+        this.int6 = new RtnQuantizer(new IntegerGrid(6, true), 32, false);
     }
 
     public static Result quantize(LlamaWeights weights, QuantRecipe recipe, WorkerPool pool, Progress progress) {
@@ -81,8 +83,12 @@ public final class ModelQuantizer {
         WeightMatrix stored;
         TensorReport line;
         switch (action) {
-            case QUANTIZE, INT8 -> {
-                Quantizer q = action == QuantRecipe.Action.INT8 ? int8 : main;
+            case QUANTIZE, INT8, INT6 -> {
+                Quantizer q = switch (action) {
+                    case INT8 -> int8;
+                    case INT6 -> int6;
+                    default -> main;
+                };
                 QuantizedTensor t = q.quantize(m, pool);
                 stored = t.matrix();
                 if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
@@ -112,7 +118,7 @@ public final class ModelQuantizer {
 
     /** "row" when the recipe asks for whole rows, else the group size as stored ("g32"; at most the row width). */
     private String groupLabel(QuantRecipe.Action action, WeightMatrix m) {
-        int g = action == QuantRecipe.Action.INT8 ? 32 : recipe.groupSize();
+        int g = action == QuantRecipe.Action.INT8 || action == QuantRecipe.Action.INT6 ? 32 : recipe.groupSize();
         return g == 0 ? "row" : "g" + Math.min(g, m.cols());
     }
 

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Named recipes, like llama.cpp's quantization types: each runs on the table-lookup kernel and keeps the
- * token embedding and classifier at int8. Bits per weight are those of the linear layers as stored.
+ * token embedding and classifier at int6 (llama.cpp's types keep the classifier at Q6_K, 6.56 bits). Bits per weight are those of the linear layers as stored.
  */
 public final class QuantPresets {
     private QuantPresets() {}
@@ -26,7 +26,7 @@ public final class QuantPresets {
     }
 
     private static void put(String name, String grid, int bits, boolean symmetric, int group) {
-        PRESETS.put(name, new QuantRecipe("rtn", Grids.of(grid, bits, symmetric), group, false, TensorPrecision.INT8, List.of()));
+        PRESETS.put(name, new QuantRecipe("rtn", Grids.of(grid, bits, symmetric), group, false, TensorPrecision.INT6, List.of()));
     }
 
     public static List<String> names() {

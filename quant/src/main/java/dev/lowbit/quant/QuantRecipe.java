@@ -26,14 +26,20 @@ public record QuantRecipe(String method, Grid grid, int groupSize, boolean searc
         if (groupSize < 0) throw new IllegalArgumentException("group size must be positive or 0 (whole row)");
     }
 
+    /** This recipe with the embedding and classifier stored at {@code precision}. */
+    public QuantRecipe withEmbeddings(TensorPrecision precision) {
+        return new QuantRecipe(method, grid, groupSize, search, precision, keep, tableLookup);
+    }
+
     /** Plan for one tensor. */
-    public enum Action { QUANTIZE, KEEP, INT8, F16 }
+    public enum Action { QUANTIZE, KEEP, INT8, INT6, F16 }
 
     public Action actionFor(String name) {
         for (String pattern : keep) if (matches(pattern, name)) return Action.KEEP;
         if (NamedWeights.isEmbeddingOrClassifier(name)) {
             return switch (embeddings) {
                 case INT8 -> Action.INT8;
+                case INT6 -> Action.INT6;
                 case F16 -> Action.F16;
                 case F32 -> Action.KEEP;
             };

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Mixed-precision GEMV (one token) at Llama shapes: lowbit's table-lookup kernel for 1, 2, 4-bit integers and
+ * Mixed-precision GEMV (one token) at Llama shapes: lowbit's table-lookup kernel for 1, 2, 3, 4-bit integers and
  * E2M1 against fp32 and two Q4_0 baselines (see {@link Q4Baselines}). Eight copies of each matrix are cycled so
  * that weights stream from memory as in a real decode step instead of sitting in the last-level cache.
  * Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MpGemv}.
@@ -48,10 +48,11 @@ public class MpGemvBenchmark {
     public String shape;
 
     /**
-     * lut-int1/2/4, lut-e2m1 (g32, 4.5 b/w like Q4_0 for int4/e2m1), f32, q4-dequant, q4-int8; int8 g32 (the
-     * classifier's format) on the float int8 kernel ({@code int8}) and as two 4-bit table-lookup passes ({@code lut-int8}).
+     * lut-int1/2/3/4, lut-e2m1 (g32, 4.5 b/w like Q4_0 for int4/e2m1; int3 runs as a 2-bit and a 1-bit pass), f32,
+     * q4-dequant, q4-int8; the classifier's formats: int6 g32 (the default, a 4-bit and a 2-bit pass), int8 g32 on
+     * the float int8 kernel ({@code int8}) and as two 4-bit table-lookup passes ({@code lut-int8}).
      */
-    @Param({"lut-int4", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8", "int8", "lut-int8"})
+    @Param({"lut-int4", "lut-int3", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8", "lut-int6", "int8", "lut-int8"})
     public String kernel;
 
     @Param({"1", "2"})
@@ -88,8 +89,10 @@ public class MpGemvBenchmark {
                 case "lut-int2" -> lut(f32, "int", 2, false, 64);
                 case "lut-int1" -> lut(f32, "int", 1, false, 64);
                 case "lut-e2m1" -> lut(f32, "e2m1", 4, false, 32);
-                case "int8" -> Int8Matrix.over(int8(f32));
-                case "lut-int8" -> SplitLutMatrix.over(int8(f32));
+                case "lut-int3" -> SplitLutMatrix.over(codebook(f32, "int", 3, false, 64));
+                case "lut-int6" -> SplitLutMatrix.over(codebook(f32, "int", 6, true, 32));
+                case "int8" -> Int8Matrix.over(codebook(f32, "int", 8, true, 32));
+                case "lut-int8" -> SplitLutMatrix.over(codebook(f32, "int", 8, true, 32));
                 default -> throw new IllegalArgumentException(kernel);
             };
             matrices[c].multiply(x, y, 1, pool); // split matrices build their passes on first use
@@ -97,11 +100,11 @@ public class MpGemvBenchmark {
     }
 
     private WeightMatrix lut(F32Matrix f32, String grid, int bits, boolean sym, int group) {
-        return LutPacker.pack((CodebookMatrix) new RtnQuantizer(Grids.of(grid, bits, sym), group, false).quantize(f32, pool).matrix());
+        return LutPacker.pack(codebook(f32, grid, bits, sym, group));
     }
 
-    private CodebookMatrix int8(F32Matrix f32) {
-        return (CodebookMatrix) new RtnQuantizer(Grids.of("int", 8, true), 32, false).quantize(f32, pool).matrix();
+    private CodebookMatrix codebook(F32Matrix f32, String grid, int bits, boolean sym, int group) {
+        return (CodebookMatrix) new RtnQuantizer(Grids.of(grid, bits, sym), group, false).quantize(f32, pool).matrix();
     }
 
     @TearDown(Level.Trial)

@@ -189,8 +189,8 @@ public final class LutMatrix implements WeightMatrix {
     /** The group's 64 scales into meta[m..m+64) and 64 offsets into meta[m+64..m+128) (left zero when absent). */
     private void decodeMeta(long at, float[] meta, int m) {
         ScaleFormat format = layout.scaleFormat();
-        format.readTile(data, at, meta, m);
-        if (layout.hasOffsets()) ScaleFormat.F16.readTile(data, at + (long) LutLayout.TILE * format.bytes(), meta, m + 64);
+        format.readAll(data, at / format.bytes(), LutLayout.TILE, meta, m);
+        if (layout.hasOffsets()) ScaleFormat.F16.readAll(data, (at + (long) LutLayout.TILE * format.bytes()) / 2, LutLayout.TILE, meta, m + 64);
     }
 
     /**

@@ -71,26 +71,8 @@ public enum ScaleFormat {
     }
 
     /**
-     * The 64 values of one kernel tile, starting {@code byteOffset} bytes into the segment, into out[offset..+64):
-     * {@link #readAll} with a constant count and no division, which C2 unrolls into straight vector code.
-     */
-    public void readTile(MemorySegment seg, long byteOffset, float[] out, int offset) {
-        if (this == F16) {
-            for (int i = 0; i < 64; i += I.length()) {
-                IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.S2I, I, 0);
-                f16Bits(h).reinterpretAsFloats().mul(0x1p112f).intoArray(out, offset + i);
-            }
-        } else {
-            for (int i = 0; i < 64; i += I.length()) {
-                e8m0Bits(((IntVector) ByteVector.fromMemorySegment(Q, seg, byteOffset + i, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2I, I, 0))).reinterpretAsFloats().intoArray(out, offset + i);
-            }
-        }
-    }
-
-    /**
-     * The 64 values of one tile, as {@link #readTile}, in the 512-bit kernel's paired order: rows 0, 2, …, 30,
+     * The 64 values of one kernel tile, starting {@code byteOffset} bytes into the segment, into out[offset..+64) in
+     * the 512-bit kernel's paired order: rows 0, 2, …, 30,
      * then 1, 3, …, 31, then 32, 34, …, 62, then 33, …, 63. The split into even and odd rows falls out of reading
      * two values per int lane, so it costs nothing. Needs 512-bit vectors.
      */

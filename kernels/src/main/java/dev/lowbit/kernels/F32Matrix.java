@@ -92,8 +92,7 @@ public final class F32Matrix implements WeightMatrix {
             a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = VectorOps.sum(a0), s1 = VectorOps.sum(a1), s2 = VectorOps.sum(a2), s3 = VectorOps.sum(a3);
         for (; i < cols; i++) {
             float wi = data.get(VectorOps.LE_FLOAT, w + 4L * i);
             s0 += wi * x[x0 + i];

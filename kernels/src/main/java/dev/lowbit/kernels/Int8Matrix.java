@@ -96,6 +96,6 @@ public final class Int8Matrix implements WeightMatrix {
             acc0 = p0.fma(FloatVector.broadcast(F, scales[i / group]), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / group]), acc1);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorOps.sum(acc0.add(acc1));
     }
 }

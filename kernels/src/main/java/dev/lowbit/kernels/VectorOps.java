@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Float vector primitives used by the forward pass and the fp32 kernels. */
@@ -21,6 +22,44 @@ public final class VectorOps {
 
     private VectorOps() {}
 
+    // Lane i ↔ lane i XOR k, per species: the steps of a fixed-order lane sum.
+    private static final VectorShuffle<Float> X8_16 = swap(FloatVector.SPECIES_512, 8), X4_16 = swap(FloatVector.SPECIES_512, 4),
+            X2_16 = swap(FloatVector.SPECIES_512, 2), X1_16 = swap(FloatVector.SPECIES_512, 1);
+    private static final VectorShuffle<Float> X4_8 = swap(FloatVector.SPECIES_256, 4), X2_8 = swap(FloatVector.SPECIES_256, 2),
+            X1_8 = swap(FloatVector.SPECIES_256, 1);
+    private static final VectorShuffle<Float> X2_4 = swap(FloatVector.SPECIES_128, 2), X1_4 = swap(FloatVector.SPECIES_128, 1);
+
+    private static VectorShuffle<Float> swap(VectorSpecies<Float> species, int k) {
+        return VectorShuffle.fromOp(species, i -> i ^ k);
+    }
+
+    /**
+     * The sum of the lanes in a fixed order (each lane added to its partner k lanes away, k halving).
+     * {@code reduceLanes(ADD)} leaves the order of float additions open, and the interpreter's order differs from C2's,
+     * so results changed in the last bits depending on when C2 had compiled the caller (an exact test failed).
+     */
+    static float sum(FloatVector v) {
+        FloatVector s = switch (v.length()) {
+            case 16 -> {
+                FloatVector t = v.add(v.rearrange(X8_16));
+                t = t.add(t.rearrange(X4_16));
+                t = t.add(t.rearrange(X2_16));
+                yield t.add(t.rearrange(X1_16));
+            }
+            case 8 -> {
+                FloatVector t = v.add(v.rearrange(X4_8));
+                t = t.add(t.rearrange(X2_8));
+                yield t.add(t.rearrange(X1_8));
+            }
+            case 4 -> {
+                FloatVector t = v.add(v.rearrange(X2_4));
+                yield t.add(t.rearrange(X1_4));
+            }
+            default -> throw new IllegalArgumentException(v.length() + " lanes");
+        };
+        return s.lane(0);
+    }
+
     /** Σ a[aOff+i]·b[bOff+i] for i in [0, n). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
@@ -33,7 +72,7 @@ public final class VectorOps {
         for (; i <= n - step; i += step) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc0.add(acc1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
@@ -50,7 +89,7 @@ public final class VectorOps {
         for (; i <= n - step; i += step) {
             acc0 = load(seg, wOff + 4L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc0.add(acc1));
         for (; i < n; i++) sum += seg.get(LE_FLOAT, wOff + 4L * i) * x[xOff + i];
         return sum;
     }

@@ -23,7 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class LutMatrix implements WeightMatrix {
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
     // The portable kernel's species: 16-byte lookups, sums widened to 8 floats.
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;

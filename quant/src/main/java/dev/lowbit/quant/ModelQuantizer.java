@@ -29,6 +29,8 @@ public final class ModelQuantizer {
     private final Progress progress;
     private final long total;
     private final Quantizer main;
+    /** Group size of the int8 and int6 embedding and classifier. */
+    private static final int EMBEDDING_GROUP = 32;
     private final Quantizer int8;
     private final Quantizer int6;
     private final Map<String, TensorReport> report = new LinkedHashMap<>();
@@ -45,8 +47,8 @@ public final class ModelQuantizer {
         for (WeightMatrix m : NamedWeights.of(model).matrices().values()) n += (long) m.rows() * m.cols();
         this.total = n;
         this.main = new RtnQuantizer(recipe.grid(), recipe.groupSize(), recipe.search());
-        this.int8 = new RtnQuantizer(new IntegerGrid(8, true), 32, false);
-        this.int6 = new RtnQuantizer(new IntegerGrid(6, true), 32, false);
+        this.int8 = new RtnQuantizer(new IntegerGrid(8, true), EMBEDDING_GROUP, false);
+        this.int6 = new RtnQuantizer(new IntegerGrid(6, true), EMBEDDING_GROUP, false);
     }
 
     public static Result quantize(LlamaWeights weights, QuantRecipe recipe, WorkerPool pool, Progress progress) {
@@ -118,7 +120,7 @@ public final class ModelQuantizer {
 
     /** "row" when the recipe asks for whole rows, else the group size as stored ("g32"; at most the row width). */
     private String groupLabel(QuantRecipe.Action action, WeightMatrix m) {
-        int g = action == QuantRecipe.Action.INT8 || action == QuantRecipe.Action.INT6 ? 32 : recipe.groupSize();
+        int g = action == QuantRecipe.Action.INT8 || action == QuantRecipe.Action.INT6 ? EMBEDDING_GROUP : recipe.groupSize();
         return g == 0 ? "row" : "g" + Math.min(g, m.cols());
     }
 

@@ -1,6 +1,5 @@
 package dev.lowbit.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -26,7 +25,7 @@ public final class F16Matrix implements WeightMatrix {
 
     /** Rounds {@code values} to half precision in a new off-heap segment. */
     public static F16Matrix of(float[] values, int rows, int cols) {
-        MemorySegment seg = Arena.ofAuto().allocate(2L * rows * cols, 64);
+        MemorySegment seg = WeightMemory.allocate(2L * rows * cols);
         for (int i = 0; i < rows * cols; i++) seg.set(LE_SHORT, 2L * i, Float.floatToFloat16(values[i]));
         return new F16Matrix(seg, rows, cols);
     }

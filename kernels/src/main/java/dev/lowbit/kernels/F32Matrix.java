@@ -36,7 +36,9 @@ public final class F32Matrix implements WeightMatrix {
 
     /** Copies {@code values} ({@code rows × cols}, row-major) into a new off-heap segment, freed by the GC. */
     public static F32Matrix of(float[] values, int rows, int cols) {
-        return of(values, rows, cols, java.lang.foreign.Arena.ofAuto());
+        MemorySegment seg = WeightMemory.allocate(4L * rows * cols);
+        MemorySegment.copy(values, 0, seg, VectorOps.LE_FLOAT, 0, Math.multiplyExact(rows, cols));
+        return new F32Matrix(seg, rows, cols);
     }
 
     /** Copies {@code values} into native memory of {@code arena} (which decides when it is freed). */

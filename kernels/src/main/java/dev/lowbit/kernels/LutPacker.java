@@ -1,6 +1,5 @@
 package dev.lowbit.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -17,7 +16,7 @@ public final class LutPacker {
     public static LutMatrix pack(CodebookMatrix m) {
         CodeLayout c = m.layout();
         LutLayout l = new LutLayout(c.rows(), c.cols(), c.bits(), c.groupSize(), m.scaleFormat(), m.offsets() != null);
-        MemorySegment out = Arena.ofAuto().allocate(l.totalBytes(), 64);
+        MemorySegment out = WeightMemory.allocate(l.totalBytes());
         byte[] row = new byte[c.rowBytes()];
         int[][] codes = new int[LutLayout.TILE][];
         int g = l.inputsPerPosition(), bits = l.bits(), scaleBytes = l.scaleFormat().bytes();

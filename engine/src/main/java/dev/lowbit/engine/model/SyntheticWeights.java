@@ -3,7 +3,7 @@ package dev.lowbit.engine.model;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
-import java.lang.foreign.Arena;
+import dev.lowbit.kernels.WeightMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -76,7 +76,7 @@ public final class SyntheticWeights {
 
         WeightMatrix matrix(int rows, int cols, double std) {
             long t = tensor++;
-            MemorySegment seg = Arena.ofAuto().allocate(4L * rows * cols, 64);
+            MemorySegment seg = WeightMemory.allocate(4L * rows * cols);
             double half = Math.sqrt(3) * std; // uniform on [−half, half] has standard deviation std
             pool.parallelFor(rows, 1, (from, to) -> {
                 for (int r = from; r < to; r++) {

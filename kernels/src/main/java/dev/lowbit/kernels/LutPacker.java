@@ -14,39 +14,62 @@ public final class LutPacker {
     }
 
     public static LutMatrix pack(CodebookMatrix m) {
-        CodeLayout c = m.layout();
-        LutLayout l = new LutLayout(c.rows(), c.cols(), c.bits(), c.groupSize(), m.scaleFormat(), m.offsets() != null);
+        return pack(m, WorkerPool.SERIAL);
+    }
+
+    /** {@link #pack(CodebookMatrix)} with the tiles packed in parallel on {@code pool}. */
+    public static LutMatrix pack(CodebookMatrix m, WorkerPool pool) {
+        return pack(m, 0, m.layout().bits(), m.levels(), m.offsets(), pool);
+    }
+
+    /**
+     * Packs bits {@code shift..shift+bits−1} of each of {@code source}'s codes as a {@code bits}-bit matrix with
+     * {@code levels}, the source's scales and {@code offsets} (null: none): the whole matrix when shift = 0 and
+     * bits are the source's, one pass of a {@link SplitLutMatrix} otherwise. Tiles are independent and packed in
+     * parallel on {@code pool}, each assembled in a buffer and copied out at once.
+     */
+    static LutMatrix pack(CodebookMatrix source, int shift, int bits, float[] levels, MemorySegment offsets, WorkerPool pool) {
+        CodeLayout c = source.layout();
+        LutLayout l = new LutLayout(c.rows(), c.cols(), bits, c.groupSize(), source.scaleFormat(), offsets != null);
         MemorySegment out = WeightMemory.allocate(l.totalBytes());
-        byte[] row = new byte[c.rowBytes()];
-        int[][] codes = new int[LutLayout.TILE][];
-        int g = l.inputsPerPosition(), bits = l.bits(), scaleBytes = l.scaleFormat().bytes();
-        for (int tile = 0; tile < l.tiles(); tile++) {
-            int rowsHere = Math.min(LutLayout.TILE, c.rows() - tile * LutLayout.TILE);
-            for (int r = 0; r < rowsHere; r++) {
-                MemorySegment.copy(m.codes(), ValueLayout.JAVA_BYTE, (long) (tile * LutLayout.TILE + r) * row.length, row, 0, row.length);
-                if (codes[r] == null) codes[r] = new int[c.cols()];
-                for (int col = 0; col < c.cols(); col++) codes[r][col] = CodeLayout.code(row, 0, col, bits);
+        pool.parallelFor(l.tiles(), 1, (from, to) -> {
+            byte[] row = new byte[c.rowBytes()], tile = new byte[Math.toIntExact(l.tileBytes())];
+            int[][] codes = new int[LutLayout.TILE][c.cols()];
+            for (int t = from; t < to; t++) {
+                packTile(source, shift, offsets, l, t, row, codes, tile);
+                MemorySegment.copy(tile, 0, out, ValueLayout.JAVA_BYTE, t * l.tileBytes(), tile.length);
             }
-            long at = tile * l.tileBytes();
-            for (int k = 0; k < l.groups(); k++) {
-                for (int r = 0; r < rowsHere; r++) {
-                    long group = (long) (tile * LutLayout.TILE + r) * c.groupsPerRow() + k;
-                    MemorySegment.copy(m.scales(), group * scaleBytes, out, at + (long) r * scaleBytes, scaleBytes);
-                    if (l.hasOffsets()) MemorySegment.copy(m.offsets(), group * 2, out, at + (long) LutLayout.TILE * scaleBytes + 2L * r, 2);
-                }
-                at += l.metaBytes();
-                for (int j = l.firstBlock(k); j < l.endBlock(k); j++) {
-                    int a0 = j * LutLayout.BLOCK, n = l.blockInputs(j);
-                    for (int p = 0; p < l.blockPositions(j); p += 2, at += LutLayout.TILE) {
-                        for (int r = 0; r < rowsHere; r++) {
-                            int lo = index(codes[r], a0, n, p, g, bits), hi = index(codes[r], a0, n, p + 1, g, bits);
-                            out.set(ValueLayout.JAVA_BYTE, at + LutLayout.chunkByte(r), (byte) (lo | hi << 4));
-                        }
+        });
+        return new LutMatrix(l, levels, out);
+    }
+
+    private static void packTile(CodebookMatrix source, int shift, MemorySegment offsets, LutLayout l, int tile, byte[] row, int[][] codes, byte[] out) {
+        CodeLayout c = source.layout();
+        int g = l.inputsPerPosition(), bits = l.bits(), mask = (1 << bits) - 1, scaleBytes = l.scaleFormat().bytes();
+        int rowsHere = Math.min(LutLayout.TILE, c.rows() - tile * LutLayout.TILE);
+        java.util.Arrays.fill(out, (byte) 0); // rows past the matrix's last keep zero codes and scales
+        for (int r = 0; r < rowsHere; r++) {
+            MemorySegment.copy(source.codes(), ValueLayout.JAVA_BYTE, (long) (tile * LutLayout.TILE + r) * row.length, row, 0, row.length);
+            for (int col = 0; col < c.cols(); col++) codes[r][col] = (CodeLayout.code(row, 0, col, c.bits()) >>> shift) & mask;
+        }
+        int at = 0;
+        for (int k = 0; k < l.groups(); k++) {
+            for (int r = 0; r < rowsHere; r++) {
+                long group = (long) (tile * LutLayout.TILE + r) * c.groupsPerRow() + k;
+                MemorySegment.copy(source.scales(), ValueLayout.JAVA_BYTE, group * scaleBytes, out, at + r * scaleBytes, scaleBytes);
+                if (offsets != null) MemorySegment.copy(offsets, ValueLayout.JAVA_BYTE, group * 2, out, at + LutLayout.TILE * scaleBytes + 2 * r, 2);
+            }
+            at += l.metaBytes();
+            for (int j = l.firstBlock(k); j < l.endBlock(k); j++) {
+                int a0 = j * LutLayout.BLOCK, n = l.blockInputs(j);
+                for (int p = 0; p < l.blockPositions(j); p += 2, at += LutLayout.TILE) {
+                    for (int r = 0; r < rowsHere; r++) {
+                        int lo = index(codes[r], a0, n, p, g, bits), hi = index(codes[r], a0, n, p + 1, g, bits);
+                        out[at + LutLayout.chunkByte(r)] = (byte) (lo | hi << 4);
                     }
                 }
             }
         }
-        return new LutMatrix(l, m.levels(), out);
     }
 
     /** The 4-bit index of position p of a block: the codes of its g inputs, input d in bits d·bits.. (0 past the end). */

@@ -2,7 +2,6 @@ package dev.lowbit.kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Integer codes of 3, 5, 6 or 8 bits on the table-lookup kernel, which takes 1, 2 and 4 bits: each code is split
@@ -89,30 +88,10 @@ public final class SplitLutMatrix implements WeightMatrix {
 
     private synchronized void build(WorkerPool pool) {
         if (high != null) return;
-        CodeLayout c = source.layout();
-        int bits = c.bits(), highBits = bits - lowBits;
+        int bits = source.layout().bits(), highBits = bits - lowBits;
         float a = source.levels()[1] - source.levels()[0];
-        CodeLayout lowLayout = new CodeLayout(c.rows(), c.cols(), lowBits, c.groupSize());
-        CodeLayout highLayout = new CodeLayout(c.rows(), c.cols(), highBits, c.groupSize());
-        Arena arena = Arena.ofAuto();
-        MemorySegment lowCodes = arena.allocate(lowLayout.codeBytes(), 64), highCodes = arena.allocate(highLayout.codeBytes(), 64);
-        pool.parallelFor(c.rows(), 64, (from, to) -> {
-            byte[] row = new byte[c.rowBytes()], l = new byte[lowLayout.rowBytes()], h = new byte[highLayout.rowBytes()];
-            for (int r = from; r < to; r++) {
-                MemorySegment.copy(source.codes(), ValueLayout.JAVA_BYTE, (long) r * row.length, row, 0, row.length);
-                java.util.Arrays.fill(l, (byte) 0);
-                java.util.Arrays.fill(h, (byte) 0);
-                for (int col = 0; col < c.cols(); col++) {
-                    int code = CodeLayout.code(row, 0, col, bits);
-                    CodeLayout.setCode(l, 0, col, lowBits, code & ((1 << lowBits) - 1));
-                    CodeLayout.setCode(h, 0, col, highBits, code >>> lowBits);
-                }
-                MemorySegment.copy(l, 0, lowCodes, ValueLayout.JAVA_BYTE, (long) r * l.length, l.length);
-                MemorySegment.copy(h, 0, highCodes, ValueLayout.JAVA_BYTE, (long) r * h.length, h.length);
-            }
-        });
-        low = LutPacker.pack(new CodebookMatrix(lowLayout, steps(1 << lowBits, a), ScaleFormat.F16, lowCodes, source.scales(), lowOffsets));
-        high = LutPacker.pack(new CodebookMatrix(highLayout, steps(1 << highBits, a * (1 << lowBits)), ScaleFormat.F16, highCodes, source.scales(), null));
+        low = LutPacker.pack(source, 0, lowBits, steps(1 << lowBits, a), lowOffsets, pool);
+        high = LutPacker.pack(source, lowBits, highBits, steps(1 << highBits, a * (1 << lowBits)), null, pool);
     }
 
     /** {0, a, 2a, …} with {@code count} levels. */

@@ -20,6 +20,9 @@ public final class WorkerPool implements AutoCloseable {
 
     private static final long SPIN_NANOS = 200_000;
 
+    /** Runs every loop on the caller: no threads. */
+    public static final WorkerPool SERIAL = new WorkerPool(1);
+
     private final int threads;
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();

@@ -83,7 +83,7 @@ class LutMatrixTest {
     void packingPreservesEveryWeight() {
         for (Case c : cases()) {
             CodebookMatrix m = random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 1);
-            LutMatrix lut = LutPacker.pack(m);
+            LutMatrix lut = LutPacker.pack(m, POOL); // tiles packed on two threads
             float[] a = new float[c.cols()], b = new float[c.cols()];
             for (int r = 0; r < c.rows(); r++) {
                 m.readRow(r, a, 0);

@@ -94,7 +94,7 @@ public final class ModelQuantizer {
                 QuantizedTensor t = q.quantize(m, pool);
                 stored = t.matrix();
                 if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
-                    stored = LutPacker.pack(c);
+                    stored = LutPacker.pack(c, pool);
                 } else if (stored instanceof CodebookMatrix c) {
                     stored = KernelChoice.of(c, recipe.tableLookup());
                 }

@@ -27,6 +27,7 @@ public final class LutMatrix implements WeightMatrix {
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     /** Lane r takes the byte of row r: undoes the chunk byte order ({@link LutLayout#chunkByte}). */
@@ -54,6 +55,8 @@ public final class LutMatrix implements WeightMatrix {
     private final int[] groupBlocks;    // first block of each group, and the end: groups + 1 entries
     private final int[] blockPositions; // padded positions of each block
     private final long tileBytes;
+    /** Whether levels[c] = levels[0] + c·(levels[1] − levels[0]) exactly (integer grids): the portable prefill needs it. */
+    private final boolean affineLevels;
 
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
         if (levels.length != 1 << layout.bits()) throw new IllegalArgumentException(levels.length + " levels for " + layout.bits() + " bits");
@@ -67,6 +70,9 @@ public final class LutMatrix implements WeightMatrix {
         this.cache = CACHES.computeIfAbsent(layout.cols() + "/" + layout.bits() + "/" + java.util.Arrays.toString(levels), k -> new LutTables.Cache());
         // Precomputed so the kernel does no division: the layout's accessors divide.
         this.tileBytes = layout.tileBytes();
+        boolean affine = true;
+        for (int c = 0; c < levels.length; c++) affine &= Math.fma(c, levels[1] - levels[0], levels[0]) == levels[c];
+        this.affineLevels = affine;
         this.blockPositions = new int[layout.blocks()];
         for (int j = 0; j < blockPositions.length; j++) blockPositions[j] = layout.blockPositions(j);
         this.groupBlocks = new int[layout.groups() + 1];
@@ -109,8 +115,12 @@ public final class LutMatrix implements WeightMatrix {
             multiplyDequantized(x, y, batch, pool);
             return;
         }
+        if (batch > 1 && affineLevels && portableKernelAvailable()) {
+            multiplyDequantizedPortable(x, y, batch, pool);
+            return;
+        }
         if (batch > 1) {
-            // The dequantizing GEMM is written for 512-bit vectors; elsewhere each token takes the portable kernel.
+            // Codebook levels without AVX-512: each token takes the portable kernel.
             int rows = layout.rows(), cols = layout.cols();
             float[] xt = new float[cols], yt = new float[rows];
             for (int token = 0; token < batch; token++) {
@@ -505,6 +515,75 @@ public final class LutMatrix implements WeightMatrix {
         c10.intoArray(out, 64); c11.intoArray(out, 80); c12.intoArray(out, 96); c13.intoArray(out, 112);
         c20.intoArray(out, 128); c21.intoArray(out, 144); c22.intoArray(out, 160); c23.intoArray(out, 176);
         c30.intoArray(out, 192); c31.intoArray(out, 208); c32.intoArray(out, 224); c33.intoArray(out, 240);
+        for (int k = 0; k < count; k++) System.arraycopy(out, 64 * k, y, (t + k) * rows + r0, valid);
+    }
+
+    /**
+     * Prefill where AVX-512 is missing, for affine levels: {@link #multiplyDequantized} with 256-bit floats. Codes
+     * become floats without a table (level = levels[0] + c·step, exact by {@link #affineLevels}), so the weights in
+     * the scratch equal those of the 512-bit path; the GEMM takes two tokens × 32 rows per pass (8 accumulators: an
+     * AVX2 CPU has 16 vector registers).
+     */
+    void multiplyDequantizedPortable(float[] x, float[] y, int batch, WorkerPool pool) {
+        int cols = layout.cols();
+        pool.parallelFor(layout.tiles(), 1, (from, to) -> {
+            float[] wt = new float[cols * LutLayout.TILE];
+            float[] meta = new float[2 * LutLayout.TILE];
+            float[] out = new float[2 * LutLayout.TILE];
+            for (int tile = from; tile < to; tile++) {
+                decodeTransposedPortable(tile, wt, meta);
+                for (int t = 0; t < batch; t += 2) gemmTwoTokensPortable(wt, x, t, Math.min(2, batch - t), out, y, tile);
+            }
+        });
+    }
+
+    /** {@link #decodeTransposed} in 128-bit pieces: piece q of a chunk holds rows 8q..8q+7 (even bytes) and 32+8q.. (odd). */
+    private void decodeTransposedPortable(int tile, float[] wt, float[] meta) {
+        long base = tile * tileBytes;
+        int g = layout.inputsPerPosition(), bits = layout.bits(), mask = (1 << bits) - 1;
+        FloatVector first = FloatVector.broadcast(F256, levels[0]), step = FloatVector.broadcast(F256, levels[1] - levels[0]);
+        for (int k = 0; k < groupBlocks.length - 1; k++) {
+            decodeMeta(base + groupOffset[k], meta, 0);
+            long at = base + groupOffset[k] + layout.metaBytes();
+            for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) {
+                int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j);
+                for (int p = 0; p < blockPositions[j]; p++) {
+                    for (int q = 0; q < 4; q++) {
+                        ShortVector raw = ByteVector.fromMemorySegment(B128, data, at + (long) (p / 2) * LutLayout.TILE + 16 * q, ByteOrder.LITTLE_ENDIAN).reinterpretAsShorts();
+                        IntVector even = (IntVector) raw.convertShape(VectorOperators.S2I, I256, 0);
+                        IntVector odd = even.lanewise(VectorOperators.LSHR, 8);
+                        for (int d = 0, shift = (p & 1) * 4; d < g && p * g + d < n; d++, shift += bits) {
+                            int row = (a0 + p * g + d) * LutLayout.TILE;
+                            FloatVector le = even.lanewise(VectorOperators.LSHR, shift).and(mask).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, first);
+                            FloatVector lo = odd.lanewise(VectorOperators.LSHR, shift).and(mask).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, first);
+                            le.fma(FloatVector.fromArray(F256, meta, 8 * q), FloatVector.fromArray(F256, meta, 64 + 8 * q)).intoArray(wt, row + 8 * q);
+                            lo.fma(FloatVector.fromArray(F256, meta, 32 + 8 * q), FloatVector.fromArray(F256, meta, 96 + 8 * q)).intoArray(wt, row + 32 + 8 * q);
+                        }
+                    }
+                }
+                at += (long) blockPositions[j] / 2 * LutLayout.TILE;
+            }
+        }
+    }
+
+    /** y rows of this tile for tokens t and t+1 (count 1: token t only; the second pass reads token t again). */
+    private void gemmTwoTokensPortable(float[] wt, float[] x, int t, int count, float[] out, float[] y, int tile) {
+        int cols = layout.cols(), rows = layout.rows();
+        int x0 = t * cols, x1 = (t + count - 1) * cols;
+        for (int half = 0; half < LutLayout.TILE; half += 32) {
+            FloatVector c00 = FloatVector.zero(F256), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            for (int i = 0; i < cols; i++) {
+                int w = i * LutLayout.TILE + half;
+                FloatVector w0 = FloatVector.fromArray(F256, wt, w), w1 = FloatVector.fromArray(F256, wt, w + 8);
+                FloatVector w2 = FloatVector.fromArray(F256, wt, w + 16), w3 = FloatVector.fromArray(F256, wt, w + 24);
+                FloatVector b0 = FloatVector.broadcast(F256, x[x0 + i]), b1 = FloatVector.broadcast(F256, x[x1 + i]);
+                c00 = w0.fma(b0, c00); c01 = w1.fma(b0, c01); c02 = w2.fma(b0, c02); c03 = w3.fma(b0, c03);
+                c10 = w0.fma(b1, c10); c11 = w1.fma(b1, c11); c12 = w2.fma(b1, c12); c13 = w3.fma(b1, c13);
+            }
+            c00.intoArray(out, half); c01.intoArray(out, half + 8); c02.intoArray(out, half + 16); c03.intoArray(out, half + 24);
+            c10.intoArray(out, 64 + half); c11.intoArray(out, 72 + half); c12.intoArray(out, 80 + half); c13.intoArray(out, 88 + half);
+        }
+        int r0 = tile * LutLayout.TILE, valid = Math.min(LutLayout.TILE, rows - r0);
         for (int k = 0; k < count; k++) System.arraycopy(out, 64 * k, y, (t + k) * rows + r0, valid);
     }
 }

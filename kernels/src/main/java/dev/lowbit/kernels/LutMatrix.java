@@ -55,8 +55,6 @@ public final class LutMatrix implements WeightMatrix {
     private final int[] groupBlocks;    // first block of each group, and the end: groups + 1 entries
     private final int[] blockPositions; // padded positions of each block
     private final long tileBytes;
-    /** Whether levels[c] = levels[0] + c·(levels[1] − levels[0]) exactly (integer grids): the portable prefill needs it. */
-    private final boolean affineLevels;
 
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
         if (levels.length != 1 << layout.bits()) throw new IllegalArgumentException(levels.length + " levels for " + layout.bits() + " bits");
@@ -70,9 +68,6 @@ public final class LutMatrix implements WeightMatrix {
         this.cache = CACHES.computeIfAbsent(layout.cols() + "/" + layout.bits() + "/" + java.util.Arrays.toString(levels), k -> new LutTables.Cache());
         // Precomputed so the kernel does no division: the layout's accessors divide.
         this.tileBytes = layout.tileBytes();
-        boolean affine = true;
-        for (int c = 0; c < levels.length; c++) affine &= Math.fma(c, levels[1] - levels[0], levels[0]) == levels[c];
-        this.affineLevels = affine;
         this.blockPositions = new int[layout.blocks()];
         for (int j = 0; j < blockPositions.length; j++) blockPositions[j] = layout.blockPositions(j);
         this.groupBlocks = new int[layout.groups() + 1];
@@ -115,12 +110,12 @@ public final class LutMatrix implements WeightMatrix {
             multiplyDequantized(x, y, batch, pool);
             return;
         }
-        if (batch > 1 && affineLevels && portableKernelAvailable()) {
+        if (batch > 1 && portableKernelAvailable()) {
             multiplyDequantizedPortable(x, y, batch, pool);
             return;
         }
         if (batch > 1) {
-            // Codebook levels without AVX-512: each token takes the portable kernel.
+            // Without 256-bit floats each token takes the scalar path.
             int rows = layout.rows(), cols = layout.cols();
             float[] xt = new float[cols], yt = new float[rows];
             for (int token = 0; token < batch; token++) {
@@ -519,10 +514,9 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     /**
-     * Prefill where AVX-512 is missing, for affine levels: {@link #multiplyDequantized} with 256-bit floats. Codes
-     * become floats without a table (level = levels[0] + c·step, exact by {@link #affineLevels}), so the weights in
-     * the scratch equal those of the 512-bit path; the GEMM takes two tokens × 32 rows per pass (8 accumulators: an
-     * AVX2 CPU has 16 vector registers).
+     * Prefill where AVX-512 is missing: {@link #multiplyDequantized} with 256-bit floats. The 16 levels are two
+     * 8-lane tables (a code's bit 3 picks one), so the weights in the scratch equal those of the 512-bit path; the
+     * GEMM takes two tokens × 32 rows per pass (8 accumulators: an AVX2 CPU has 16 vector registers).
      */
     void multiplyDequantizedPortable(float[] x, float[] y, int batch, WorkerPool pool) {
         int cols = layout.cols();
@@ -541,7 +535,8 @@ public final class LutMatrix implements WeightMatrix {
     private void decodeTransposedPortable(int tile, float[] wt, float[] meta) {
         long base = tile * tileBytes;
         int g = layout.inputsPerPosition(), bits = layout.bits(), mask = (1 << bits) - 1;
-        FloatVector first = FloatVector.broadcast(F256, levels[0]), step = FloatVector.broadcast(F256, levels[1] - levels[0]);
+        float[] levels16 = java.util.Arrays.copyOf(levels, 16);
+        FloatVector low = FloatVector.fromArray(F256, levels16, 0), high = FloatVector.fromArray(F256, levels16, 8);
         for (int k = 0; k < groupBlocks.length - 1; k++) {
             decodeMeta(base + groupOffset[k], meta, 0);
             long at = base + groupOffset[k] + layout.metaBytes();
@@ -554,8 +549,11 @@ public final class LutMatrix implements WeightMatrix {
                         IntVector odd = even.lanewise(VectorOperators.LSHR, 8);
                         for (int d = 0, shift = (p & 1) * 4; d < g && p * g + d < n; d++, shift += bits) {
                             int row = (a0 + p * g + d) * LutLayout.TILE;
-                            FloatVector le = even.lanewise(VectorOperators.LSHR, shift).and(mask).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, first);
-                            FloatVector lo = odd.lanewise(VectorOperators.LSHR, shift).and(mask).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, first);
+                            IntVector ce = even.lanewise(VectorOperators.LSHR, shift).and(mask), co = odd.lanewise(VectorOperators.LSHR, shift).and(mask);
+                            FloatVector le = low.rearrange(ce.and(7).toShuffle().cast(F256))
+                                    .blend(high.rearrange(ce.and(7).toShuffle().cast(F256)), ce.compare(VectorOperators.GE, 8).cast(F256));
+                            FloatVector lo = low.rearrange(co.and(7).toShuffle().cast(F256))
+                                    .blend(high.rearrange(co.and(7).toShuffle().cast(F256)), co.compare(VectorOperators.GE, 8).cast(F256));
                             le.fma(FloatVector.fromArray(F256, meta, 8 * q), FloatVector.fromArray(F256, meta, 64 + 8 * q)).intoArray(wt, row + 8 * q);
                             lo.fma(FloatVector.fromArray(F256, meta, 32 + 8 * q), FloatVector.fromArray(F256, meta, 96 + 8 * q)).intoArray(wt, row + 32 + 8 * q);
                         }

@@ -531,7 +531,10 @@ public final class LutMatrix implements WeightMatrix {
         });
     }
 
-    /** {@link #decodeTransposed} in 128-bit pieces: piece q of a chunk holds rows 8q..8q+7 (even bytes) and 32+8q.. (odd). */
+    /**
+     * {@link #decodeTransposed} in 128-bit pieces: piece q of a chunk holds rows 8q..8q+7 (even bytes) and 32+8q..
+     * (odd). Its loops repeat that method's with other species, for the reason given at {@link #multiplyPortable}.
+     */
     private void decodeTransposedPortable(int tile, float[] wt, float[] meta) {
         long base = tile * tileBytes;
         int g = layout.inputsPerPosition(), bits = layout.bits(), mask = (1 << bits) - 1;

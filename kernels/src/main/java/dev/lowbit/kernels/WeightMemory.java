@@ -52,15 +52,21 @@ public final class WeightMemory {
     public static MemorySegment allocate(long bytes) {
         if (MMAP == null || bytes < HUGE_PAGE) return Arena.ofAuto().allocate(bytes, 64);
         long length = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        MemorySegment at;
         try {
-            MemorySegment at = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, length, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
-            if (at.address() == -1L) return Arena.ofAuto().allocate(bytes, 64); // MAP_FAILED: let the heap allocator report
-            int ignored = (int) MADVISE.invokeExact(at, length, MADV_HUGEPAGE); // a hint: 4 KiB pages still work
-            // The mapping is unmapped once the segment (and so its arena) is unreachable.
-            return at.reinterpret(length, Arena.ofAuto(), WeightMemory::unmap).asSlice(0, bytes);
+            at = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, length, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
         } catch (Throwable e) {
             return Arena.ofAuto().allocate(bytes, 64);
         }
+        if (at.address() == -1L) return Arena.ofAuto().allocate(bytes, 64); // MAP_FAILED: let the ordinary allocator report
+        // Unmapped once the segment (and so its arena) is unreachable; registered before anything else can fail.
+        MemorySegment mapped = at.reinterpret(length, Arena.ofAuto(), WeightMemory::unmap);
+        try {
+            int ignored = (int) MADVISE.invokeExact(mapped, length, MADV_HUGEPAGE); // a hint: 4 KiB pages still work
+        } catch (Throwable e) {
+            // keep the 4 KiB pages
+        }
+        return mapped.asSlice(0, bytes);
     }
 
     private static void unmap(MemorySegment at) {

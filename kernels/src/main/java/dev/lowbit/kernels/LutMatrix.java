@@ -152,9 +152,15 @@ public final class LutMatrix implements WeightMatrix {
      * scales and offsets are kept in that order ({@link #PAIRED}); the block's bias term removes the +128s:
      * out = offset · Σx + (scale · (sum · step + bias) + out), in the scalar reference's order.
      */
-    private void flushFour(short[] acc, LutTables t, int j, long[] metaAt, float[] meta, float[] out) {
+    private void flushFour(short[] acc, LutTables t, int j, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
         boolean offsets = layout.hasOffsets();
-        if (metaAt != null) {
+        // At a group's first block, f16 scales without offsets are decoded where they are used, in registers, and go
+        // to meta only if the group has later blocks (int4, E2M1, NF4 g32 have one block per group). 1B int4 decode,
+        // 1 thread, alternated: 25.48, 25.71 → 26.87, 27.15 tokens/s decoding in registers, → 27.32 (mean of four)
+        // skipping the stores. Offsets decoded the same way made int2 26% slower (C2; not investigated), and E8M0
+        // scales (MXFP4) are not done yet: both still go through decodeMetaPaired.
+        boolean direct = metaAt != null && !offsets && layout.scaleFormat() == ScaleFormat.F16;
+        if (metaAt != null && !direct) {
             for (int tile = 0; tile < 4; tile++) decodeMetaPaired(metaAt[tile], meta, 128 * tile);
         }
         FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
@@ -166,10 +172,30 @@ public final class LutMatrix implements WeightMatrix {
             IntVector s2 = w.lanewise(VectorOperators.LSHR, 16).sub(s3.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
             IntVector s1 = v.sub(s2.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
             IntVector s0 = w.sub(s1.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
-            FloatVector o0 = s0.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(FloatVector.fromArray(F, meta, m), FloatVector.fromArray(F, out, a));
-            FloatVector o1 = s2.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(FloatVector.fromArray(F, meta, m + 16), FloatVector.fromArray(F, out, a + 16));
-            FloatVector o2 = s1.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(FloatVector.fromArray(F, meta, m + 32), FloatVector.fromArray(F, out, a + 32));
-            FloatVector o3 = s3.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(FloatVector.fromArray(F, meta, m + 48), FloatVector.fromArray(F, out, a + 48));
+            FloatVector c0, c1, c2, c3; // the tile's scales, paired order
+            if (direct) {
+                IntVector x = IntVector.fromMemorySegment(I, data, metaAt[tile], ByteOrder.LITTLE_ENDIAN);
+                IntVector z = IntVector.fromMemorySegment(I, data, metaAt[tile] + 64, ByteOrder.LITTLE_ENDIAN);
+                c0 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+                c1 = x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+                c2 = z.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+                c3 = z.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+                if (groupGoesOn) {
+                    c0.intoArray(meta, m);
+                    c1.intoArray(meta, m + 16);
+                    c2.intoArray(meta, m + 32);
+                    c3.intoArray(meta, m + 48);
+                }
+            } else {
+                c0 = FloatVector.fromArray(F, meta, m);
+                c1 = FloatVector.fromArray(F, meta, m + 16);
+                c2 = FloatVector.fromArray(F, meta, m + 32);
+                c3 = FloatVector.fromArray(F, meta, m + 48);
+            }
+            FloatVector o0 = s0.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c0, FloatVector.fromArray(F, out, a));
+            FloatVector o1 = s2.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c1, FloatVector.fromArray(F, out, a + 16));
+            FloatVector o2 = s1.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c2, FloatVector.fromArray(F, out, a + 32));
+            FloatVector o3 = s3.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c3, FloatVector.fromArray(F, out, a + 48));
             if (offsets) {
                 o0 = FloatVector.fromArray(F, meta, m + 64).fma(sum, o0);
                 o1 = FloatVector.fromArray(F, meta, m + 80).fma(sum, o1);
@@ -273,7 +299,7 @@ public final class LutMatrix implements WeightMatrix {
                 zero.add(h2).intoArray(acc, 160);
                 zero.add(w3).intoArray(acc, 192);
                 zero.add(h3).intoArray(acc, 224);
-                flushFour(acc, t, j, j == groupBlocks[k] ? metaAt : null, meta, out);
+                flushFour(acc, t, j, j == groupBlocks[k] ? metaAt : null, j + 1 < end, meta, out);
             }
         }
         int r0 = tile * LutLayout.TILE, n = Math.min(4 * LutLayout.TILE, layout.rows() - r0);

@@ -55,6 +55,7 @@ public final class LutMatrix implements WeightMatrix {
     private final int[] groupBlocks;    // first block of each group, and the end: groups + 1 entries
     private final int[] blockPositions; // padded positions of each block
     private final long tileBytes;
+    private final boolean decodeInFlush; // f16 scales, no offsets: gemvFlushDecoded at each group's first block
 
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
         if (levels.length != 1 << layout.bits()) throw new IllegalArgumentException(levels.length + " levels for " + layout.bits() + " bits");
@@ -68,6 +69,7 @@ public final class LutMatrix implements WeightMatrix {
         this.cache = CACHES.computeIfAbsent(layout.cols() + "/" + layout.bits() + "/" + java.util.Arrays.toString(levels), k -> new LutTables.Cache());
         // Precomputed so the kernel does no division: the layout's accessors divide.
         this.tileBytes = layout.tileBytes();
+        this.decodeInFlush = layout.scaleFormat() == ScaleFormat.F16 && !layout.hasOffsets();
         this.blockPositions = new int[layout.blocks()];
         for (int j = 0; j < blockPositions.length; j++) blockPositions[j] = layout.blockPositions(j);
         this.groupBlocks = new int[layout.groups() + 1];
@@ -152,15 +154,9 @@ public final class LutMatrix implements WeightMatrix {
      * scales and offsets are kept in that order ({@link #PAIRED}); the block's bias term removes the +128s:
      * out = offset · Σx + (scale · (sum · step + bias) + out), in the scalar reference's order.
      */
-    private void flushFour(short[] acc, LutTables t, int j, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+    private void flushFour(short[] acc, LutTables t, int j, long[] metaAt, float[] meta, float[] out) {
         boolean offsets = layout.hasOffsets();
-        // At a group's first block, f16 scales without offsets are decoded where they are used, in registers, and go
-        // to meta only if the group has later blocks (int4, E2M1, NF4 g32 have one block per group). 1B int4 decode,
-        // 1 thread, alternated: 25.48, 25.71 → 26.87, 27.15 tokens/s decoding in registers, → 27.32 (mean of four)
-        // skipping the stores. Offsets decoded the same way made int2 26% slower (C2; not investigated), and E8M0
-        // scales (MXFP4) are not done yet: both still go through decodeMetaPaired.
-        boolean direct = metaAt != null && !offsets && layout.scaleFormat() == ScaleFormat.F16;
-        if (metaAt != null && !direct) {
+        if (metaAt != null) {
             for (int tile = 0; tile < 4; tile++) decodeMetaPaired(metaAt[tile], meta, 128 * tile);
         }
         FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
@@ -172,26 +168,8 @@ public final class LutMatrix implements WeightMatrix {
             IntVector s2 = w.lanewise(VectorOperators.LSHR, 16).sub(s3.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
             IntVector s1 = v.sub(s2.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
             IntVector s0 = w.sub(s1.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
-            FloatVector c0, c1, c2, c3; // the tile's scales, paired order
-            if (direct) {
-                IntVector x = IntVector.fromMemorySegment(I, data, metaAt[tile], ByteOrder.LITTLE_ENDIAN);
-                IntVector z = IntVector.fromMemorySegment(I, data, metaAt[tile] + 64, ByteOrder.LITTLE_ENDIAN);
-                c0 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                c1 = x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                c2 = z.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                c3 = z.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-                if (groupGoesOn) {
-                    c0.intoArray(meta, m);
-                    c1.intoArray(meta, m + 16);
-                    c2.intoArray(meta, m + 32);
-                    c3.intoArray(meta, m + 48);
-                }
-            } else {
-                c0 = FloatVector.fromArray(F, meta, m);
-                c1 = FloatVector.fromArray(F, meta, m + 16);
-                c2 = FloatVector.fromArray(F, meta, m + 32);
-                c3 = FloatVector.fromArray(F, meta, m + 48);
-            }
+            FloatVector c0 = FloatVector.fromArray(F, meta, m), c1 = FloatVector.fromArray(F, meta, m + 16);
+            FloatVector c2 = FloatVector.fromArray(F, meta, m + 32), c3 = FloatVector.fromArray(F, meta, m + 48);
             FloatVector o0 = s0.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c0, FloatVector.fromArray(F, out, a));
             FloatVector o1 = s2.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c1, FloatVector.fromArray(F, out, a + 16));
             FloatVector o2 = s1.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c2, FloatVector.fromArray(F, out, a + 32));
@@ -206,6 +184,43 @@ public final class LutMatrix implements WeightMatrix {
             o1.intoArray(out, a + 16);
             o2.intoArray(out, a + 32);
             o3.intoArray(out, a + 48);
+        }
+    }
+
+    /**
+     * {@link #flushFour} at the first block of a group with f16 scales and no offsets (int4, E2M1, NF4 g32, where
+     * every block starts a group): the scales are decoded in registers where they are used, and stored to meta only
+     * when the group has later blocks. 1B int4 decode, 1 thread, alternated: 25.48, 25.71 → 26.87, 27.15 tokens/s
+     * decoding in registers, → 27.32 (mean of four) without the stores. A separate method, not a branch in
+     * flushFour: scale vectors merged from two paths there (decoded or loaded) made C2 box them once both paths had
+     * run (int2 decode 37 → 26 tokens/s after the g32 formats). Its name starts with gemv so that the launcher keeps
+     * it out of line like the kernels.
+     */
+    private void gemvFlushDecoded(short[] acc, LutTables t, int j, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+        FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
+        for (int tile = 0; tile < 4; tile++) {
+            int a = 64 * tile, m = 128 * tile;
+            IntVector w = ShortVector.fromArray(S, acc, a).reinterpretAsInts(), v = ShortVector.fromArray(S, acc, a + 32).reinterpretAsInts();
+            IntVector s3 = v.lanewise(VectorOperators.LSHR, 16);
+            IntVector s2 = w.lanewise(VectorOperators.LSHR, 16).sub(s3.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
+            IntVector s1 = v.sub(s2.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
+            IntVector s0 = w.sub(s1.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
+            IntVector x = IntVector.fromMemorySegment(I, data, metaAt[tile], ByteOrder.LITTLE_ENDIAN);
+            IntVector z = IntVector.fromMemorySegment(I, data, metaAt[tile] + 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector c0 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector c1 = x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector c2 = z.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector c3 = z.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            if (groupGoesOn) {
+                c0.intoArray(meta, m);
+                c1.intoArray(meta, m + 16);
+                c2.intoArray(meta, m + 32);
+                c3.intoArray(meta, m + 48);
+            }
+            s0.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c0, FloatVector.fromArray(F, out, a)).intoArray(out, a);
+            s2.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c1, FloatVector.fromArray(F, out, a + 16)).intoArray(out, a + 16);
+            s1.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c2, FloatVector.fromArray(F, out, a + 32)).intoArray(out, a + 32);
+            s3.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias).fma(c3, FloatVector.fromArray(F, out, a + 48)).intoArray(out, a + 48);
         }
     }
 
@@ -299,7 +314,8 @@ public final class LutMatrix implements WeightMatrix {
                 zero.add(h2).intoArray(acc, 160);
                 zero.add(w3).intoArray(acc, 192);
                 zero.add(h3).intoArray(acc, 224);
-                flushFour(acc, t, j, j == groupBlocks[k] ? metaAt : null, j + 1 < end, meta, out);
+                if (j == groupBlocks[k] && decodeInFlush) gemvFlushDecoded(acc, t, j, metaAt, j + 1 < end, meta, out);
+                else flushFour(acc, t, j, j == groupBlocks[k] ? metaAt : null, meta, out);
             }
         }
         int r0 = tile * LutLayout.TILE, n = Math.min(4 * LutLayout.TILE, layout.rows() - r0);

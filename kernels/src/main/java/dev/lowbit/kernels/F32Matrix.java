@@ -36,14 +36,15 @@ public final class F32Matrix implements WeightMatrix {
 
     /** Copies {@code values} ({@code rows × cols}, row-major) into a new off-heap segment, freed by the GC. */
     public static F32Matrix of(float[] values, int rows, int cols) {
-        MemorySegment seg = WeightMemory.allocate(4L * rows * cols);
-        MemorySegment.copy(values, 0, seg, VectorOps.LE_FLOAT, 0, Math.multiplyExact(rows, cols));
-        return new F32Matrix(seg, rows, cols);
+        return filled(WeightMemory.allocate(4L * rows * cols), values, rows, cols);
     }
 
     /** Copies {@code values} into native memory of {@code arena} (which decides when it is freed). */
     public static F32Matrix of(float[] values, int rows, int cols, java.lang.foreign.Arena arena) {
-        MemorySegment seg = arena.allocate(4L * rows * cols, 64);
+        return filled(arena.allocate(4L * rows * cols, 64), values, rows, cols);
+    }
+
+    private static F32Matrix filled(MemorySegment seg, float[] values, int rows, int cols) {
         MemorySegment.copy(values, 0, seg, VectorOps.LE_FLOAT, 0, Math.multiplyExact(rows, cols));
         return new F32Matrix(seg, rows, cols);
     }

@@ -207,10 +207,8 @@ public final class LutMatrix implements WeightMatrix {
             IntVector s0 = w.sub(s1.lanewise(VectorOperators.LSHL, 8)).and(0xFFFF);
             IntVector x = IntVector.fromMemorySegment(I, data, metaAt[tile], ByteOrder.LITTLE_ENDIAN);
             IntVector z = IntVector.fromMemorySegment(I, data, metaAt[tile] + 64, ByteOrder.LITTLE_ENDIAN);
-            FloatVector c0 = x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector c1 = x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector c2 = z.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector c3 = z.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector c0 = ScaleFormat.f16LowHalves(x), c1 = ScaleFormat.f16HighHalves(x);
+            FloatVector c2 = ScaleFormat.f16LowHalves(z), c3 = ScaleFormat.f16HighHalves(z);
             if (groupGoesOn) {
                 c0.intoArray(meta, m);
                 c1.intoArray(meta, m + 16);

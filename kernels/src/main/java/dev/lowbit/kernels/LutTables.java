@@ -54,9 +54,7 @@ public final class LutTables {
     }
 
     static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff) {
-        try (WorkerPool one = new WorkerPool(1)) {
-            return build(layout, levels, x, xOff, one);
-        }
+        return build(layout, levels, x, xOff, WorkerPool.SERIAL);
     }
 
     /** Blocks are independent: they are built in parallel on {@code pool}. */

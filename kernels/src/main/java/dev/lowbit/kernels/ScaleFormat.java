@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -82,9 +83,8 @@ public enum ScaleFormat {
             if (this == F16) {
                 // Lane i holds row 2i in its low half and row 2i+1 in its high half; an arithmetic shift keeps the sign.
                 IntVector x = IntVector.fromMemorySegment(IntVector.SPECIES_512, seg, byteOffset + 64L * half, ByteOrder.LITTLE_ENDIAN);
-                x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
-                        .reinterpretAsFloats().mul(0x1p112f).intoArray(out, o);
-                x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).intoArray(out, o + 16);
+                f16LowHalves(x).intoArray(out, o);
+                f16HighHalves(x).intoArray(out, o + 16);
             } else {
                 IntVector x = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, byteOffset + 32L * half, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0);
@@ -92,6 +92,16 @@ public enum ScaleFormat {
                 e8m0Bits(x.lanewise(VectorOperators.LSHR, 8)).reinterpretAsFloats().intoArray(out, o + 16);
             }
         }
+    }
+
+    /** The f16 values in the low 16 bits of each int lane, as floats (the even rows of a paired tile). */
+    static FloatVector f16LowHalves(IntVector x) {
+        return x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** The f16 values in the high 16 bits of each int lane, as floats (the odd rows of a paired tile). */
+    static FloatVector f16HighHalves(IntVector x) {
+        return x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
 
     /**

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Named recipes, like llama.cpp's quantization types: each runs on the table-lookup kernel and keeps the
- * token embedding and classifier at int6 (llama.cpp's types keep the classifier at Q6_K, 6.56 bits). Bits per weight are those of the linear layers as stored.
+ * token embedding and classifier at int6 (llama.cpp's types keep the classifier at Q6_K, 6.56 bits). Bits per
+ * weight are those of the linear layers as stored.
  */
 public final class QuantPresets {
     private QuantPresets() {}

@@ -86,10 +86,9 @@ public enum ScaleFormat {
                 f16LowHalves(x).intoArray(out, o);
                 f16HighHalves(x).intoArray(out, o + 16);
             } else {
-                IntVector x = (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, byteOffset + 32L * half, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0);
-                e8m0Bits(x).reinterpretAsFloats().intoArray(out, o);
-                e8m0Bits(x.lanewise(VectorOperators.LSHR, 8)).reinterpretAsFloats().intoArray(out, o + 16);
+                IntVector x = e8m0Pairs(seg, byteOffset + 32L * half);
+                e8m0LowBytes(x).intoArray(out, o);
+                e8m0HighBytes(x).intoArray(out, o + 16);
             }
         }
     }
@@ -102,6 +101,22 @@ public enum ScaleFormat {
     /** The f16 values in the high 16 bits of each int lane, as floats (the odd rows of a paired tile). */
     static FloatVector f16HighHalves(IntVector x) {
         return x.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** 32 E8M0 bytes from {@code byteOffset}, two per int lane (rows 2i and 2i+1 of a paired tile). */
+    static IntVector e8m0Pairs(MemorySegment seg, long byteOffset) {
+        return (IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, byteOffset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0);
+    }
+
+    /** The E8M0 values in the low byte of each int lane of {@link #e8m0Pairs}, as floats (the even rows). */
+    static FloatVector e8m0LowBytes(IntVector x) {
+        return e8m0Bits(x).reinterpretAsFloats();
+    }
+
+    /** The E8M0 values in the second byte of each int lane of {@link #e8m0Pairs}, as floats (the odd rows). */
+    static FloatVector e8m0HighBytes(IntVector x) {
+        return e8m0Bits(x.lanewise(VectorOperators.LSHR, 8)).reinterpretAsFloats();
     }
 
     /**

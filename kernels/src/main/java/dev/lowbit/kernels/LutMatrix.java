@@ -208,7 +208,10 @@ public final class LutMatrix implements WeightMatrix {
         }
     }
 
-    /** {@link #gemvFlushDecoded} for E8M0 scales (MXFP4): one byte per row, two rows per short. */
+    /**
+     * {@link #gemvFlushDecoded} for E8M0 scales (MXFP4): one byte per row, two rows per short. Its own method rather
+     * than a format switch in that one, for the reason given there: scale vectors decoded on two paths would merge.
+     */
     private void gemvFlushDecodedE8m0(short[] acc, LutTables t, int j, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
         FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
         for (int tile = 0; tile < 4; tile++) {

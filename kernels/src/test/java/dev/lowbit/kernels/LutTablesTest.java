@@ -1,0 +1,71 @@
+package dev.lowbit.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The int8 tables against entries computed here in double precision, position by position. */
+class LutTablesTest {
+
+    @Test
+    void entriesAreTheRoundedPartialSumsOnTheTightestStep() {
+        float[][] grids = {LutMatrixTest.intLevels(4, -8), LutMatrixTest.E2M1, LutMatrixTest.intLevels(2, 0),
+                {-1.5f, -0.25f, 0.5f, 2f}, LutMatrixTest.intLevels(1, 0)};
+        SplittableRandom r = new SplittableRandom(11);
+        for (float[] levels : grids) {
+            int bits = Integer.numberOfTrailingZeros(levels.length);
+            // 70 inputs: two full blocks and a partial one (6 inputs, an odd count of 4-bit positions).
+            LutLayout layout = new LutLayout(64, 70, bits, 32, ScaleFormat.F16, false);
+            float[] x = new float[layout.cols()];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (i < 32 ? 0.01 : 3));
+            LutTables t = LutTables.build(layout, levels, x, 0);
+            check(layout, levels, x, t);
+        }
+    }
+
+    @Test
+    void inputsTooSmallForAStepGiveZeroEntries() {
+        float[] levels = LutMatrixTest.intLevels(4, 0);
+        LutLayout layout = new LutLayout(64, 64, 4, 32, ScaleFormat.F16, true);
+        float[] x = new float[64];
+        for (int i = 0; i < 32; i++) x[i] = (i % 3 - 1) * 0x1p-130f; // subnormal: 1/step would overflow
+        LutTables t = LutTables.build(layout, levels, x, 0);
+        for (int j = 0; j < 2; j++) assertEquals(1f, t.blockScale[j], "block " + j);
+        for (byte b : t.tables) assertEquals(0, (b & 0xFF) - 128);
+    }
+
+    private static void check(LutLayout layout, float[] levels, float[] x, LutTables t) {
+        int bits = layout.bits(), g = layout.inputsPerPosition(), mask = (1 << bits) - 1;
+        double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+        for (float l : levels) {
+            lo = Math.min(lo, l);
+            hi = Math.max(hi, l);
+        }
+        double mid = (lo + hi) / 2;
+        int pos = 0;
+        for (int j = 0; j < layout.blocks(); j++) {
+            int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j), positions = layout.blockPositions(j);
+            double step = t.blockScale[j], sum = 0, largest = 0;
+            for (int i = 0; i < n; i++) sum += x[a0 + i];
+            int largestCode = 0;
+            for (int p = 0; p < positions; p++, pos++) {
+                for (int c = 0; c < 16; c++) {
+                    double exact = 0;
+                    for (int d = 0; d < g && p * g + d < n; d++) exact += (levels[(c >>> (d * bits)) & mask] - mid) * x[a0 + p * g + d];
+                    int q = (t.tables[pos * 64 + c] & 0xFF) - 128;
+                    for (int k = 1; k < 4; k++) assertEquals(t.tables[pos * 64 + c], t.tables[pos * 64 + 16 * k + c], "replica " + k);
+                    assertTrue(Math.abs(q - exact / step) <= 0.5 + 1e-3, "block " + j + " position " + p + " index " + c + ": " + q + " vs " + exact / step);
+                    largest = Math.max(largest, Math.abs(exact));
+                    largestCode = Math.max(largestCode, Math.abs(q));
+                }
+            }
+            // The step is the tightest one: the largest entry maps to ±127, not less.
+            assertEquals(127, largestCode, "block " + j);
+            assertEquals(largest / 127, step, 1e-5 * step, "block " + j + " step");
+            assertEquals(sum, t.blockSum[j], 1e-5 * (1 + Math.abs(sum)), "block " + j + " sum");
+            assertEquals(mid * sum - 128.0 * positions * step, t.blockBias[j], 1e-5 * (1 + Math.abs(mid * sum) + 128 * positions * step), "block " + j + " bias");
+        }
+    }
+}

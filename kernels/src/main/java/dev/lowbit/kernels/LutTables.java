@@ -110,7 +110,7 @@ public final class LutTables {
         // Bits of the largest Σ|x| of a position: non-negative floats order as their bits do, and an int max is one
         // instruction where Java's float max (NaN, signed zeros) is several.
         int largest = 0;
-        if (g == 1) {
+        if (g == 1) { // the general loop below, for one input per position: 5.3–5.4 ns per input built alone, not 3.7–4.1
             for (i = 0; i < n; i++) largest = Math.max(largest, Float.floatToRawIntBits(x[a0 + i]) & 0x7FFFFFFF);
         } else {
             for (int p = 0; p < positions; p++) {

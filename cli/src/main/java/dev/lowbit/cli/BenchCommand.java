@@ -36,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--synthetic", paramLabel = "SHAPE", description = "Random-weight model of a known shape: llama-1b (dim 2048, FFN 8192, 16 layers, 32 heads, 8 KV heads, vocabulary 32000).")
     String synthetic;
 
-    @Option(names = "--format", paramLabel = "LIST", split = ",", description = "With --synthetic: formats to measure, from f32, int4, int4-asym, int3, int2, int1, e2m1, nf4, mxfp4 (default: int4).")
+    @Option(names = "--format", paramLabel = "LIST", split = ",", description = "With --synthetic: formats to measure, from f32, int4, int4-asym, int3, int2, int1, e2m1, nf4, mxfp4, each optionally with /gN for groups of N inputs, e.g. nf4/g64 (default: int4).")
     List<String> formats = List.of("int4");
 
     @Option(names = "--embeddings", paramLabel = "P", description = "With --synthetic: token embedding and classifier precision of the quantized formats: 6, 8, 16 or 32 (default: ${DEFAULT-VALUE}; 6 is about llama.cpp's Q6_K classifier).")
@@ -63,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions < 1 || generate < 0 || prompt < 0 || threads.stream().anyMatch(t -> t < 1)) {
             throw new IllegalArgumentException("-r must be >= 1, -n and -p >= 0, threads >= 1");
         }
+        for (String f : formats) QuantPresets.recipe(f); // reject unknown formats before the table and the long work
         PrintWriter out = spec.commandLine().getOut();
         out.printf("| %-24s | %-18s | %10s | %8s | %7s | %6s | %16s |%n", "model", "format", "size", "params", "threads", "test", "t/s");
         out.printf("|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(20), "-".repeat(12), "-".repeat(10), "-".repeat(9), "-".repeat(8), "-".repeat(18));
@@ -73,7 +74,6 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         LlamaConfig config = SyntheticWeights.preset(synthetic);
-        for (String f : formats) QuantPresets.recipe(f); // reject unknown formats before the long work
         TensorPrecision precision = TensorPrecision.parse(embeddings);
         LlamaWeights fp32;
         try (WorkerPool pool = new WorkerPool(WorkerPool.defaultThreads())) {

@@ -43,7 +43,7 @@ final class GenerateCommand implements Callable<Integer> {
     boolean noBos;
 
     @Option(names = "--quantize", paramLabel = "PRESET", description = "Quantize the model in memory first (RTN): int4, int4-asym, int3, int2, int1,"
-            + " e2m1, nf4, mxfp4 — all run on the table-lookup kernel. For files, use 'lowbit quantize'.")
+            + " e2m1, nf4, mxfp4 — all run on the table-lookup kernel; PRESET/gN sets the group size (nf4/g64). For files, use 'lowbit quantize'.")
     String quantize;
 
     @Override

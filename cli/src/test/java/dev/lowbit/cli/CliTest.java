@@ -103,6 +103,10 @@ class CliTest {
         Run noText = run("ppl");
         assertEquals(2, noText.exit());
         assertTrue(noText.err().contains("--text"), noText.err());
+        Run badGroup = run("bench", "--synthetic", "llama-1b", "--format", "int4,nf4/64", "-p", "0", "-n", "1");
+        assertEquals(1, badGroup.exit());
+        assertEquals("lowbit: error: format 'nf4/64': after '/' give gN with N > 0 inputs per group, or grow\n", badGroup.err());
+        assertEquals("", badGroup.out()); // rejected before any table or model is made
     }
 
     @Test

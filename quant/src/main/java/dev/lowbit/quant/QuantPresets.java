@@ -34,11 +34,28 @@ public final class QuantPresets {
         return List.copyOf(PRESETS.keySet());
     }
 
-    /** The preset's recipe, or null for {@code f32} (no quantization). */
+    /**
+     * The preset's recipe, or null for {@code f32} (no quantization). {@code NAME/gN} is the preset with groups of
+     * N inputs ({@code /grow}: one group per row), e.g. {@code nf4/g64}, bitsandbytes' NF4 block size.
+     */
     public static QuantRecipe recipe(String name) {
         if (name.equals("f32")) return null;
-        QuantRecipe r = PRESETS.get(name);
-        if (r == null) throw new IllegalArgumentException("unknown format '" + name + "' (known: f32, " + String.join(", ", names()) + ")");
-        return r;
+        int slash = name.indexOf('/');
+        QuantRecipe r = PRESETS.get(slash < 0 ? name : name.substring(0, slash));
+        if (r == null) throw new IllegalArgumentException("unknown format '" + name + "' (known: f32, " + String.join(", ", names()) + ", each optionally /gN)");
+        return slash < 0 ? r : r.withGroup(group(name, name.substring(slash + 1)));
+    }
+
+    private static int group(String name, String suffix) {
+        if (suffix.equals("grow")) return 0;
+        try {
+            if (suffix.startsWith("g")) {
+                int g = Integer.parseInt(suffix.substring(1));
+                if (g > 0) return g;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("format '" + name + "': after '/' give gN with N > 0 inputs per group, or grow");
     }
 }

@@ -31,6 +31,11 @@ public record QuantRecipe(String method, Grid grid, int groupSize, boolean searc
         return new QuantRecipe(method, grid, groupSize, search, precision, keep, tableLookup);
     }
 
+    /** This recipe with groups of {@code groupSize} inputs (0 = whole row). */
+    public QuantRecipe withGroup(int groupSize) {
+        return new QuantRecipe(method, grid, groupSize, search, embeddings, keep, tableLookup);
+    }
+
     /** Plan for one tensor. */
     public enum Action { QUANTIZE, KEEP, INT8, INT6, F16 }
 

@@ -1,6 +1,8 @@
 package dev.lowbit.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.lowbit.quant.grid.IntegerGrid;
 import java.util.List;
@@ -19,5 +21,18 @@ class QuantRecipeTest {
         assertEquals(QuantRecipe.Action.QUANTIZE, r.actionFor("blk.1.ffn_up"));
         QuantRecipe f16 = new QuantRecipe("rtn", new IntegerGrid(4, false), 32, false, TensorPrecision.F16, List.of());
         assertEquals(QuantRecipe.Action.F16, f16.actionFor("output"));
+    }
+
+    @Test
+    void presetsTakeAGroupSuffix() {
+        assertEquals(32, QuantPresets.recipe("nf4").groupSize());
+        QuantRecipe g64 = QuantPresets.recipe("nf4/g64");
+        assertEquals(64, g64.groupSize());
+        assertEquals("nf4", g64.grid().name());
+        assertEquals(0, QuantPresets.recipe("int2/grow").groupSize());
+        assertNull(QuantPresets.recipe("f32"));
+        for (String bad : new String[] {"nf4/64", "nf4/g0", "nf4/g-32", "nf4/gx", "nf5/g64", "nf4/"}) {
+            assertThrows(IllegalArgumentException.class, () -> QuantPresets.recipe(bad), bad);
+        }
     }
 }

@@ -1,14 +1,12 @@
 package dev.lowbit.kernels;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
 /**
  * Integer codes of 3, 5, 6 or 8 bits on the table-lookup kernel, which takes 1, 2 and 4 bits: each code is split
  * bit-serially (as T-MAC does) into a low part l of L bits and a high part h, c = 2^L·h + l, with (bits, L) = (3, 2),
- * (5, 4), (6, 4), (8, 4). For affine levels b + a·c, a weight is s·(b + a·c) + o = s·(a·l) + (s·b + o) + s·(2^L·a·h),
- * so the low matrix keeps the group's scale and takes the offset s·b + o, the high matrix keeps the scale with
- * levels 2^L·a·{0, 1, …}, and y = L·x + H·x.
+ * (5, 4), (6, 4), (8, 4). For affine levels b + a·c, a weight is s·(b + a·c) + o = (s·(a·l) + o) + s·(b + 2^L·a·h),
+ * so the low matrix keeps the group's scale and offset with levels a·{0, 1, …}, the high matrix keeps the scale
+ * with levels b + 2^L·a·{0, 1, …} (no offsets: the kernel takes any levels), and y = L·x + H·x.
  *
  * <p>The packed parts are built from the stored codebook on first use (after a {@code .lowbit} tensor's checksum is
  * verified), so files keep the plain row-stream layout; rows read back from the codebook itself.
@@ -16,14 +14,13 @@ import java.lang.foreign.MemorySegment;
 public final class SplitLutMatrix implements WeightMatrix {
     private final CodebookMatrix source;
     private final int lowBits;
-    /** The low part's offsets: s·b + o per group (the stored offsets when b = 0). */
-    private final MemorySegment lowOffsets;
     private volatile LutMatrix low, high;
+    /** The high pass's outputs for one token, kept per thread so that decoding allocates nothing per token. */
+    private final ThreadLocal<float[]> highOut = ThreadLocal.withInitial(() -> new float[0]);
 
-    private SplitLutMatrix(CodebookMatrix source, int lowBits, MemorySegment lowOffsets) {
+    private SplitLutMatrix(CodebookMatrix source, int lowBits) {
         this.source = source;
         this.lowBits = lowBits;
-        this.lowOffsets = lowOffsets;
     }
 
     /** Bits of the low part for codes of {@code bits} bits, or 0 when they are not split. */
@@ -36,8 +33,8 @@ public final class SplitLutMatrix implements WeightMatrix {
     }
 
     /**
-     * A split matrix over {@code m} when its codes have 3, 5, 6 or 8 bits with affine levels, its groups suit the
-     * table-lookup layout and every group's offset s·b + o is exact in f16; else null.
+     * A split matrix over {@code m} when its codes have 3, 5, 6 or 8 bits with affine levels and its groups suit
+     * the table-lookup layout; else null.
      */
     public static SplitLutMatrix over(CodebookMatrix m) {
         CodeLayout c = m.layout();
@@ -46,15 +43,7 @@ public final class SplitLutMatrix implements WeightMatrix {
         float[] levels = m.levels();
         float a = levels[1] - levels[0];
         for (int i = 0; i < levels.length; i++) if (levels[i] != levels[0] + a * i) return null;
-        if (levels[0] == 0) return new SplitLutMatrix(m, lowBits, m.offsets());
-        // Fold s·b into the low part's offsets; each must round-trip through f16.
-        MemorySegment combined = Arena.ofAuto().allocate(c.groups() * 2, 64);
-        for (long g = 0; g < c.groups(); g++) {
-            float o = ScaleFormat.F16.read(m.scales(), g) * levels[0] + (m.offsets() == null ? 0 : ScaleFormat.F16.read(m.offsets(), g));
-            if (ScaleFormat.F16.round(o) != o) return null;
-            ScaleFormat.F16.write(combined, g, o);
-        }
-        return new SplitLutMatrix(m, lowBits, combined);
+        return new SplitLutMatrix(m, lowBits);
     }
 
     /** The codebook it runs (what a file stores). */
@@ -81,23 +70,26 @@ public final class SplitLutMatrix implements WeightMatrix {
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         if (high == null) build(pool);
         low.multiply(x, y, batch, pool);
-        float[] h = new float[batch * rows()];
+        float[] h = batch == 1 ? highOut.get() : new float[batch * rows()];
+        if (h.length < batch * rows()) highOut.set(h = new float[rows()]);
         high.multiply(x, h, batch, pool);
-        VectorOps.add(y, 0, h, 0, h.length);
+        VectorOps.add(y, 0, h, 0, batch * rows());
     }
 
     private synchronized void build(WorkerPool pool) {
         if (high != null) return;
         int bits = source.layout().bits(), highBits = bits - lowBits;
-        float a = source.levels()[1] - source.levels()[0];
-        low = LutPacker.pack(source, 0, lowBits, steps(1 << lowBits, a), lowOffsets, pool);
-        high = LutPacker.pack(source, lowBits, highBits, steps(1 << highBits, a * (1 << lowBits)), null, pool);
+        float b = source.levels()[0], a = source.levels()[1] - b;
+        // b goes to the high part's levels rather than into the low part's offsets: symmetric grids (b ≠ 0, no
+        // offsets) then need none, and their low pass reads 4.5 instead of 5 bits per weight at 4 bits, g32.
+        low = LutPacker.pack(source, 0, lowBits, steps(1 << lowBits, 0, a), source.offsets(), pool);
+        high = LutPacker.pack(source, lowBits, highBits, steps(1 << highBits, b, a * (1 << lowBits)), null, pool);
     }
 
-    /** {0, a, 2a, …} with {@code count} levels. */
-    private static float[] steps(int count, float a) {
+    /** {b, b + a, b + 2a, …} with {@code count} levels. */
+    private static float[] steps(int count, float b, float a) {
         float[] levels = new float[count];
-        for (int i = 0; i < count; i++) levels[i] = a * i;
+        for (int i = 0; i < count; i++) levels[i] = b + a * i;
         return levels;
     }
 }

@@ -110,6 +110,20 @@ class CliTest {
     }
 
     @Test
+    void benchMeasuresEachFormatInItsOwnJvm() {
+        Run r = run("bench", "--synthetic", "tiny", "--format", "int4,int2", "-p", "0", "-n", "4", "-r", "1", "-t", "1");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().split("\n");
+        assertEquals(4, lines.length, r.out()); // header, rule, one row per format from the forked JVMs, in order
+        assertTrue(lines[0].startsWith("| model"), r.out());
+        assertTrue(lines[2].matches("\\| tiny \\(synthetic\\) +\\| int4 +\\|.*\\| +1 \\| +tg4 \\| +[0-9.]+ ± +[0-9.]+ \\|"), lines[2]);
+        assertTrue(lines[3].matches("\\| tiny \\(synthetic\\) +\\| int2 +\\|.*\\| +1 \\| +tg4 \\| +[0-9.]+ ± +[0-9.]+ \\|"), lines[3]);
+        Run bad = run("bench", "--synthetic", "tiny", "--format", "int4,int2", "--embeddings", "7", "-p", "0", "-n", "1", "-r", "1", "-t", "1");
+        assertEquals(1, bad.exit());
+        assertEquals("", bad.out()); // the precision is checked here, before any JVM is started
+    }
+
+    @Test
     void helpOnEveryCommand() {
         for (String[] args : new String[][] {{"--help"}, {"generate", "--help"}, {"ppl", "--help"}, {"help", "generate"}}) {
             Run r = run(args);

@@ -1,6 +1,5 @@
 package dev.lowbit.kernels;
 
-
 /**
  * Integer codes of 3, 5, 6 or 8 bits on the table-lookup kernel, which takes 1, 2 and 4 bits: each code is split
  * bit-serially (as T-MAC does) into a low part l of L bits and a high part h, c = 2^L·h + l, with (bits, L) = (3, 2),

@@ -3,7 +3,9 @@ package dev.lowbit.kernels;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,6 +24,9 @@ public final class LutTables {
     private static final VectorSpecies<Byte> Q = F.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int PARTS = 16 / F.length();
     private static final float BIASED_ROUNDER = 0x1.8p23f + 128;
+    /** With 512-bit floats: byte j of a table takes the low byte of int lane j mod 16, i.e. the table four times. */
+    private static final VectorShuffle<Byte> REPLICATE = VectorShuffle.fromOp(ByteVector.SPECIES_512, j -> 4 * (j % 16));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     /**
      * Largest table entry magnitude: 127 (int8). 7-bit entries would let the two lookups of a chunk be added as
      * bytes before widening, but measured on stories260K int4 they raised the KLD to fp32 by 15% (8-bit: 3%)
@@ -91,7 +96,8 @@ public final class LutTables {
      * With one input per position (4-bit codes) the two are the same float, rounding being monotonic; with more,
      * they may differ in the last bit, and an entry may then round to 127 from just above it. Built alone (2048 or
      * 8192 inputs in a loop), 4-bit tables took 6.9 ns per input the other way (a store and a reload per entry, a
-     * float max and a single chain of adds, each loop-carried), 3.7–4.1 ns this way; 2-bit ones 4.7 → 3.9–4.5 ns.
+     * float max and a single chain of adds, each loop-carried), 3.7–4.1 ns this way; 2-bit ones 4.7 → 3.9–4.5 ns
+     * (docs/KERNELS.md has later figures).
      */
     private static void buildBlock(LutLayout layout, LutTables t, float[] digit, int g, float mid, float reach,
                                    float[] x, int xOff, int j, int first) {
@@ -110,7 +116,10 @@ public final class LutTables {
         // Bits of the largest Σ|x| of a position: non-negative floats order as their bits do, and an int max is one
         // instruction where Java's float max (NaN, signed zeros) is several.
         int largest = 0;
-        if (g == 1) { // the general loop below, for one input per position: 5.3–5.4 ns per input built alone, not 3.7–4.1
+        if (g == 1 && n == LutLayout.BLOCK && F.length() == 16) { // an int max is exact in any order
+            IntVector low = FloatVector.fromArray(F, x, a0).reinterpretAsInts(), high = FloatVector.fromArray(F, x, a0 + 16).reinterpretAsInts();
+            largest = high.and(0x7FFFFFFF).max(low.and(0x7FFFFFFF)).reduceLanes(VectorOperators.MAX);
+        } else if (g == 1) { // the general loop below, for one input per position: 5.3–5.4 ns per input built alone, not 3.7–4.1
             for (i = 0; i < n; i++) largest = Math.max(largest, Float.floatToRawIntBits(x[a0 + i]) & 0x7FFFFFFF);
         } else {
             for (int p = 0; p < positions; p++) {
@@ -132,8 +141,13 @@ public final class LutTables {
                 }
                 // Adding 1.5·2^23 + 128 rounds |v| ≤ 127 to an integer, ties to even (= Math.rint), and leaves v + 128
                 // in the low byte of the float's bits: the biased entry, taken by a truncating int-to-byte conversion.
-                ByteVector q = (ByteVector) inverse.mul(e).add(BIASED_ROUNDER).reinterpretAsInts().convertShape(VectorOperators.I2B, Q, 0);
-                for (int k = 0; k < 4; k++) q.intoArray(t.tables, at + k * 16);
+                FloatVector biased = inverse.mul(e).add(BIASED_ROUNDER);
+                if (F.length() == 16) { // one permute and one 64-byte store instead of a narrowing and four stores
+                    biased.reinterpretAsBytes().rearrange(REPLICATE).intoArray(t.tables, at);
+                } else {
+                    ByteVector q = (ByteVector) biased.reinterpretAsInts().convertShape(VectorOperators.I2B, Q, 0);
+                    for (int k = 0; k < 4; k++) q.intoArray(t.tables, at + k * 16);
+                }
             }
         }
         t.blockScale[j] = step;

@@ -26,7 +26,6 @@ public final class LutTables {
     private static final float BIASED_ROUNDER = 0x1.8p23f + 128;
     /** With 512-bit floats: byte j of a table takes the low byte of int lane j mod 16, i.e. the table four times. */
     private static final VectorShuffle<Byte> REPLICATE = VectorShuffle.fromOp(ByteVector.SPECIES_512, j -> 4 * (j % 16));
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     /**
      * Largest table entry magnitude: 127 (int8). 7-bit entries would let the two lookups of a chunk be added as
      * bytes before widening, but measured on stories260K int4 they raised the KLD to fp32 by 15% (8-bit: 3%)

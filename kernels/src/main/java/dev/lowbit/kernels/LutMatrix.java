@@ -44,6 +44,14 @@ public final class LutMatrix implements WeightMatrix {
             PAIRED[r] = 64 * t + (q >= 32 ? 32 : 0) + (q % 2) * 16 + (q % 32) / 2;
         }
     }
+    /** The 512-bit kernel's scratch, one per thread: quads are handed out one at a time, so it is not allocated per call. */
+    private record Scratch(float[] meta, float[] out, short[] acc, long[] metaAt) {
+        Scratch() {
+            // meta per tile: 64 scales, 64 offsets (0 when absent)
+            this(new float[4 * 2 * LutLayout.TILE], new float[4 * LutLayout.TILE], new short[4 * LutLayout.TILE], new long[4]);
+        }
+    }
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /** One table cache per kind of weights, shared by all matrices of that kind (same levels and input width). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
 
@@ -133,13 +141,30 @@ public final class LutMatrix implements WeightMatrix {
             return;
         }
         int quads = (layout.tiles() + 3) / 4;
-        pool.parallelFor(quads, 1, (from, to) -> {
-            float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)
-            float[] out = new float[4 * LutLayout.TILE];
-            short[] acc = new short[4 * LutLayout.TILE];
-            long[] metaAt = new long[4];
-            for (int quad = from; quad < to; quad++) {
-                gemvFourTiles(4 * quad, t, y, meta, out, acc, metaAt);
+        pool.parallelChunks(quads, 1, (from, to) -> {
+            Scratch s = SCRATCH.get();
+            for (int quad = from; quad < to; quad++) gemvFourTiles(4 * quad, t, y, s.meta, s.out, s.acc, s.metaAt);
+        });
+    }
+
+    /**
+     * One token through several matrices that read the same input (q, k, v; gate, up), as one parallel loop over
+     * all their quads of tiles: one dispatch and one wait instead of one per matrix, and the small matrices (k and
+     * v have two quads at dim 2048) no longer leave a thread idle at their end. Tables are built per matrix kind,
+     * once for all matrices that share it.
+     */
+    static void multiplyTogether(LutMatrix[] ms, float[] x, float[][] ys, WorkerPool pool) {
+        LutTables[] tables = new LutTables[ms.length];
+        int[] firstQuad = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            tables[i] = ms[i].cache.get(ms[i].layout, ms[i].levels, x, 0, pool);
+            firstQuad[i + 1] = firstQuad[i] + (ms[i].layout.tiles() + 3) / 4;
+        }
+        pool.parallelChunks(firstQuad[ms.length], 1, (from, to) -> {
+            Scratch s = SCRATCH.get();
+            for (int quad = from, i = 0; quad < to; quad++) {
+                while (quad >= firstQuad[i + 1]) i++;
+                ms[i].gemvFourTiles(4 * (quad - firstQuad[i]), tables[i], ys[i], s.meta, s.out, s.acc, s.metaAt);
             }
         });
     }

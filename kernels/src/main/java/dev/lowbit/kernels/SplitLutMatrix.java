@@ -68,10 +68,9 @@ public final class SplitLutMatrix implements WeightMatrix {
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         if (high == null) build(pool);
-        low.multiply(x, y, batch, pool);
         float[] h = batch == 1 ? highOut.get() : new float[batch * rows()];
         if (h.length < batch * rows()) highOut.set(h = new float[rows()]);
-        high.multiply(x, h, batch, pool);
+        WeightMatrix.multiplyEach(new WeightMatrix[] {low, high}, x, new float[][] {y, h}, batch, pool);
         VectorOps.add(y, 0, h, 0, batch * rows());
     }
 

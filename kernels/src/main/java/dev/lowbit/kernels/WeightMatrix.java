@@ -28,4 +28,30 @@ public interface WeightMatrix {
     default void multiply(float[] x, float[] y, WorkerPool pool) {
         multiply(x, y, 1, pool);
     }
+
+    /** The matrix that multiplies: a wrapper that checks its data on first use checks it and returns what it wraps. */
+    default WeightMatrix prepared() {
+        return this;
+    }
+
+    /**
+     * {@code ys[i] = ws[i] · x} for matrices that read the same input. Table-lookup matrices decoding one token run
+     * as one parallel loop ({@link LutMatrix#multiplyTogether}); everything else runs one matrix after another.
+     */
+    static void multiplyEach(WeightMatrix[] ws, float[] x, float[][] ys, int batch, WorkerPool pool) {
+        if (ws.length != ys.length) throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs");
+        if (batch == 1 && LutMatrix.vectorKernelAvailable() && ws.length > 1) {
+            LutMatrix[] luts = new LutMatrix[ws.length];
+            boolean all = true;
+            for (int i = 0; i < ws.length && all; i++) {
+                if (ws[i].prepared() instanceof LutMatrix m && m.cols() == ws[0].cols()) luts[i] = m;
+                else all = false;
+            }
+            if (all) {
+                LutMatrix.multiplyTogether(luts, x, ys, pool);
+                return;
+            }
+        }
+        for (int i = 0; i < ws.length; i++) ws[i].multiply(x, ys[i], batch, pool);
+    }
 }

@@ -6,9 +6,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fixed pool of worker threads for data-parallel loops over a range.
  *
- * <p>The range is split statically into one contiguous part per thread; the calling thread runs part 0.
- * Decode calls this a few hundred times per token, so dispatch must cost microseconds: workers spin
- * briefly for the next job before parking, and a dispatch allocates nothing.
+ * <p>{@link #parallelFor} splits the range statically into one contiguous part per thread; the calling thread
+ * runs part 0. {@link #parallelChunks} hands out chunks to whichever thread is free, for loops whose parts take
+ * unequal time on equal work (memory-bound GEMVs on a shared host). Decode calls these a few hundred times per
+ * token, so dispatch must cost microseconds: workers spin briefly for the next job before parking, and a
+ * dispatch allocates nothing.
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -32,6 +34,8 @@ public final class WorkerPool implements AutoCloseable {
     // Job fields: written before generation is bumped (volatile write), read after it is seen.
     private RangeTask task;
     private int size;
+    private int chunk; // 0: static parts; else the size of the chunks claimed from next
+    private final AtomicInteger next = new AtomicInteger();
 
     public WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -63,15 +67,41 @@ public final class WorkerPool implements AutoCloseable {
             task.run(0, size);
             return;
         }
+        run(task, size, 0);
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, size)} in chunks of {@code chunk} indices (the last may be shorter), each
+     * taken by the next thread that is free, so that a thread slowed by the host does not hold the others up.
+     * A task may run many times on one thread: it should not allocate per call.
+     */
+    public void parallelChunks(int size, int chunk, RangeTask task) {
+        if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+        if (size <= 0) return;
+        if (threads == 1 || size <= chunk) {
+            task.run(0, size);
+            return;
+        }
+        // The counter runs past size by up to a chunk per thread; where that could overflow, static parts.
+        run(task, size, (long) size + (long) chunk * threads > Integer.MAX_VALUE ? 0 : chunk);
+    }
+
+    private void run(RangeTask task, int size, int chunk) {
         synchronized (this) {
             if (closed) throw new IllegalStateException("worker pool is closed");
             this.task = task;
             this.size = size;
+            this.chunk = chunk;
             this.failure = null;
+            next.set(0);
             pending.set(workers.length);
             generation = generation + 1;
             for (Thread w : workers) LockSupport.unpark(w);
-            runPart(0);
+            try {
+                runPart(0);
+            } catch (Throwable t) {
+                failure = t; // thrown below, once no worker still runs this job
+            }
             while (pending.get() != 0) Thread.onSpinWait();
             this.task = null;
             Throwable t = failure;
@@ -84,6 +114,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runPart(int part) {
+        if (chunk > 0) {
+            for (int from; (from = next.getAndAdd(chunk)) < size; ) task.run(from, Math.min(size, from + chunk));
+            return;
+        }
         long from = (long) size * part / threads;
         long to = (long) size * (part + 1) / threads;
         if (from < to) task.run((int) from, (int) to);

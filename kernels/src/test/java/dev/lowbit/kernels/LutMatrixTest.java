@@ -199,6 +199,33 @@ class LutMatrixTest {
     }
 
     @Test
+    void matricesReadingOneInputRunTogetherAsEachAlone() {
+        // q/k/v-like: one loop over the quads of matrices with different rows, bits and levels (two table kinds:
+        // int4 twice, E2M1 once), against each matrix's scalar reference. A wrapper that is not a table-lookup matrix
+        // sends the set the one-by-one way, with the same results.
+        int cols = 160;
+        CodebookMatrix[] sources = {
+            random(300, cols, 4, 32, false, ScaleFormat.F16, intLevels(4, -8), 21),
+            random(64, cols, 4, 32, true, ScaleFormat.F16, intLevels(4, -8), 22),
+            random(130, cols, 4, 32, false, ScaleFormat.E8M0, E2M1, 23)};
+        WeightMatrix[] luts = new WeightMatrix[sources.length];
+        for (int i = 0; i < sources.length; i++) luts[i] = LutPacker.pack(sources[i]);
+        WeightMatrix[] mixed = {luts[0], sources[1], luts[2]};
+        float[] x = input(cols, 24);
+        for (WeightMatrix[] set : new WeightMatrix[][] {luts, mixed}) {
+            float[][] ys = new float[set.length][];
+            for (int i = 0; i < set.length; i++) ys[i] = new float[set[i].rows()];
+            WeightMatrix.multiplyEach(set, x, ys, 1, POOL);
+            for (int i = 0; i < set.length; i++) {
+                float[] expected = new float[set[i].rows()];
+                if (set[i] instanceof LutMatrix lut) lut.multiplyReference(x, expected);
+                else set[i].multiply(x, expected, 1, POOL);
+                assertArrayEquals(expected, ys[i], "matrix " + i);
+            }
+        }
+    }
+
+    @Test
     void tablesAreSharedBetweenMatricesReadingTheSameInput() {
         CodebookMatrix a = random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 8);
         CodebookMatrix b = random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 9);

@@ -68,6 +68,12 @@ final class CrcCheckedMatrix implements WeightMatrix {
     }
 
     @Override
+    public WeightMatrix prepared() {
+        verify();
+        return inner.prepared();
+    }
+
+    @Override
     public void readRow(int row, float[] dst, int offset) {
         verify();
         inner.readRow(row, dst, offset);

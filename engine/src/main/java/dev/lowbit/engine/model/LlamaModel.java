@@ -97,9 +97,8 @@ public final class LlamaModel {
         checkBatch(s, n, pos);
         LlamaConfig c = config;
         rmsNorm(s.xb, s.x, w.attnNorm(), n);
-        linear(l, LinearKind.Q, w.wq(), s.xb, s.q, n, w.qBias());
-        linear(l, LinearKind.K, w.wk(), s.xb, s.k, n, w.kBias());
-        linear(l, LinearKind.V, w.wv(), s.xb, s.v, n, w.vBias());
+        linears(l, s.xb, n, new Linear(LinearKind.Q, w.wq(), s.q, w.qBias()),
+                new Linear(LinearKind.K, w.wk(), s.k, w.kBias()), new Linear(LinearKind.V, w.wv(), s.v, w.vBias()));
         rope.apply(s.q, n, c.nHeads(), pos);
         rope.apply(s.k, n, c.nKvHeads(), pos);
         System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), n * c.kvDim());
@@ -113,8 +112,7 @@ public final class LlamaModel {
     public void feedForwardBlock(InferenceState s, LayerWeights w, int l, int n) {
         checkBatch(s, n, 0);
         rmsNorm(s.xb, s.x, w.ffnNorm(), n);
-        linear(l, LinearKind.GATE, w.wGate(), s.xb, s.hb, n, null);
-        linear(l, LinearKind.UP, w.wUp(), s.xb, s.hb2, n, null);
+        linears(l, s.xb, n, new Linear(LinearKind.GATE, w.wGate(), s.hb, null), new Linear(LinearKind.UP, w.wUp(), s.hb2, null));
         VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
         linear(l, LinearKind.DOWN, w.wDown(), s.hb, s.xb2, n, null);
         VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
@@ -133,11 +131,26 @@ public final class LlamaModel {
     }
 
     private void linear(int layer, LinearKind kind, WeightMatrix w, float[] in, float[] out, int n, float[] bias) {
+        linears(layer, in, n, new Linear(kind, w, out, bias));
+    }
+
+    /** One linear layer of a block: out = w · in (+ bias). */
+    private record Linear(LinearKind kind, WeightMatrix w, float[] out, float[] bias) {}
+
+    /** Layers that read the same input (q, k, v; gate, up), multiplied together: kernels may run them as one loop. */
+    private void linears(int layer, float[] in, int n, Linear... ls) {
         LinearHook h = hook;
-        if (h != null) h.observe(layer, kind, in, n, w.cols());
-        w.multiply(in, out, n, pool);
-        if (bias != null) {
-            for (int t = 0; t < n; t++) VectorOps.add(out, t * w.rows(), bias, 0, w.rows());
+        WeightMatrix[] ws = new WeightMatrix[ls.length];
+        float[][] outs = new float[ls.length][];
+        for (int i = 0; i < ls.length; i++) {
+            if (h != null) h.observe(layer, ls[i].kind(), in, n, ls[i].w().cols());
+            ws[i] = ls[i].w();
+            outs[i] = ls[i].out();
+        }
+        WeightMatrix.multiplyEach(ws, in, outs, n, pool);
+        for (Linear l : ls) {
+            if (l.bias() == null) continue;
+            for (int t = 0; t < n; t++) VectorOps.add(l.out(), t * l.w().rows(), l.bias(), 0, l.w().rows());
         }
     }
 

@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Mixed-precision GEMV (one token) at Llama shapes: lowbit's table-lookup kernel for 1, 2, 3, 4-bit integers and
- * E2M1 against fp32 and two Q4_0 baselines (see {@link Q4Baselines}). Eight copies of each matrix are cycled so
- * that weights stream from memory as in a real decode step instead of sitting in the last-level cache.
+ * E2M1 against fp32 and two Q4_0 baselines (see {@link Q4Baselines}). Copies of each matrix are cycled so that
+ * weights stream from memory as in a real decode step instead of sitting in the last-level cache: eight by default
+ * (more than a 32 MB cache holds); a host with a bigger cache needs {@code -p copies=128} (docs/KERNELS.md).
  * Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MpGemv}.
  */
 @State(Scope.Benchmark)
@@ -41,7 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
         "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemv*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::flushFour",
         "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemm*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::decodeTransposed"})
 public class MpGemvBenchmark {
-    static final int COPIES = 8;
+    /** Copies of each matrix cycled (f32: at most 2); together they must exceed the last-level cache. */
+    @Param({"8"})
+    public int copies;
 
     /** rows x cols. */
     @Param({"2048x2048", "8192x2048", "2048x8192", "4096x4096", "11008x4096"})
@@ -77,11 +80,11 @@ public class MpGemvBenchmark {
         pool = new WorkerPool(threads);
         F32Matrix f32 = F32Matrix.of(w, rows, cols);
         if (kernel.startsWith("q4")) {
-            q4 = new Q4Baselines[COPIES];
-            for (int c = 0; c < COPIES; c++) q4[c] = new Q4Baselines(w, rows, cols);
+            q4 = new Q4Baselines[copies];
+            for (int c = 0; c < copies; c++) q4[c] = new Q4Baselines(w, rows, cols);
             return;
         }
-        matrices = new WeightMatrix[kernel.equals("f32") ? 2 : COPIES];
+        matrices = new WeightMatrix[kernel.equals("f32") ? Math.min(2, copies) : copies];
         for (int c = 0; c < matrices.length; c++) {
             matrices[c] = switch (kernel) {
                 case "f32" -> c == 0 ? f32 : F32Matrix.of(w, rows, cols);
@@ -114,7 +117,8 @@ public class MpGemvBenchmark {
 
     @Benchmark
     public float[] gemv() {
-        int c = next++ & (COPIES - 1);
+        int c = next;
+        next = (next + 1) % copies;
         switch (kernel) {
             case "q4-dequant" -> q4[c].dequantizeGemv(x, y, pool);
             case "q4-int8" -> q4[c].int8Gemv(x, xq, sx, y, pool);

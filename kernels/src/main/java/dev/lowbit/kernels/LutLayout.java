@@ -1,18 +1,26 @@
 package dev.lowbit.kernels;
 
 /**
- * Geometry of the table-lookup ("lut64") packed layout; docs/KERNELS.md describes it with a picture.
+ * Geometry of the table-lookup packed layouts ("lut64s", and "lut64" read from older files); docs/KERNELS.md and
+ * docs/FORMAT.md describe them.
  *
  * <p>Each weight has a {@code bits}-bit code (bits ∈ {1, 2, 4}). A <em>position</em> covers g = 4 / bits
  * consecutive inputs, so its codes form one 4-bit index. Inputs are taken in blocks of 32; a block's positions
- * are padded to an even count. Rows are taken in tiles of 64. For each tile, groups follow in order; a group is
- * its 64 scales (then 64 offsets, when present), then, for each of its blocks, one 64-byte chunk per pair of
- * positions: the byte of row r (see {@link #chunkByte}) holds its index for the even position in the low nibble,
- * the odd one in the high nibble.
+ * are padded to an even count. Rows are taken in tiles of 64. A tile holds, per group, its 64 scales (then 64
+ * offsets, when present) and, for each of the group's blocks, one 64-byte chunk per pair of positions: the byte of
+ * row r (see {@link #chunkByte}) holds its index for the even position in the low nibble, the odd one in the high
+ * nibble. With {@code scalesFirst} (what lowbit writes) a tile is all its groups' scales, then all its chunks, so
+ * the chunks the kernel streams are contiguous; otherwise (files written before) each group's scales come just
+ * before its chunks.
  */
-public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets) {
+public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets, boolean scalesFirst) {
     public static final int TILE = 64;
     public static final int BLOCK = 32;
+
+    /** The layout lowbit writes: scales first. */
+    public LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets) {
+        this(rows, cols, bits, groupSize, scaleFormat, hasOffsets, true);
+    }
 
     public LutLayout {
         if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("bad shape " + rows + "x" + cols);
@@ -91,6 +99,29 @@ public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat
         int n = 0;
         for (int j = 0; j < blocks(); j++) n += blockPositions(j);
         return n;
+    }
+
+    /** Byte offset, within a tile, of group k's scales (its offsets follow them). */
+    public long metaOffset(int group) {
+        return (long) group * metaBytes() + (scalesFirst ? 0 : chunkBytesBefore(group));
+    }
+
+    /** Byte offset, within a tile, of group k's first chunk; the group's chunks follow one another. */
+    public long chunkOffset(int group) {
+        return (long) (scalesFirst ? groups() : group + 1) * metaBytes() + chunkBytesBefore(group);
+    }
+
+    /** Bytes of group k's chunks in a tile: one chunk per pair of positions of its blocks. */
+    public long chunkBytes(int group) {
+        int positions = 0;
+        for (int j = firstBlock(group); j < endBlock(group); j++) positions += blockPositions(j);
+        return (long) positions / 2 * TILE;
+    }
+
+    private long chunkBytesBefore(int group) {
+        long bytes = 0;
+        for (int k = 0; k < group; k++) bytes += chunkBytes(k);
+        return bytes;
     }
 
     public long tileBytes() {

@@ -59,7 +59,8 @@ public final class LutMatrix implements WeightMatrix {
     private final float[] levels;
     private final MemorySegment data;
     private final LutTables.Cache cache;
-    private final long[] groupOffset;   // byte offset of each group within a tile
+    private final long[] metaOffset;    // byte offset of each group's scales within a tile
+    private final long[] chunkOffset;   // byte offset of each group's first chunk within a tile
     private final int[] groupBlocks;    // first block of each group, and the end: groups + 1 entries
     private final int[] blockPositions; // padded positions of each block
     private final long tileBytes;
@@ -82,11 +83,11 @@ public final class LutMatrix implements WeightMatrix {
         for (int j = 0; j < blockPositions.length; j++) blockPositions[j] = layout.blockPositions(j);
         this.groupBlocks = new int[layout.groups() + 1];
         for (int k = 0; k < layout.groups(); k++) groupBlocks[k + 1] = layout.endBlock(k);
-        this.groupOffset = new long[layout.groups() + 1];
+        this.metaOffset = new long[layout.groups()];
+        this.chunkOffset = new long[layout.groups()];
         for (int k = 0; k < layout.groups(); k++) {
-            int positions = 0;
-            for (int j = layout.firstBlock(k); j < layout.endBlock(k); j++) positions += layout.blockPositions(j);
-            groupOffset[k + 1] = groupOffset[k] + layout.metaBytes() + (long) positions / 2 * LutLayout.TILE;
+            metaOffset[k] = layout.metaOffset(k);
+            chunkOffset[k] = layout.chunkOffset(k);
         }
     }
 
@@ -310,19 +311,19 @@ public final class LutMatrix implements WeightMatrix {
         int last = layout.tiles() - 1;
         long base0 = Math.min(tile, last) * tileBytes, base1 = Math.min(tile + 1, last) * tileBytes;
         long base2 = Math.min(tile + 2, last) * tileBytes, base3 = Math.min(tile + 3, last) * tileBytes;
-        int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
+        int groups = groupBlocks.length - 1;
         java.util.Arrays.fill(out, 0f);
         ShortVector zero = ShortVector.zero(S); // hoisted: this method is near C2's node budget
         int pos = 0;
         for (int k = 0; k < groups; k++) {
-            long g = groupOffset[k];
+            long m = metaOffset[k], c = chunkOffset[k];
             // The flush decodes the group's scales at its first block: decoded here, they made this method bigger
             // and the lookup loop slower (JMH 8192x2048, 1 thread: int4 −3%, int2 −6% moving them out).
-            metaAt[0] = base0 + g;
-            metaAt[1] = base1 + g;
-            metaAt[2] = base2 + g;
-            metaAt[3] = base3 + g;
-            long at0 = base0 + g + metaBytes, at1 = base1 + g + metaBytes, at2 = base2 + g + metaBytes, at3 = base3 + g + metaBytes;
+            metaAt[0] = base0 + m;
+            metaAt[1] = base1 + m;
+            metaAt[2] = base2 + m;
+            metaAt[3] = base3 + m;
+            long at0 = base0 + c, at1 = base1 + c, at2 = base2 + c, at3 = base3 + c;
             for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
                 ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
                 for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2) {
@@ -397,13 +398,13 @@ public final class LutMatrix implements WeightMatrix {
     private void gemvTilePortable(int tile, LutTables t, float[] y, float[] meta, float[] out, short[] acc) {
         long base = tile * tileBytes;
         boolean offsets = layout.hasOffsets();
-        int groups = groupBlocks.length - 1, metaBytes = layout.metaBytes();
+        int groups = groupBlocks.length - 1;
         java.util.Arrays.fill(out, 0f);
         ShortVector zero = ShortVector.zero(S128);
         int pos = 0;
         for (int k = 0; k < groups; k++) {
-            decodeMeta(base + groupOffset[k], meta, 0);
-            long at = base + groupOffset[k] + metaBytes;
+            decodeMeta(base + metaOffset[k], meta, 0);
+            long at = base + chunkOffset[k];
             for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
                 ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
                 for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
@@ -473,13 +474,12 @@ public final class LutMatrix implements WeightMatrix {
         int[] acc = new int[LutLayout.TILE];
         int pos = 0;
         for (int k = 0; k < layout.groups(); k++) {
-            long at = base + groupOffset[k];
+            long meta = base + metaOffset[k], at = base + chunkOffset[k];
             float[] scales = new float[LutLayout.TILE], offsets = new float[LutLayout.TILE];
             for (int r = 0; r < LutLayout.TILE; r++) {
-                scales[r] = layout.scaleFormat().read(data.asSlice(at), r);
-                if (layout.hasOffsets()) offsets[r] = ScaleFormat.F16.read(data.asSlice(at + (long) LutLayout.TILE * layout.scaleFormat().bytes()), r);
+                scales[r] = layout.scaleFormat().read(data.asSlice(meta), r);
+                if (layout.hasOffsets()) offsets[r] = ScaleFormat.F16.read(data.asSlice(meta + (long) LutLayout.TILE * layout.scaleFormat().bytes()), r);
             }
-            at += layout.metaBytes();
             for (int j = layout.firstBlock(k); j < layout.endBlock(k); j++) {
                 java.util.Arrays.fill(acc, 0);
                 for (int p = 0, n = layout.blockPositions(j); p < n; p += 2, pos += 2, at += LutLayout.TILE) {
@@ -512,10 +512,9 @@ public final class LutMatrix implements WeightMatrix {
         int mask = (1 << bits) - 1;
         long base = tile * layout.tileBytes();
         for (int k = 0; k < layout.groups(); k++) {
-            long at = base + groupOffset[k];
-            float scale = layout.scaleFormat().read(data.asSlice(at), r);
-            float shift = layout.hasOffsets() ? ScaleFormat.F16.read(data.asSlice(at + (long) LutLayout.TILE * layout.scaleFormat().bytes()), r) : 0f;
-            at += layout.metaBytes();
+            long meta = base + metaOffset[k], at = base + chunkOffset[k];
+            float scale = layout.scaleFormat().read(data.asSlice(meta), r);
+            float shift = layout.hasOffsets() ? ScaleFormat.F16.read(data.asSlice(meta + (long) LutLayout.TILE * layout.scaleFormat().bytes()), r) : 0f;
             for (int j = layout.firstBlock(k); j < layout.endBlock(k); j++) {
                 int n = layout.blockInputs(j), a0 = j * LutLayout.BLOCK;
                 for (int p = 0, np = layout.blockPositions(j); p < np; p++) {
@@ -559,8 +558,8 @@ public final class LutMatrix implements WeightMatrix {
         byte mask = (byte) ((1 << bits) - 1);
         FloatVector table = FloatVector.fromArray(F, levels16, 0);
         for (int k = 0; k < groupBlocks.length - 1; k++) {
-            decodeMeta(base + groupOffset[k], meta, 0);
-            long at = base + groupOffset[k] + layout.metaBytes();
+            decodeMeta(base + metaOffset[k], meta, 0);
+            long at = base + chunkOffset[k];
             for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) {
                 int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j);
                 for (int p = 0; p < blockPositions[j]; p++) {
@@ -637,8 +636,8 @@ public final class LutMatrix implements WeightMatrix {
         float[] levels16 = java.util.Arrays.copyOf(levels, 16);
         FloatVector low = FloatVector.fromArray(F256, levels16, 0), high = FloatVector.fromArray(F256, levels16, 8);
         for (int k = 0; k < groupBlocks.length - 1; k++) {
-            decodeMeta(base + groupOffset[k], meta, 0);
-            long at = base + groupOffset[k] + layout.metaBytes();
+            decodeMeta(base + metaOffset[k], meta, 0);
+            long at = base + chunkOffset[k];
             for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) {
                 int a0 = j * LutLayout.BLOCK, n = layout.blockInputs(j);
                 for (int p = 0; p < blockPositions[j]; p++) {

@@ -23,6 +23,24 @@ public final class LutPacker {
     }
 
     /**
+     * The same weights in the other order of a tile ({@link LutLayout#scalesFirst}): each group's scales and
+     * chunks are copied to where the target order puts them.
+     */
+    public static LutMatrix relayout(LutMatrix m, boolean scalesFirst) {
+        LutLayout from = m.layout();
+        LutLayout to = new LutLayout(from.rows(), from.cols(), from.bits(), from.groupSize(), from.scaleFormat(), from.hasOffsets(), scalesFirst);
+        MemorySegment out = WeightMemory.allocate(to.totalBytes());
+        for (int t = 0; t < from.tiles(); t++) {
+            long base = t * from.tileBytes();
+            for (int k = 0; k < from.groups(); k++) {
+                MemorySegment.copy(m.data(), base + from.metaOffset(k), out, base + to.metaOffset(k), from.metaBytes());
+                MemorySegment.copy(m.data(), base + from.chunkOffset(k), out, base + to.chunkOffset(k), from.chunkBytes(k));
+            }
+        }
+        return new LutMatrix(to, m.levels(), out);
+    }
+
+    /**
      * Packs bits {@code shift..shift+bits−1} of each of {@code source}'s codes as a {@code bits}-bit matrix with
      * {@code levels}, the source's scales and {@code offsets} (null: none): the whole matrix when shift = 0 and
      * bits are the source's, one pass of a {@link SplitLutMatrix} otherwise. Tiles are independent and packed in
@@ -52,14 +70,14 @@ public final class LutPacker {
             MemorySegment.copy(source.codes(), ValueLayout.JAVA_BYTE, (long) (tile * LutLayout.TILE + r) * row.length, row, 0, row.length);
             for (int col = 0; col < c.cols(); col++) codes[r][col] = (CodeLayout.code(row, 0, col, c.bits()) >>> shift) & mask;
         }
-        int at = 0;
         for (int k = 0; k < l.groups(); k++) {
+            int meta = Math.toIntExact(l.metaOffset(k));
             for (int r = 0; r < rowsHere; r++) {
                 long group = (long) (tile * LutLayout.TILE + r) * c.groupsPerRow() + k;
-                MemorySegment.copy(source.scales(), ValueLayout.JAVA_BYTE, group * scaleBytes, out, at + r * scaleBytes, scaleBytes);
-                if (offsets != null) MemorySegment.copy(offsets, ValueLayout.JAVA_BYTE, group * 2, out, at + LutLayout.TILE * scaleBytes + 2 * r, 2);
+                MemorySegment.copy(source.scales(), ValueLayout.JAVA_BYTE, group * scaleBytes, out, meta + r * scaleBytes, scaleBytes);
+                if (offsets != null) MemorySegment.copy(offsets, ValueLayout.JAVA_BYTE, group * 2, out, meta + LutLayout.TILE * scaleBytes + 2 * r, 2);
             }
-            at += l.metaBytes();
+            int at = Math.toIntExact(l.chunkOffset(k));
             for (int j = l.firstBlock(k); j < l.endBlock(k); j++) {
                 int a0 = j * LutLayout.BLOCK, n = l.blockInputs(j);
                 for (int p = 0; p < l.blockPositions(j); p += 2, at += LutLayout.TILE) {

@@ -242,6 +242,52 @@ class LutMatrixTest {
     }
 
     @Test
+    void tileOffsetsInBothOrders() {
+        // 4-bit, groups of 32 over 96 inputs: three groups of one block (32 positions = 16 chunks = 1024 bytes),
+        // each with 128 bytes of f16 scales.
+        LutLayout first = new LutLayout(64, 96, 4, 32, ScaleFormat.F16, false), interleaved = new LutLayout(64, 96, 4, 32, ScaleFormat.F16, false, false);
+        assertEquals(3456, first.tileBytes());
+        assertEquals(3456, interleaved.tileBytes());
+        long[][] expected = {{0, 128, 256}, {384, 1408, 2432}, {0, 1152, 2304}, {128, 1280, 2432}};
+        for (int k = 0; k < 3; k++) {
+            assertEquals(expected[0][k], first.metaOffset(k));
+            assertEquals(expected[1][k], first.chunkOffset(k));
+            assertEquals(expected[2][k], interleaved.metaOffset(k));
+            assertEquals(expected[3][k], interleaved.chunkOffset(k));
+        }
+        // 2-bit with offsets, groups of 64 over 96 inputs: 256 bytes of scales and offsets per group; group 0 has two
+        // blocks of 8 chunks (1024 bytes), group 1 one block (512 bytes).
+        first = new LutLayout(64, 96, 2, 64, ScaleFormat.F16, true);
+        interleaved = new LutLayout(64, 96, 2, 64, ScaleFormat.F16, true, false);
+        assertEquals(2048, first.tileBytes());
+        assertArrayEquals(new long[] {0, 256, 512, 1536}, new long[] {first.metaOffset(0), first.metaOffset(1), first.chunkOffset(0), first.chunkOffset(1)});
+        assertArrayEquals(new long[] {0, 1280, 256, 1536},
+                new long[] {interleaved.metaOffset(0), interleaved.metaOffset(1), interleaved.chunkOffset(0), interleaved.chunkOffset(1)});
+    }
+
+    @Test
+    void interleavedTilesOfOlderFilesRunAndReadTheSame() {
+        for (Case c : cases()) {
+            CodebookMatrix m = random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 6);
+            LutMatrix lut = LutPacker.pack(m), old = LutPacker.relayout(lut, false);
+            assertTrue(lut.layout().scalesFirst() && !old.layout().scalesFirst());
+            float[] a = new float[c.cols()], b = new float[c.cols()];
+            for (int r = 0; r < c.rows(); r++) {
+                m.readRow(r, a, 0);
+                old.readRow(r, b, 0);
+                assertArrayEquals(a, b, c + " row " + r);
+            }
+            float[] x = input(c.cols(), 7), expected = new float[c.rows()], vector = new float[c.rows()], scalar = new float[c.rows()];
+            lut.multiply(x, expected, 1, POOL);
+            old.multiply(x, vector, 1, POOL);
+            old.multiplyReference(x, scalar);
+            assertArrayEquals(expected, vector, c + " (vector)");
+            assertArrayEquals(expected, scalar, c + " (scalar)");
+            assertEquals(-1, lut.data().mismatch(LutPacker.relayout(old, true).data()), c + " (back to scales first)");
+        }
+    }
+
+    @Test
     void layoutRejectsWhatTheKernelCannotRun() {
         assertTrue(!LutLayout.supportsBits(3) && !LutLayout.supportsBits(8));
         assertTrue(!LutLayout.supportsGroup(16, 64) && LutLayout.supportsGroup(64, 64) && LutLayout.supportsGroup(32, 100));

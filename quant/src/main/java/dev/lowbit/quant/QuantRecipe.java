@@ -70,7 +70,7 @@ public record QuantRecipe(String method, Grid grid, int groupSize, boolean searc
         m.put("clip_search", search);
         m.put("embeddings", embeddings.name().toLowerCase());
         m.put("keep", keep);
-        m.put("layout", tableLookup ? "lut64 where possible" : "rows-lsb");
+        m.put("layout", tableLookup ? "lut64s where possible" : "rows-lsb");
         return m;
     }
 }

@@ -42,7 +42,8 @@ public final class LowbitFile {
     static final int ALIGNMENT = 64;
     /** Packed layouts of codebook tensors: a row stream ({@link CodeLayout}) or table-lookup tiles ({@link LutLayout}). */
     static final String CODE_LAYOUT = "rows-lsb";
-    static final String LUT_LAYOUT = "lut64";
+    static final String LUT_LAYOUT = "lut64s";            // tiles with their scales first (written since 2026-11-25)
+    static final String LUT_LAYOUT_INTERLEAVED = "lut64"; // each group's scales before its chunks (read only)
 
     private LowbitFile() {}
 
@@ -188,8 +189,10 @@ public final class LowbitFile {
 
         private WeightMatrix codebook(String name, JsonObject t, JsonObject parts, int rows, int cols, List<MemorySegment> segments) {
             String packed = t.string("layout");
-            if (!packed.equals(CODE_LAYOUT) && !packed.equals(LUT_LAYOUT)) {
-                throw new JsonException("tensor " + name + " uses packed layout " + packed + ", this version reads " + CODE_LAYOUT + " and " + LUT_LAYOUT);
+            boolean lut = packed.equals(LUT_LAYOUT) || packed.equals(LUT_LAYOUT_INTERLEAVED);
+            if (!lut && !packed.equals(CODE_LAYOUT)) {
+                throw new JsonException("tensor " + name + " uses packed layout " + packed + ", this version reads "
+                        + CODE_LAYOUT + ", " + LUT_LAYOUT + " and " + LUT_LAYOUT_INTERLEAVED);
             }
             int bits = t.integer("bits", 1, 8);
             int groupSize = t.integer("group_size", 1, cols);
@@ -201,14 +204,14 @@ public final class LowbitFile {
                 case "e8m0" -> ScaleFormat.E8M0;
                 default -> throw new JsonException("tensor " + name + " has unknown scale format " + t.string("scale_format"));
             };
-            if (packed.equals(LUT_LAYOUT)) {
+            if (lut) {
                 if (!LutLayout.supportsBits(bits) || !LutLayout.supportsGroup(groupSize, cols)) {
-                    throw new JsonException("tensor " + name + ": the lut64 layout cannot hold " + bits + "-bit codes in groups of " + groupSize);
+                    throw new JsonException("tensor " + name + ": the " + packed + " layout cannot hold " + bits + "-bit codes in groups of " + groupSize);
                 }
-                LutLayout lut = new LutLayout(rows, cols, bits, groupSize, scaleFormat, t.bool("offsets"));
-                MemorySegment d = part(name, parts, "data", lut.totalBytes());
+                LutLayout tiles = new LutLayout(rows, cols, bits, groupSize, scaleFormat, t.bool("offsets"), packed.equals(LUT_LAYOUT));
+                MemorySegment d = part(name, parts, "data", tiles.totalBytes());
                 segments.add(d);
-                return new LutMatrix(lut, levels, d);
+                return new LutMatrix(tiles, levels, d);
             }
             CodeLayout layout = new CodeLayout(rows, cols, bits, groupSize);
             MemorySegment codes = part(name, parts, "codes", layout.codeBytes());

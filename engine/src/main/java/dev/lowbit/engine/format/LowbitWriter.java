@@ -171,7 +171,7 @@ public final class LowbitWriter {
             case SplitLutMatrix s -> matrix(name, s.codebook());
             case LutMatrix l -> {
                 Map<String, Object> json = base(name, "codebook", shape);
-                json.put("layout", LowbitFile.LUT_LAYOUT);
+                json.put("layout", l.layout().scalesFirst() ? LowbitFile.LUT_LAYOUT : LowbitFile.LUT_LAYOUT_INTERLEAVED);
                 json.put("bits", l.layout().bits());
                 json.put("group_size", l.layout().effectiveGroup());
                 json.put("scale_format", l.layout().scaleFormat() == ScaleFormat.F16 ? "f16" : "e8m0");

@@ -25,6 +25,8 @@ import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.CodeLayout;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
+import dev.lowbit.kernels.LutMatrix;
+import dev.lowbit.kernels.LutPacker;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
@@ -77,6 +79,10 @@ class LowbitFileTest {
         m.put("blk.0.ffn_down", randomCodebook(m.get("blk.0.ffn_down"), 3, 32, false, ScaleFormat.F16, 2));
         m.put("blk.1.ffn_up", randomCodebook(m.get("blk.1.ffn_up"), 4, 32, false, ScaleFormat.E8M0, 3));
         m.put("blk.1.attn_v", randomCodebook(m.get("blk.1.attn_v"), 2, 40, true, ScaleFormat.F16, 4));
+        // Table-lookup tiles as lowbit writes them (lut64s) and as older files hold them (lut64).
+        LutMatrix tiles = LutPacker.pack(randomCodebook(m.get("blk.0.ffn_up"), 4, 32, false, ScaleFormat.F16, 5));
+        m.put("blk.0.ffn_up", tiles);
+        m.put("blk.1.attn_k", LutPacker.relayout(LutPacker.pack(randomCodebook(m.get("blk.1.attn_k"), 2, 32, true, ScaleFormat.F16, 6)), false));
         float[] all = new float[CONFIG.vocabSize() * CONFIG.dim()];
         WeightMatrix out = m.get("output");
         for (int r = 0; r < out.rows(); r++) out.readRow(r, all, r * out.cols());
@@ -101,7 +107,7 @@ class LowbitFileTest {
     }
 
     @Test
-    void everyTensorTypeRoundTripsExactly() {
+    void everyTensorTypeRoundTripsExactly() throws Exception {
         LlamaWeights original = mixedWeights();
         Path file = writeMixed();
         try (MappedFile f = MappedFile.open(file)) {
@@ -112,6 +118,8 @@ class LowbitFileTest {
             assertEquals("codebook", c.tensorTypes().get("blk.0.attn_q"));
             assertEquals("f16", c.tensorTypes().get("output"));
             assertEquals("f32", c.tensorTypes().get("blk.0.attn_q.bias"));
+            String header = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(header.contains("\"layout\":\"lut64s\"") && header.contains("\"layout\":\"lut64\""), "both tile orders stored");
             // The same storage decodes to the same floats, so the same code gives bit-identical logits.
             float[] expected = logits(CONFIG, original), actual = logits(c.config(), c.weights());
             assertArrayEquals(expected, actual, 1e-5f);

@@ -113,15 +113,17 @@ public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat
 
     /** Bytes of group k's chunks in a tile: one chunk per pair of positions of its blocks. */
     public long chunkBytes(int group) {
-        int positions = 0;
-        for (int j = firstBlock(group); j < endBlock(group); j++) positions += blockPositions(j);
-        return (long) positions / 2 * TILE;
+        return chunkBytes(firstBlock(group), endBlock(group));
     }
 
     private long chunkBytesBefore(int group) {
-        long bytes = 0;
-        for (int k = 0; k < group; k++) bytes += chunkBytes(k);
-        return bytes;
+        return chunkBytes(0, firstBlock(group));
+    }
+
+    private long chunkBytes(int fromBlock, int toBlock) {
+        int positions = 0;
+        for (int j = fromBlock; j < toBlock; j++) positions += blockPositions(j);
+        return (long) positions / 2 * TILE;
     }
 
     public long tileBytes() {

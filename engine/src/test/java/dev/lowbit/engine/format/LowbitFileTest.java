@@ -25,7 +25,6 @@ import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.CodeLayout;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
-import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.LutPacker;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
@@ -80,8 +79,7 @@ class LowbitFileTest {
         m.put("blk.1.ffn_up", randomCodebook(m.get("blk.1.ffn_up"), 4, 32, false, ScaleFormat.E8M0, 3));
         m.put("blk.1.attn_v", randomCodebook(m.get("blk.1.attn_v"), 2, 40, true, ScaleFormat.F16, 4));
         // Table-lookup tiles as lowbit writes them (lut64s) and as older files hold them (lut64).
-        LutMatrix tiles = LutPacker.pack(randomCodebook(m.get("blk.0.ffn_up"), 4, 32, false, ScaleFormat.F16, 5));
-        m.put("blk.0.ffn_up", tiles);
+        m.put("blk.0.ffn_up", LutPacker.pack(randomCodebook(m.get("blk.0.ffn_up"), 4, 32, false, ScaleFormat.F16, 5)));
         m.put("blk.1.attn_k", LutPacker.relayout(LutPacker.pack(randomCodebook(m.get("blk.1.attn_k"), 2, 32, true, ScaleFormat.F16, 6)), false));
         float[] all = new float[CONFIG.vocabSize() * CONFIG.dim()];
         WeightMatrix out = m.get("output");

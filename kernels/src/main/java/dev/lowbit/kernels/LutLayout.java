@@ -16,6 +16,13 @@ package dev.lowbit.kernels;
 public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets, boolean scalesFirst) {
     public static final int TILE = 64;
     public static final int BLOCK = 32;
+    /**
+     * A span's size, at most: the kernels sum a span's lookups in integers and flush them to floats once, so one
+     * int8 table step covers a span. Up to 64 inputs (T-MAC's default activation group) and 32 positions (a 4-bit
+     * block): 1- and 2-bit codes, whose blocks have 8 and 16 positions, flush half as often; 4-bit codes keep one
+     * step per block, as wider spans measurably cost them accuracy (docs/KERNELS.md). Spans never cross a group.
+     */
+    public static final int SPAN_INPUTS = 64, SPAN_POSITIONS = 32;
 
     /** The layout lowbit writes: scales first. */
     public LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat scaleFormat, boolean hasOffsets) {
@@ -87,6 +94,49 @@ public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat
 
     public int endBlock(int group) {
         return group == groups() - 1 ? blocks() : (group + 1) * effectiveGroup() / BLOCK;
+    }
+
+    /** Blocks per span: each group is split into runs of this many blocks (its last run may be shorter). */
+    public int spanBlocks() {
+        int blocks = Math.min(Math.min(effectiveGroup(), SPAN_INPUTS), SPAN_POSITIONS * inputsPerPosition()) / BLOCK;
+        return Math.max(1, blocks);
+    }
+
+    /** Spans in group k. */
+    private int groupSpans(int group) {
+        return (endBlock(group) - firstBlock(group) + spanBlocks() - 1) / spanBlocks();
+    }
+
+    /** Spans over a whole row. */
+    public int spans() {
+        return firstSpan(groups());
+    }
+
+    /** Index of group k's first span; {@code groups()} gives the number of spans. */
+    public int firstSpan(int group) {
+        int n = 0;
+        for (int k = 0; k < group; k++) n += groupSpans(k);
+        return n;
+    }
+
+    /** First block of each span, then {@code blocks()}: spans.length + 1 entries. */
+    public int[] spanStarts() {
+        int[] starts = new int[spans() + 1];
+        int s = 0;
+        for (int k = 0; k < groups(); k++) {
+            for (int j = firstBlock(k); j < endBlock(k); j += spanBlocks()) starts[s++] = j;
+        }
+        starts[s] = blocks();
+        return starts;
+    }
+
+    /** Padded positions of each span (its blocks' positions). */
+    public int[] spanPositions() {
+        int[] starts = spanStarts(), positions = new int[starts.length - 1];
+        for (int s = 0; s < positions.length; s++) {
+            for (int j = starts[s]; j < starts[s + 1]; j++) positions[s] += blockPositions(j);
+        }
+        return positions;
     }
 
     /** Bytes of one group's per-row metadata (scales and offsets) in a tile. */

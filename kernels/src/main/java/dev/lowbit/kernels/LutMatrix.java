@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Low-bit weights multiplied by table lookup (docs/KERNELS.md). A token's GEMV never multiplies a weight:
  * every 4-bit index of 64 rows is looked up in a 16-entry table of precomputed partial sums with one 512-bit
- * byte permute; the biased int8 results are summed in int16 per block of 32 inputs (two shorts of accumulator per
- * 64 rows, no per-lookup widening), then scaled in float. Without AVX-512 VBMI a 128-bit kernel does the same
+ * byte permute; the biased int8 results are summed in int16 per span of up to 32 positions (two shorts of accumulator
+ * per 64 rows, no per-lookup widening), then scaled in float. Without AVX-512 VBMI a 128-bit kernel does the same
  * with 16-byte permutes.
  * Batches (prefill) decode rows to floats once and take dot products for all tokens.
  */
@@ -52,7 +52,7 @@ public final class LutMatrix implements WeightMatrix {
         }
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    /** One table cache per kind of weights, shared by all matrices of that kind (same levels and input width). */
+    /** One table cache per kind of weights, shared by all matrices of that kind (same levels, input width and groups). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
 
     private final LutLayout layout;
@@ -63,8 +63,10 @@ public final class LutMatrix implements WeightMatrix {
     private final long[] chunkOffset;   // byte offset of each group's first chunk within a tile
     private final int[] groupBlocks;    // first block of each group, and the end: groups + 1 entries
     private final int[] blockPositions; // padded positions of each block
+    private final int[] groupSpans;     // first span of each group, and the end: groups + 1 entries
+    private final int[] spanPositions;  // padded positions of each span: the lookups summed before one flush
     private final long tileBytes;
-    private final ScaleFormat decodeInFlush; // no offsets: scales decoded in the flush at a group's first block; else null
+    private final ScaleFormat decodeInFlush; // no offsets: scales decoded in the flush at a group's first span; else null
 
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
         if (levels.length != 1 << layout.bits()) throw new IllegalArgumentException(levels.length + " levels for " + layout.bits() + " bits");
@@ -75,7 +77,7 @@ public final class LutMatrix implements WeightMatrix {
         this.layout = layout;
         this.levels = levels.clone();
         this.data = data;
-        this.cache = CACHES.computeIfAbsent(layout.cols() + "/" + layout.bits() + "/" + java.util.Arrays.toString(levels), k -> new LutTables.Cache());
+        this.cache = CACHES.computeIfAbsent(layout.cols() + "/" + layout.bits() + "/g" + layout.effectiveGroup() + "/" + java.util.Arrays.toString(levels), k -> new LutTables.Cache());
         // Precomputed so the kernel does no division: the layout's accessors divide.
         this.tileBytes = layout.tileBytes();
         this.decodeInFlush = layout.hasOffsets() ? null : layout.scaleFormat();
@@ -83,6 +85,9 @@ public final class LutMatrix implements WeightMatrix {
         for (int j = 0; j < blockPositions.length; j++) blockPositions[j] = layout.blockPositions(j);
         this.groupBlocks = new int[layout.groups() + 1];
         for (int k = 0; k < layout.groups(); k++) groupBlocks[k + 1] = layout.endBlock(k);
+        this.groupSpans = new int[layout.groups() + 1];
+        for (int k = 0; k <= layout.groups(); k++) groupSpans[k] = layout.firstSpan(k);
+        this.spanPositions = layout.spanPositions();
         this.metaOffset = new long[layout.groups()];
         this.chunkOffset = new long[layout.groups()];
         for (int k = 0; k < layout.groups(); k++) {
@@ -173,22 +178,23 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     /**
-     * Adds one block to the outputs of four tiles (at the first block of a group, {@code metaAt} gives the four
+     * Adds one span to the outputs of four tiles (at the first span of a group, {@code metaAt} gives the four
      * tiles' scale offsets and they are decoded first). Per tile, acc holds 32 shorts W (the lookups summed as shorts,
      * wrapping) then 32 shorts V (the lookups shifted right by 8 as ints, summed as shorts); {@link #gemvFourTiles}
      * explains why. Read as ints, lane i covers the bytes of rows 2i, 32+2i, 2i+1, 33+2i, whose exact sums s0..s3
-     * (at most 32·255) follow from the top down: s3 = V's high short; W's high short = s2 + 256·s3; V's low short =
-     * s1 + 256·s2; W's low short = s0 + 256·s1, all modulo 2^16. They convert to floats as they are, so outputs,
-     * scales and offsets are kept in that order ({@link #PAIRED}); the block's bias term removes the +128s:
+     * (at most 32·255: a span has up to 32 positions) follow from the top down: s3 = V's high short; W's high
+     * short = s2 + 256·s3; V's low short = s1 + 256·s2; W's low short = s0 + 256·s1, all modulo 2^16. They
+     * convert to floats as they are, so outputs,
+     * scales and offsets are kept in that order ({@link #PAIRED}); the span's bias term removes the +128s:
      * out = offset · Σx + (scale · (sum · step + bias) + out), in the scalar reference's order.
      */
-    private void flushFour(short[] acc, LutTables t, int j, long[] metaAt, float[] meta, float[] out) {
+    private void flushFour(short[] acc, LutTables t, int s, long[] metaAt, float[] meta, float[] out) {
         boolean offsets = layout.hasOffsets();
         if (metaAt != null) {
             for (int tile = 0; tile < 4; tile++) decodeMetaPaired(metaAt[tile], meta, 128 * tile);
         }
-        FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
-        FloatVector sum = FloatVector.broadcast(F, t.blockSum[j]);
+        FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
+        FloatVector sum = FloatVector.broadcast(F, t.spanSum[s]);
         for (int tile = 0; tile < 4; tile++) {
             int a = 64 * tile, m = 128 * tile;
             IntVector w = ShortVector.fromArray(S, acc, a).reinterpretAsInts(), v = ShortVector.fromArray(S, acc, a + 32).reinterpretAsInts();
@@ -216,16 +222,16 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     /**
-     * {@link #flushFour} at the first block of a group with f16 scales and no offsets (int4, E2M1, NF4 g32, where
-     * every block starts a group): the scales are decoded in registers where they are used, and stored to meta only
-     * when the group has later blocks. 1B int4 decode, 1 thread, alternated: 25.48, 25.71 → 26.87, 27.15 tokens/s
+     * {@link #flushFour} at the first span of a group with f16 scales and no offsets (int4, E2M1, NF4 g32, where
+     * every span starts a group): the scales are decoded in registers where they are used, and stored to meta only
+     * when the group has later spans. 1B int4 decode, 1 thread, alternated: 25.48, 25.71 → 26.87, 27.15 tokens/s
      * decoding in registers, → 27.32 (mean of four) without the stores. A separate method, not a branch in
      * flushFour: scale vectors merged from two paths there (decoded or loaded) made C2 box them once both paths had
      * run (int2 decode 37 → 26 tokens/s after the g32 formats). Its name starts with gemv so that the launcher keeps
      * it out of line like the kernels.
      */
-    private void gemvFlushDecoded(short[] acc, LutTables t, int j, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
-        FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
+    private void gemvFlushDecoded(short[] acc, LutTables t, int s, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+        FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         for (int tile = 0; tile < 4; tile++) {
             IntVector x = IntVector.fromMemorySegment(I, data, metaAt[tile], ByteOrder.LITTLE_ENDIAN);
             IntVector z = IntVector.fromMemorySegment(I, data, metaAt[tile] + 64, ByteOrder.LITTLE_ENDIAN);
@@ -240,8 +246,8 @@ public final class LutMatrix implements WeightMatrix {
      * {@link #gemvFlushDecoded} for E8M0 scales (MXFP4): one byte per row, two rows per short. Its own method rather
      * than a format switch in that one, for the reason given there: scale vectors decoded on two paths would merge.
      */
-    private void gemvFlushDecodedE8m0(short[] acc, LutTables t, int j, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
-        FloatVector step = FloatVector.broadcast(F, t.blockScale[j]), bias = FloatVector.broadcast(F, t.blockBias[j]);
+    private void gemvFlushDecodedE8m0(short[] acc, LutTables t, int s, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+        FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         for (int tile = 0; tile < 4; tile++) {
             IntVector x = ScaleFormat.e8m0Pairs(data, metaAt[tile]), z = ScaleFormat.e8m0Pairs(data, metaAt[tile] + 32);
             FloatVector c0 = ScaleFormat.e8m0LowBytes(x), c1 = ScaleFormat.e8m0HighBytes(x);
@@ -251,7 +257,7 @@ public final class LutMatrix implements WeightMatrix {
         }
     }
 
-    /** The scales of one tile into meta[m..m+64), for the group's later blocks. */
+    /** The scales of one tile into meta[m..m+64), for the group's later spans. */
     private static void keepScales(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] meta, int m) {
         c0.intoArray(meta, m);
         c1.intoArray(meta, m + 16);
@@ -296,7 +302,7 @@ public final class LutMatrix implements WeightMatrix {
      * The 512-bit kernel for four consecutive tiles (past the last tile, the last one again; its result is
      * dropped): four sequential weight streams, and every table pair loaded once for all four. Tables come from
      * L2 (K·16 bytes); loading them once per tile made them compete with the weights streaming in from memory and
-     * halved the bandwidth. Outputs and scales wait in L1 scratch between blocks.
+     * halved the bandwidth. Outputs and scales wait in L1 scratch between spans.
      *
      * <p>No vector crosses a method boundary: C2 keeps vectors in registers only inside one compiled method, and a
      * call it declines to inline would box them on the heap. Every shift is on int lanes, because C2 encodes int
@@ -317,16 +323,16 @@ public final class LutMatrix implements WeightMatrix {
         int pos = 0;
         for (int k = 0; k < groups; k++) {
             long m = metaOffset[k], c = chunkOffset[k];
-            // The flush decodes the group's scales at its first block: decoded here, they made this method bigger
+            // The flush decodes the group's scales at its first span: decoded here, they made this method bigger
             // and the lookup loop slower (JMH 8192x2048, 1 thread: int4 −3%, int2 −6% moving them out).
             metaAt[0] = base0 + m;
             metaAt[1] = base1 + m;
             metaAt[2] = base2 + m;
             metaAt[3] = base3 + m;
             long at0 = base0 + c, at1 = base1 + c, at2 = base2 + c, at3 = base3 + c;
-            for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
+            for (int s = groupSpans[k], end = groupSpans[k + 1]; s < end; s++) {
                 ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
-                for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2) {
+                for (int p = 0, n = spanPositions[s]; p < n; p += 2, pos += 2) {
                     ByteVector te = ByteVector.fromArray(B, t.tables, pos * 64), to = ByteVector.fromArray(B, t.tables, (pos + 1) * 64);
                     IntVector l0 = ByteVector.fromMemorySegment(B, data, at0, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
                     IntVector l1 = ByteVector.fromMemorySegment(B, data, at1, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
@@ -355,7 +361,7 @@ public final class LutMatrix implements WeightMatrix {
                     w3 = r3.reinterpretAsShorts().add(u3.reinterpretAsShorts()).add(w3);
                     h3 = r3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts().add(u3.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).add(h3);
                 }
-                // The block's sums go to scratch; the flush, a method of its own, turns them into exact int8 sums and
+                // The span's sums go to scratch; the flush, a method of its own, turns them into exact int8 sums and
                 // float outputs. Written inline it made this method too big for C2 to keep every vector in a
                 // register (decode fell to ~2 tokens/s); arrays, not vectors, cross the call. Each accumulator is
                 // stored as zero + it, so that the store's receiver has an exact class (the accumulator, a loop
@@ -368,9 +374,9 @@ public final class LutMatrix implements WeightMatrix {
                 zero.add(h2).intoArray(acc, 160);
                 zero.add(w3).intoArray(acc, 192);
                 zero.add(h3).intoArray(acc, 224);
-                if (j != groupBlocks[k] || decodeInFlush == null) flushFour(acc, t, j, j == groupBlocks[k] ? metaAt : null, meta, out);
-                else if (decodeInFlush == ScaleFormat.F16) gemvFlushDecoded(acc, t, j, metaAt, j + 1 < end, meta, out);
-                else gemvFlushDecodedE8m0(acc, t, j, metaAt, j + 1 < end, meta, out);
+                if (s != groupSpans[k] || decodeInFlush == null) flushFour(acc, t, s, s == groupSpans[k] ? metaAt : null, meta, out);
+                else if (decodeInFlush == ScaleFormat.F16) gemvFlushDecoded(acc, t, s, metaAt, s + 1 < end, meta, out);
+                else gemvFlushDecodedE8m0(acc, t, s, metaAt, s + 1 < end, meta, out);
             }
         }
         int r0 = tile * LutLayout.TILE, n = Math.min(4 * LutLayout.TILE, layout.rows() - r0);
@@ -405,9 +411,9 @@ public final class LutMatrix implements WeightMatrix {
         for (int k = 0; k < groups; k++) {
             decodeMeta(base + metaOffset[k], meta, 0);
             long at = base + chunkOffset[k];
-            for (int j = groupBlocks[k], end = groupBlocks[k + 1]; j < end; j++) {
+            for (int s = groupSpans[k], end = groupSpans[k + 1]; s < end; s++) {
                 ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero, w2 = zero, h2 = zero, w3 = zero, h3 = zero;
-                for (int p = 0, n = blockPositions[j]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
+                for (int p = 0, n = spanPositions[s]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
                     ByteVector te = ByteVector.fromArray(B128, t.tables, pos * 64), to = ByteVector.fromArray(B128, t.tables, (pos + 1) * 64);
                     IntVector l0 = ByteVector.fromMemorySegment(B128, data, at, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
                     IntVector l1 = ByteVector.fromMemorySegment(B128, data, at + 16, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
@@ -438,7 +444,7 @@ public final class LutMatrix implements WeightMatrix {
                 zero.add(h2).intoArray(acc, 40);
                 zero.add(w3).intoArray(acc, 48);
                 zero.add(h3).intoArray(acc, 56);
-                gemvFlushPortable(acc, t, j, offsets, meta, out);
+                gemvFlushPortable(acc, t, s, offsets, meta, out);
             }
         }
         int r0 = tile * LutLayout.TILE;
@@ -446,9 +452,9 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     /** {@link #flushFour} for one tile of 128-bit pieces: piece q's sums are acc[16q..16q+8) raw, [16q+8..16q+16) shifted. */
-    private void gemvFlushPortable(short[] acc, LutTables t, int j, boolean offsets, float[] meta, float[] out) {
-        FloatVector step = FloatVector.broadcast(F256, t.blockScale[j]), bias = FloatVector.broadcast(F256, t.blockBias[j]);
-        FloatVector sum = FloatVector.broadcast(F256, offsets ? t.blockSum[j] : 0f);
+    private void gemvFlushPortable(short[] acc, LutTables t, int s, boolean offsets, float[] meta, float[] out) {
+        FloatVector step = FloatVector.broadcast(F256, t.spanScale[s]), bias = FloatVector.broadcast(F256, t.spanBias[s]);
+        FloatVector sum = FloatVector.broadcast(F256, offsets ? t.spanSum[s] : 0f);
         for (int q = 0; q < 4; q++) {
             ShortVector raw = ShortVector.fromArray(S128, acc, 16 * q), shifted = ShortVector.fromArray(S128, acc, 16 * q + 8);
             ShortVector oddLow = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8));
@@ -480,17 +486,17 @@ public final class LutMatrix implements WeightMatrix {
                 scales[r] = layout.scaleFormat().read(data.asSlice(meta), r);
                 if (layout.hasOffsets()) offsets[r] = ScaleFormat.F16.read(data.asSlice(meta + (long) LutLayout.TILE * layout.scaleFormat().bytes()), r);
             }
-            for (int j = layout.firstBlock(k); j < layout.endBlock(k); j++) {
+            for (int s = groupSpans[k]; s < groupSpans[k + 1]; s++) {
                 java.util.Arrays.fill(acc, 0);
-                for (int p = 0, n = layout.blockPositions(j); p < n; p += 2, pos += 2, at += LutLayout.TILE) {
+                for (int p = 0, n = spanPositions[s]; p < n; p += 2, pos += 2, at += LutLayout.TILE) {
                     for (int r = 0; r < LutLayout.TILE; r++) {
                         int b = data.get(ValueLayout.JAVA_BYTE, at + LutLayout.chunkByte(r)) & 0xFF;
                         acc[r] += (t.tables[pos * 64 + (b & 15)] & 0xFF) + (t.tables[(pos + 1) * 64 + (b >>> 4)] & 0xFF);
                     }
                 }
                 for (int r = 0; r < LutLayout.TILE; r++) {
-                    out[r] = Math.fma(Math.fma(acc[r], t.blockScale[j], t.blockBias[j]), scales[r], out[r]);
-                    if (layout.hasOffsets()) out[r] = Math.fma(offsets[r], t.blockSum[j], out[r]);
+                    out[r] = Math.fma(Math.fma(acc[r], t.spanScale[s], t.spanBias[s]), scales[r], out[r]);
+                    if (layout.hasOffsets()) out[r] = Math.fma(offsets[r], t.spanSum[s], out[r]);
                 }
             }
         }

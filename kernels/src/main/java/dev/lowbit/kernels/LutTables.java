@@ -9,14 +9,15 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The lookup tables of one activation vector for one kind of weights (width, levels, input count).
+ * The lookup tables of one activation vector for one kind of weights (width, levels, input count, spans).
  *
  * <p>Position p covers inputs a..a+g−1; its table holds, for each 4-bit index c (digit t = bits t·b..t·b+b−1 of
  * c is the code of input a+t), the partial sum Σ_t (level[digit_t] − mid)·x[a+t]. Centring the levels on
  * {@code mid} halves the range the int8 entries must cover; the exact remainder mid·Σx is added back in float
- * per block. Entries are quantized to int8 with one scale per block of 32 inputs and stored biased by +128 (as
- * unsigned bytes 1..255, which the kernel sums without sign extension), replicated four
- * times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the right 16 entries.
+ * per span. Entries are quantized to int8 with one scale per span (a block of 32 inputs, or two for 1- and 2-bit
+ * codes: {@link LutLayout#spanBlocks}) and stored biased by +128 (as unsigned bytes 1..255, which the kernel sums
+ * without sign extension), replicated four times (64 bytes) so that a 512-bit byte permute with unmasked indices
+ * selects from the right 16 entries.
  */
 public final class LutTables {
     // A table (16 entries) is one 512-bit float vector, or two 256-bit ones where AVX-512 is missing.
@@ -33,16 +34,22 @@ public final class LutTables {
      */
     static final float ENTRY_MAX = 127f;
 
-    final byte[] tables;      // positions × 64, entry + 128
-    final float[] blockScale; // int8 step per block
-    final float[] blockBias;  // mid · Σx − 128 · positions · step per block: the float part, and the tables' bias removed
-    final float[] blockSum;   // Σx per block (for offsets)
+    final byte[] tables;     // positions × 64, entry + 128
+    final float[] spanScale; // int8 step per span
+    final float[] spanBias;  // mid · Σx − 128 · positions · step per span: the float part, and the tables' bias removed
+    final float[] spanSum;   // Σx per span (for offsets)
+    // The layout's geometry, computed once: tables are rebuilt for every token.
+    private final int[] spanStarts;    // first block of each span, then the number of blocks
+    private final int[] firstPosition; // first position of each block, then the number of positions
 
-    private LutTables(int positions, int blocks) {
-        tables = new byte[positions * 64];
-        blockScale = new float[blocks];
-        blockBias = new float[blocks];
-        blockSum = new float[blocks];
+    private LutTables(LutLayout layout) {
+        spanStarts = layout.spanStarts();
+        firstPosition = new int[layout.blocks() + 1];
+        for (int j = 0; j < layout.blocks(); j++) firstPosition[j + 1] = firstPosition[j] + layout.blockPositions(j);
+        tables = new byte[firstPosition[layout.blocks()] * 64];
+        spanScale = new float[spanStarts.length - 1];
+        spanBias = new float[spanStarts.length - 1];
+        spanSum = new float[spanStarts.length - 1];
     }
 
     /** Midpoint of the levels' range: the value the tables are centred on. */
@@ -66,9 +73,9 @@ public final class LutTables {
         return build(layout, levels, x, xOff, WorkerPool.SERIAL);
     }
 
-    /** Blocks are independent: they are built in parallel on {@code pool}. */
+    /** Spans are independent: they are built in parallel on {@code pool}. */
     static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
-        return build(layout, levels, x, xOff, pool, new LutTables(layout.positions(), layout.blocks()));
+        return build(layout, levels, x, xOff, pool, new LutTables(layout));
     }
 
     /** Builds into {@code t}, whose arrays are reused from call to call (a decode step builds dozens of tables). */
@@ -81,26 +88,28 @@ public final class LutTables {
             for (int c = 0; c < 16; c++) digit[16 * d + c] = levels[(c >>> (d * bits)) & mask] - mid;
         }
         float reach = reach(levels, mid);
-        int[] firstPosition = new int[layout.blocks() + 1];
-        for (int j = 0; j < layout.blocks(); j++) firstPosition[j + 1] = firstPosition[j] + layout.blockPositions(j);
-        pool.parallelFor(layout.blocks(), 16, (from, to) -> {
-            for (int j = from; j < to; j++) buildBlock(layout, t, digit, g, mid, reach, x, xOff, j, firstPosition[j]);
+        pool.parallelFor(t.spanScale.length, 8, (from, to) -> {
+            for (int s = from; s < to; s++) buildSpan(layout, t, digit, g, mid, reach, x, xOff, s);
         });
         return t;
     }
 
     /**
-     * One block's tables, in one pass: the int8 step comes from the inputs ({@code reach} · the largest Σ|x| of a
+     * One span's tables, in one pass: the int8 step comes from the inputs ({@code reach} · the largest Σ|x| of a
      * position) rather than from the largest computed entry, so the float entries need not be kept and read back.
      * With one input per position (4-bit codes) the two are the same float, rounding being monotonic; with more,
      * they may differ in the last bit, and an entry may then round to 127 from just above it. Built alone (2048 or
      * 8192 inputs in a loop), 4-bit tables took 6.9 ns per input the other way (a store and a reload per entry, a
      * float max and a single chain of adds, each loop-carried), 3.7–4.1 ns this way; 2-bit ones 4.7 → 3.9–4.5 ns
-     * (docs/KERNELS.md has later figures).
+     * (docs/KERNELS.md has later figures). A span's blocks are full but for a row's last one, so its positions
+     * cover its inputs in order, g at a time, and it is built as one run: built block by block, 4-bit tables took
+     * twice as long.
      */
-    private static void buildBlock(LutLayout layout, LutTables t, float[] digit, int g, float mid, float reach,
-                                   float[] x, int xOff, int j, int first) {
-        int a0 = xOff + j * LutLayout.BLOCK, n = layout.blockInputs(j), positions = layout.blockPositions(j);
+    private static void buildSpan(LutLayout layout, LutTables t, float[] digit, int g, float mid, float reach,
+                                  float[] x, int xOff, int span) {
+        int fromBlock = t.spanStarts[span], toBlock = t.spanStarts[span + 1];
+        int a0 = xOff + fromBlock * LutLayout.BLOCK, n = Math.min(toBlock * LutLayout.BLOCK, layout.cols()) - fromBlock * LutLayout.BLOCK;
+        int positions = t.firstPosition[toBlock] - t.firstPosition[fromBlock], first = t.firstPosition[fromBlock];
         // Four partial sums: one chain of 32 dependent adds was a large part of the block's time.
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int i = 0;
@@ -115,20 +124,20 @@ public final class LutTables {
         // Bits of the largest Σ|x| of a position: non-negative floats order as their bits do, and an int max is one
         // instruction where Java's float max (NaN, signed zeros) is several.
         int largest = 0;
-        if (g == 1 && n == LutLayout.BLOCK && F.length() == 16) { // an int max is exact in any order
-            IntVector low = FloatVector.fromArray(F, x, a0).reinterpretAsInts(), high = FloatVector.fromArray(F, x, a0 + 16).reinterpretAsInts();
-            largest = high.and(0x7FFFFFFF).max(low.and(0x7FFFFFFF)).reduceLanes(VectorOperators.MAX);
+        if (g == 1 && n % 16 == 0 && F.length() == 16) { // an int max is exact in any order
+            IntVector m = IntVector.zero(IntVector.SPECIES_512);
+            for (i = 0; i < n; i += 16) m = FloatVector.fromArray(F, x, a0 + i).reinterpretAsInts().and(0x7FFFFFFF).max(m);
+            largest = m.reduceLanes(VectorOperators.MAX);
         } else if (g == 1) { // the general loop below, for one input per position: 5.3–5.4 ns per input built alone, not 3.7–4.1
             for (i = 0; i < n; i++) largest = Math.max(largest, Float.floatToRawIntBits(x[a0 + i]) & 0x7FFFFFFF);
         } else {
             for (int p = 0; p < positions; p++) {
-                float s = 0;
-                for (int d = 0, input = p * g; d < g && input < n; d++, input++) s += Math.abs(x[a0 + input]);
-                largest = Math.max(largest, Float.floatToRawIntBits(s));
+                float a = 0;
+                for (int d = 0, input = p * g; d < g && input < n; d++, input++) a += Math.abs(x[a0 + input]);
+                largest = Math.max(largest, Float.floatToRawIntBits(a));
             }
         }
-        float m = reach * Float.intBitsToFloat(largest);
-        float step = m / ENTRY_MAX;
+        float step = reach * Float.intBitsToFloat(largest) / ENTRY_MAX;
         if (!(step >= Float.MIN_NORMAL)) step = 1f; // all zero, or so small that 1/step would overflow: entries 0
         FloatVector inverse = FloatVector.broadcast(F, 1f / step);
         for (int p = 0; p < positions; p++) {
@@ -149,10 +158,10 @@ public final class LutTables {
                 }
             }
         }
-        t.blockScale[j] = step;
+        t.spanScale[span] = step;
         // The kernels sum biased entries (entry + 128); removing 128 per lookup here saves them a subtraction.
-        t.blockBias[j] = mid * sum - 128f * positions * step;
-        t.blockSum[j] = sum;
+        t.spanBias[span] = mid * sum - 128f * positions * step;
+        t.spanSum[span] = sum;
     }
 
     /**
@@ -167,7 +176,7 @@ public final class LutTables {
         synchronized LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
             int n = layout.cols();
             if (valid && lastInput.length == n && Arrays.equals(lastInput, 0, n, x, xOff, xOff + n)) return last;
-            if (last == null) last = new LutTables(layout.positions(), layout.blocks());
+            if (last == null) last = new LutTables(layout);
             valid = false; // a failed build must not leave half-written tables marked as current
             build(layout, levels, x, xOff, pool, last);
             valid = true;

@@ -61,14 +61,15 @@ class LutMatrixTest {
         List<Case> cases = new ArrayList<>();
         for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}, {300, 96}, {512, 64}}) {
             for (int bits : new int[] {1, 2, 4}) {
-                for (int group : new int[] {32, 64, 1 << 20}) {
+                for (int group : new int[] {32, 64, 128, 1 << 20}) { // 128: a group of two spans
                     cases.add(new Case(shape[0], shape[1], bits, group, true, ScaleFormat.F16, intLevels(bits, 0)));
                     cases.add(new Case(shape[0], shape[1], bits, group, false, ScaleFormat.F16, intLevels(bits, -(1 << (bits - 1)))));
                 }
             }
             cases.add(new Case(shape[0], shape[1], 4, 32, false, ScaleFormat.E8M0, E2M1));
-            cases.add(new Case(shape[0], shape[1], 4, 64, false, ScaleFormat.E8M0, E2M1)); // scales kept for the group's second block
+            cases.add(new Case(shape[0], shape[1], 4, 128, false, ScaleFormat.E8M0, E2M1)); // scales kept for the group's second span
             cases.add(new Case(shape[0], shape[1], 4, 64, false, ScaleFormat.F16, E2M1));
+            cases.add(new Case(shape[0], shape[1], 4, 128, false, ScaleFormat.F16, E2M1));
         }
         return cases;
     }
@@ -135,14 +136,15 @@ class LutMatrixTest {
             LutTables t = LutTables.build(lut.layout(), c.levels(), x, 0);
             float[] w = new float[c.cols()];
             for (int r = 0; r < c.rows(); r++) {
-                // Each table entry is off by at most half a step; a block sums its positions' entries, then the
-                // group scale multiplies: |error| ≤ Σ_blocks |scale| · positions · step / 2 (+ float rounding).
+                // Each table entry is off by at most half a step; a span sums its positions' entries, then the
+                // group scale multiplies: |error| ≤ Σ_spans |scale| · positions · step / 2 (+ float rounding).
                 double bound = 0, magnitude = 0;
                 lut.readRow(r, w, 0);
-                for (int j = 0; j < lut.layout().blocks(); j++) {
-                    int k = j * LutLayout.BLOCK / lut.layout().effectiveGroup();
+                int[] starts = lut.layout().spanStarts(), positions = lut.layout().spanPositions();
+                for (int s = 0; s < positions.length; s++) {
+                    int k = starts[s] * LutLayout.BLOCK / lut.layout().effectiveGroup();
                     float scale = m.scaleFormat().read(m.scales(), (long) r * m.layout().groupsPerRow() + k);
-                    bound += Math.abs(scale) * lut.layout().blockPositions(j) * t.blockScale[j] / 2;
+                    bound += Math.abs(scale) * positions[s] * t.spanScale[s] / 2;
                 }
                 for (int i = 0; i < c.cols(); i++) magnitude += Math.abs(w[i] * x[i]);
                 assertEquals(exact[r], got[r], bound + 1e-5 * magnitude + 1e-6, c + " row " + r);
@@ -263,6 +265,26 @@ class LutMatrixTest {
         assertArrayEquals(new long[] {0, 256, 512, 1536}, new long[] {first.metaOffset(0), first.metaOffset(1), first.chunkOffset(0), first.chunkOffset(1)});
         assertArrayEquals(new long[] {0, 1280, 256, 1536},
                 new long[] {interleaved.metaOffset(0), interleaved.metaOffset(1), interleaved.chunkOffset(0), interleaved.chunkOffset(1)});
+    }
+
+    @Test
+    void spansSplitGroupsIntoRunsOfUpTo64InputsAnd32Positions() {
+        // 300 inputs: blocks 0..9, the last of 12 inputs. 4-bit codes (32 positions a block): one span per block.
+        LutLayout g128 = new LutLayout(64, 300, 4, 128, ScaleFormat.F16, false);
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, g128.spanStarts());
+        // 1-bit codes (8 positions a block; the last block 3, padded to 4): groups of 32 keep one span per block;
+        // groups of 128 (blocks 0-3, 4-7, 8-9) and one whole-row group give spans of two blocks, 64 inputs.
+        assertEquals(10, new LutLayout(64, 300, 1, 32, ScaleFormat.F16, true).spans());
+        for (int group : new int[] {128, 1 << 20}) {
+            LutLayout l = new LutLayout(64, 300, 1, group, ScaleFormat.F16, true);
+            assertArrayEquals(new int[] {0, 2, 4, 6, 8, 10}, l.spanStarts(), "group " + group);
+            assertArrayEquals(new int[] {16, 16, 16, 16, 12}, l.spanPositions(), "group " + group);
+        }
+        // Groups of 96 (blocks 0-2, 3-5, 6-8, 9): a span never crosses a group, so each group is two blocks and one.
+        LutLayout g96 = new LutLayout(64, 300, 2, 96, ScaleFormat.F16, true);
+        assertArrayEquals(new int[] {0, 2, 3, 5, 6, 8, 9, 10}, g96.spanStarts());
+        assertArrayEquals(new int[] {32, 16, 32, 16, 32, 16, 6}, g96.spanPositions());
+        assertArrayEquals(new int[] {0, 2, 4, 6, 7}, new int[] {g96.firstSpan(0), g96.firstSpan(1), g96.firstSpan(2), g96.firstSpan(3), g96.firstSpan(4)});
     }
 
     @Test

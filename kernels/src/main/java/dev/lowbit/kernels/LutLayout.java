@@ -119,7 +119,7 @@ public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat
         return n;
     }
 
-    /** First block of each span, then {@code blocks()}: spans.length + 1 entries. */
+    /** First block of each span, then {@code blocks()}: {@code spans() + 1} entries. */
     public int[] spanStarts() {
         int[] starts = new int[spans() + 1];
         int s = 0;

@@ -114,9 +114,9 @@ public record LutLayout(int rows, int cols, int bits, int groupSize, ScaleFormat
 
     /** Index of group k's first span; {@code groups()} gives the number of spans. */
     public int firstSpan(int group) {
-        int n = 0;
-        for (int k = 0; k < group; k++) n += groupSpans(k);
-        return n;
+        // Every group but the last has effectiveGroup() / BLOCK blocks (a whole-row group is the only one).
+        int perGroup = (effectiveGroup() / BLOCK + spanBlocks() - 1) / spanBlocks();
+        return group < groups() ? group * perGroup : (groups() - 1) * perGroup + groupSpans(groups() - 1);
     }
 
     /** First block of each span, then {@code blocks()}: {@code spans() + 1} entries. */

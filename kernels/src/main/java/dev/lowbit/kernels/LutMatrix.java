@@ -184,8 +184,8 @@ public final class LutMatrix implements WeightMatrix {
      * explains why. Read as ints, lane i covers the bytes of rows 2i, 32+2i, 2i+1, 33+2i, whose exact sums s0..s3
      * (at most 32·255: a span has up to 32 positions) follow from the top down: s3 = V's high short; W's high
      * short = s2 + 256·s3; V's low short = s1 + 256·s2; W's low short = s0 + 256·s1, all modulo 2^16. They
-     * convert to floats as they are, so outputs,
-     * scales and offsets are kept in that order ({@link #PAIRED}); the span's bias term removes the +128s:
+     * convert to floats as they are, so outputs, scales and offsets are kept in that order ({@link #PAIRED}); the
+     * span's bias term removes the +128s:
      * out = offset · Σx + (scale · (sum · step + bias) + out), in the scalar reference's order.
      */
     private void flushFour(short[] acc, LutTables t, int s, long[] metaAt, float[] meta, float[] out) {

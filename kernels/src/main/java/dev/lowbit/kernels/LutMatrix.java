@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -44,16 +45,38 @@ public final class LutMatrix implements WeightMatrix {
             PAIRED[r] = 64 * t + (q >= 32 ? 32 : 0) + (q % 2) * 16 + (q % 32) / 2;
         }
     }
-    /** The 512-bit kernel's scratch, one per thread: quads are handed out one at a time, so it is not allocated per call. */
-    private record Scratch(float[] meta, float[] out, short[] acc, long[] metaAt) {
-        Scratch() {
-            // meta per tile: 64 scales, 64 offsets (0 when absent)
-            this(new float[4 * 2 * LutLayout.TILE], new float[4 * LutLayout.TILE], new short[4 * LutLayout.TILE], new long[4]);
+    /**
+     * The 512-bit kernel's scratch, one per thread: quads are handed out one at a time, so it is not allocated per
+     * call. It also holds the thread's tables for the current call.
+     */
+    private static final class Scratch {
+        final float[] meta = new float[4 * 2 * LutLayout.TILE]; // per tile: 64 scales, 64 offsets (0 when absent)
+        final float[] out = new float[4 * LutLayout.TILE];
+        final short[] acc = new short[4 * LutLayout.TILE];
+        final long[] metaAt = new long[4];
+        private long call = -1;
+        private LutTables[] tables = new LutTables[0];
+
+        /**
+         * The tables of {@code ms} for input x, this thread's own: each thread builds (or finds in its cache) the
+         * tables it reads at its first quad of a call, rather than all threads building one set in a parallel
+         * loop of its own before the GEMV. That loop was a dispatch and a wait per table (~20 µs at 2 threads for
+         * 2048 inputs, of which ~4 µs is building) and left half the tables in the other core's cache.
+         */
+        LutTables[] tablesFor(long call, LutMatrix[] ms, float[] x) {
+            if (this.call != call) {
+                if (tables.length < ms.length) tables = new LutTables[ms.length];
+                for (int i = 0; i < ms.length; i++) tables[i] = ms[i].cache.get(ms[i].layout, ms[i].levels, x, 0, WorkerPool.SERIAL);
+                this.call = call;
+            }
+            return tables;
         }
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /** One table cache per kind of weights, shared by all matrices of that kind (same levels, input width and groups). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
+    /** Numbers the GEMV calls, so that a thread knows when its tables are from an earlier call. */
+    private static final AtomicLong CALLS = new AtomicLong();
 
     private final LutLayout layout;
     private final float[] levels;
@@ -141,16 +164,18 @@ public final class LutMatrix implements WeightMatrix {
             }
             return;
         }
-        LutTables t = cache.get(layout, levels, x, 0, pool);
         if (!vectorKernelAvailable()) {
-            multiplyPortable(t, y, pool, portableKernelAvailable());
+            multiplyPortable(cache.get(layout, levels, x, 0, pool), y, pool, portableKernelAvailable());
             return;
         }
         // The loop of multiplyTogether for one matrix. Calling it with a one-element set measured slower (1B int4,
         // 1 thread, alternated: 26.33–27.64 against 27.42–27.96 tokens/s in five pairs), so it stays written out.
         int quads = (layout.tiles() + 3) / 4;
+        long call = CALLS.incrementAndGet();
+        LutMatrix[] self = {this};
         pool.parallelChunks(quads, 1, (from, to) -> {
             Scratch s = SCRATCH.get();
+            LutTables t = s.tablesFor(call, self, x)[0];
             for (int quad = from; quad < to; quad++) gemvFourTiles(4 * quad, t, y, s.meta, s.out, s.acc, s.metaAt);
         });
     }
@@ -158,18 +183,16 @@ public final class LutMatrix implements WeightMatrix {
     /**
      * One token through several matrices that read the same input (q, k, v; gate, up), as one parallel loop over
      * all their quads of tiles: one dispatch and one wait instead of one per matrix, and the small matrices (k and
-     * v have two quads at dim 2048) no longer leave a thread idle at their end. Tables are built per matrix kind,
-     * once for all matrices that share it.
+     * v have two quads at dim 2048) no longer leave a thread idle at their end. Each thread builds the tables it
+     * reads ({@link Scratch#tablesFor}).
      */
     static void multiplyTogether(LutMatrix[] ms, float[] x, float[][] ys, WorkerPool pool) {
-        LutTables[] tables = new LutTables[ms.length];
         int[] firstQuad = new int[ms.length + 1];
-        for (int i = 0; i < ms.length; i++) {
-            tables[i] = ms[i].cache.get(ms[i].layout, ms[i].levels, x, 0, pool);
-            firstQuad[i + 1] = firstQuad[i] + (ms[i].layout.tiles() + 3) / 4;
-        }
+        for (int i = 0; i < ms.length; i++) firstQuad[i + 1] = firstQuad[i] + (ms[i].layout.tiles() + 3) / 4;
+        long call = CALLS.incrementAndGet();
         pool.parallelChunks(firstQuad[ms.length], 1, (from, to) -> {
             Scratch s = SCRATCH.get();
+            LutTables[] tables = s.tablesFor(call, ms, x);
             for (int quad = from, i = 0; quad < to; quad++) {
                 while (quad >= firstQuad[i + 1]) i++;
                 ms[i].gemvFourTiles(4 * (quad - firstQuad[i]), tables[i], ys[i], s.meta, s.out, s.acc, s.metaAt);

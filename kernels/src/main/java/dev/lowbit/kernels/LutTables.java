@@ -165,15 +165,25 @@ public final class LutTables {
     }
 
     /**
-     * Remembers the tables of the last input, so that matrices reading the same vector (q, k, v; gate, up)
-     * build them once. The input is compared by content, which costs far less than building tables.
+     * Remembers the tables of the last input, per thread, so that matrices reading the same vector (q, k, v; gate,
+     * up) build them once on each thread that reads them. The input is compared by content, which costs far less
+     * than building tables.
      */
     static final class Cache {
+        private final ThreadLocal<Entry> entries = ThreadLocal.withInitial(Entry::new);
+
+        /** The tables of x[xOff ..] for the calling thread, built on {@code pool} when x is not the last input. */
+        LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
+            return entries.get().get(layout, levels, x, xOff, pool);
+        }
+    }
+
+    private static final class Entry {
         private float[] lastInput = new float[0];
         private LutTables last;
         private boolean valid;
 
-        synchronized LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
+        LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
             int n = layout.cols();
             if (valid && lastInput.length == n && Arrays.equals(lastInput, 0, n, x, xOff, xOff + n)) return last;
             if (last == null) last = new LutTables(layout);

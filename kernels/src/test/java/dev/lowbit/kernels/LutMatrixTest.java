@@ -244,6 +244,35 @@ class LutMatrixTest {
     }
 
     @Test
+    void threadsMultiplyingDifferentInputsKeepTheirOwnTables() throws Exception {
+        // Two decoders on one model, each on its own thread with its own input: a table cache shared between
+        // threads would let one overwrite the tables the other is reading. Each result must match its reference.
+        CodebookMatrix source = random(256, 192, 4, 32, false, ScaleFormat.F16, intLevels(4, -8), 31);
+        LutMatrix lut = LutPacker.pack(source);
+        float[][] inputs = {input(192, 32), input(192, 33)};
+        float[][] expected = new float[2][256];
+        for (int i = 0; i < 2; i++) lut.multiplyReference(inputs[i], expected[i]);
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 2; i++) {
+            int me = i;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    float[] y = new float[256];
+                    for (int round = 0; round < 300; round++) {
+                        lut.multiply(inputs[me], y, 1, WorkerPool.SERIAL);
+                        assertArrayEquals(expected[me], y, "thread " + me + ", round " + round);
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertTrue(failures.isEmpty(), () -> failures.get(0).toString());
+    }
+
+    @Test
     void tileOffsetsInBothOrders() {
         // 4-bit, groups of 32 over 96 inputs: three groups of one block (32 positions = 16 chunks = 1024 bytes),
         // each with 128 bytes of f16 scales.

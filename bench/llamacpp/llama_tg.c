@@ -1,0 +1,112 @@
+// Decode throughput of llama.cpp's libllama, measured as llama-bench's "tg" test does (-p 0 -n 64): after a
+// one-token warm-up, each repetition clears the KV cache and decodes 64 tokens one at a time, and reports
+// 64 / seconds. Also quantizes a GGUF with llama.cpp's own quantizer (llama_model_quantize).
+//
+// Built against the prebuilt CPU libraries of node-llama-cpp's npm package (compare.sh), which ship no headers:
+// the few functions used are declared here. Parameter structs are passed as oversized buffers, filled by the
+// library's own *_default_params and changed only in fields whose offsets are checked against known defaults.
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct { char bytes[1024]; } params; // larger than any of the library's parameter structs
+typedef struct {
+    int32_t n_tokens;
+    int32_t *token;
+    float *embd;
+    int32_t *pos;
+    int32_t *n_seq_id;
+    int32_t **seq_id;
+    int8_t *logits;
+} llama_batch;
+
+void ggml_backend_load_all_from_path(const char *dir);
+void llama_backend_init(void);
+params llama_model_quantize_default_params(void);
+uint32_t llama_model_quantize(const char *in, const char *out, const params *p);
+params llama_model_default_params(void);
+params llama_context_default_params(void);
+void *llama_model_load_from_file(const char *path, params p);
+void *llama_init_from_model(void *model, params p);
+llama_batch llama_batch_get_one(int32_t *tokens, int32_t n);
+int32_t llama_decode(void *ctx, llama_batch batch);
+void llama_synchronize(void *ctx);
+void *llama_get_memory(void *ctx);
+void llama_memory_clear(void *memory, int data);
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int32_t *ints(params *p) { return (int32_t *) p->bytes; }
+
+static int usage(void) {
+    fprintf(stderr, "usage: llama_tg quantize IN.gguf OUT.gguf LLAMA_FTYPE\n"
+                    "       llama_tg tg MODEL.gguf THREADS REPETITIONS\n"
+                    "LLAMA_CPU_DIR must name the folder of libggml-cpu-*.so\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    const char *dir = getenv("LLAMA_CPU_DIR");
+    if (argc != 5 || !dir) return usage();
+    ggml_backend_load_all_from_path(dir); // picks the best CPU variant for this machine
+    llama_backend_init();
+
+    if (!strcmp(argv[1], "quantize")) {
+        params p = llama_model_quantize_default_params();
+        // llama_model_quantize_params begins { int32 nthread; enum llama_ftype ftype (default Q8_0 = 7); ... }
+        if (ints(&p)[1] != 7) {
+            fprintf(stderr, "llama_tg: unexpected llama_model_quantize_params layout (ftype default %d)\n", ints(&p)[1]);
+            return 1;
+        }
+        ints(&p)[0] = 0; // threads: all cores
+        ints(&p)[1] = atoi(argv[4]);
+        return llama_model_quantize(argv[2], argv[3], &p) == 0 ? 0 : 1;
+    }
+    if (strcmp(argv[1], "tg")) return usage();
+
+    int threads = atoi(argv[3]), reps = atoi(argv[4]), n_gen = 64;
+    void *model = llama_model_load_from_file(argv[2], llama_model_default_params());
+    if (!model) {
+        fprintf(stderr, "llama_tg: cannot load %s\n", argv[2]);
+        return 1;
+    }
+    params cp = llama_context_default_params();
+    // This release's llama_context_params: n_ctx 512, n_batch 2048, n_ubatch 512, n_seq_max 1, then two int32s,
+    // then n_threads and n_threads_batch (default GGML_DEFAULT_N_THREADS = 4) as int32s 7 and 8.
+    int32_t *c = ints(&cp);
+    if (c[0] != 512 || c[1] != 2048 || c[2] != 512 || c[7] != 4 || c[8] != 4) {
+        fprintf(stderr, "llama_tg: unexpected llama_context_params layout (%d %d %d %d %d)\n", c[0], c[1], c[2], c[7], c[8]);
+        return 1;
+    }
+    c[0] = n_gen;            // n_ctx, as llama-bench sets it for -p 0 -n 64 (the library rounds it up)
+    c[7] = c[8] = threads;
+    void *ctx = llama_init_from_model(model, cp);
+    if (!ctx) {
+        fprintf(stderr, "llama_tg: cannot create a context\n");
+        return 1;
+    }
+    srand(1);
+    for (int r = -1; r < reps; r++) { // r = -1: warm-up, one token
+        llama_memory_clear(llama_get_memory(ctx), 1);
+        int32_t token = 1;
+        int n = r < 0 ? 1 : n_gen;
+        double t0 = seconds();
+        for (int i = 0; i < n; i++) {
+            if (llama_decode(ctx, llama_batch_get_one(&token, 1))) {
+                fprintf(stderr, "llama_tg: decode failed\n");
+                return 1;
+            }
+            llama_synchronize(ctx);
+            token = rand() % 32000; // llama-bench feeds random tokens too
+        }
+        double dt = seconds() - t0;
+        if (r >= 0) printf("tg%d threads=%d %.2f t/s\n", n_gen, threads, n / dt);
+    }
+    return 0;
+}

@@ -56,6 +56,13 @@ public final class LutMatrix implements WeightMatrix {
         final long[] metaAt = new long[4];
         private long call = -1;
         private LutTables[] tables = new LutTables[0];
+        private float[] partials = new float[0];
+
+        /** Room for the outputs of parts after the first, of the call this thread makes. */
+        float[] partials(int size) {
+            if (partials.length < size) partials = new float[size];
+            return partials;
+        }
 
         /**
          * The tables of {@code ms} for input x, this thread's own: each thread builds (or finds in its cache) the
@@ -75,6 +82,13 @@ public final class LutMatrix implements WeightMatrix {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /** One table cache per kind of weights, shared by all matrices of that kind (same levels, input width and groups). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
+    /**
+     * Inputs per part: a matrix's inputs are split into parts of about this many (whole groups), each summed on
+     * its own and the parts then added in order, by every kernel and the reference alike. A unit of parallel work
+     * is a part of a quad of tiles, so wide matrices (the FFN down projection) are handed out in pieces as small
+     * as those of the others: at the end of a loop one thread waits for the other's last piece.
+     */
+    static final int PART_INPUTS = 2048;
     /** Numbers the GEMV calls, so that a thread knows when its tables are from an earlier call. */
     private static final AtomicLong CALLS = new AtomicLong();
 
@@ -88,8 +102,11 @@ public final class LutMatrix implements WeightMatrix {
     private final int[] blockPositions; // padded positions of each block
     private final int[] groupSpans;     // first span of each group, and the end: groups + 1 entries
     private final int[] spanPositions;  // padded positions of each span: the lookups summed before one flush
+    private final int[] groupPosition;  // first table position of each group, and the end: groups + 1 entries
+    private final int[] partGroups;     // first group of each part, and the end: parts + 1 entries
     private final long tileBytes;
     private final ScaleFormat decodeInFlush; // no offsets: scales decoded in the flush at a group's first span; else null
+    private final LutMatrix[] self = {this};
 
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
         if (levels.length != 1 << layout.bits()) throw new IllegalArgumentException(levels.length + " levels for " + layout.bits() + " bits");
@@ -111,6 +128,14 @@ public final class LutMatrix implements WeightMatrix {
         this.groupSpans = new int[layout.groups() + 1];
         for (int k = 0; k <= layout.groups(); k++) groupSpans[k] = layout.firstSpan(k);
         this.spanPositions = layout.spanPositions();
+        this.groupPosition = new int[layout.groups() + 1];
+        for (int k = 0; k < layout.groups(); k++) {
+            groupPosition[k + 1] = groupPosition[k];
+            for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) groupPosition[k + 1] += blockPositions[j];
+        }
+        int parts = Math.max(1, Math.min(layout.groups(), Math.round((float) layout.cols() / PART_INPUTS)));
+        this.partGroups = new int[parts + 1];
+        for (int p = 0; p <= parts; p++) partGroups[p] = layout.groups() * p / parts;
         this.metaOffset = new long[layout.groups()];
         this.chunkOffset = new long[layout.groups()];
         for (int k = 0; k < layout.groups(); k++) {
@@ -135,6 +160,8 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     public LutLayout layout() { return layout; }
+    /** How many parts the inputs are summed in ({@link #PART_INPUTS}). */
+    int parts() { return partGroups.length - 1; }
     public float[] levels() { return levels.clone(); }
     public MemorySegment data() { return data; }
 
@@ -168,36 +195,40 @@ public final class LutMatrix implements WeightMatrix {
             multiplyPortable(cache.get(layout, levels, x, 0, pool), y, pool, portableKernelAvailable());
             return;
         }
-        // The loop of multiplyTogether for one matrix. Calling it with a one-element set measured slower (1B int4,
-        // 1 thread, alternated: 26.33–27.64 against 27.42–27.96 tokens/s in five pairs), so it stays written out.
-        int quads = (layout.tiles() + 3) / 4;
-        long call = CALLS.incrementAndGet();
-        LutMatrix[] self = {this};
-        pool.parallelChunks(quads, 1, (from, to) -> {
-            Scratch s = SCRATCH.get();
-            LutTables t = s.tablesFor(call, self, x)[0];
-            for (int quad = from; quad < to; quad++) gemvFourTiles(4 * quad, t, y, s.meta, s.out, s.acc, s.metaAt);
-        });
+        multiplyTogether(self, x, new float[][] {y}, pool);
     }
 
     /**
      * One token through several matrices that read the same input (q, k, v; gate, up), as one parallel loop over
-     * all their quads of tiles: one dispatch and one wait instead of one per matrix, and the small matrices (k and
-     * v have two quads at dim 2048) no longer leave a thread idle at their end. Each thread builds the tables it
-     * reads ({@link Scratch#tablesFor}).
+     * all their units — a part ({@link #PART_INPUTS}) of a quad of tiles: one dispatch and one wait instead of one
+     * per matrix, and the small matrices (k and v have two quads at dim 2048) no longer leave a thread idle at
+     * their end. Each thread builds the tables it reads ({@link Scratch#tablesFor}). Part 0 writes the outputs, the
+     * others write scratch that is added to them in part order once the loop is done.
      */
     static void multiplyTogether(LutMatrix[] ms, float[] x, float[][] ys, WorkerPool pool) {
-        int[] firstQuad = new int[ms.length + 1];
-        for (int i = 0; i < ms.length; i++) firstQuad[i + 1] = firstQuad[i] + (ms[i].layout.tiles() + 3) / 4;
+        int[] firstUnit = new int[ms.length + 1], partialAt = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            int parts = ms[i].partGroups.length - 1;
+            firstUnit[i + 1] = firstUnit[i] + (ms[i].layout.tiles() + 3) / 4 * parts;
+            partialAt[i + 1] = partialAt[i] + (parts - 1) * ms[i].layout.rows();
+        }
+        float[] partials = SCRATCH.get().partials(partialAt[ms.length]);
         long call = CALLS.incrementAndGet();
-        pool.parallelChunks(firstQuad[ms.length], 1, (from, to) -> {
+        pool.parallelChunks(firstUnit[ms.length], 1, (from, to) -> {
             Scratch s = SCRATCH.get();
             LutTables[] tables = s.tablesFor(call, ms, x);
-            for (int quad = from, i = 0; quad < to; quad++) {
-                while (quad >= firstQuad[i + 1]) i++;
-                ms[i].gemvFourTiles(4 * (quad - firstQuad[i]), tables[i], ys[i], s.meta, s.out, s.acc, s.metaAt);
+            for (int unit = from, i = 0; unit < to; unit++) {
+                while (unit >= firstUnit[i + 1]) i++;
+                LutMatrix m = ms[i];
+                int parts = m.partGroups.length - 1, quad = (unit - firstUnit[i]) / parts, part = (unit - firstUnit[i]) % parts;
+                if (part == 0) m.gemvFourTiles(4 * quad, 0, tables[i], ys[i], 0, s.meta, s.out, s.acc, s.metaAt);
+                else m.gemvFourTiles(4 * quad, part, tables[i], partials, partialAt[i] + (part - 1) * m.layout.rows(), s.meta, s.out, s.acc, s.metaAt);
             }
         });
+        for (int i = 0; i < ms.length; i++) {
+            int rows = ms[i].layout.rows();
+            for (int p = partialAt[i]; p < partialAt[i + 1]; p += rows) VectorOps.add(ys[i], 0, partials, p, rows);
+        }
     }
 
     /**
@@ -336,15 +367,15 @@ public final class LutMatrix implements WeightMatrix {
      * then binds a receiver's method by type profile only, and once another shape of ShortVector has run (a
      * prefill) a polluted profile left the adds uninlined and every vector boxed (decode at 4 tokens/s).
      */
-    private void gemvFourTiles(int tile, LutTables t, float[] y, float[] meta, float[] out, short[] acc, long[] metaAt) {
+    private void gemvFourTiles(int tile, int part, LutTables t, float[] y, int yOff, float[] meta, float[] out, short[] acc, long[] metaAt) {
         int last = layout.tiles() - 1;
         long base0 = Math.min(tile, last) * tileBytes, base1 = Math.min(tile + 1, last) * tileBytes;
         long base2 = Math.min(tile + 2, last) * tileBytes, base3 = Math.min(tile + 3, last) * tileBytes;
-        int groups = groupBlocks.length - 1;
+        int firstGroup = partGroups[part], endGroup = partGroups[part + 1];
         java.util.Arrays.fill(out, 0f);
         ShortVector zero = ShortVector.zero(S); // hoisted: this method is near C2's node budget
-        int pos = 0;
-        for (int k = 0; k < groups; k++) {
+        int pos = groupPosition[firstGroup];
+        for (int k = firstGroup; k < endGroup; k++) {
             long m = metaOffset[k];
             // The flush decodes the group's scales at its first span: decoded here, they made this method bigger
             // and the lookup loop slower (JMH 8192x2048, 1 thread: int4 −3%, int2 −6% moving them out).
@@ -403,7 +434,7 @@ public final class LutMatrix implements WeightMatrix {
             }
         }
         int r0 = tile * LutLayout.TILE, n = Math.min(4 * LutLayout.TILE, layout.rows() - r0);
-        for (int i = 0; i < n; i++) y[r0 + i] = out[PAIRED[i]];
+        for (int i = 0; i < n; i++) y[yOff + r0 + i] = out[PAIRED[i]];
     }
 
     /**
@@ -430,8 +461,8 @@ public final class LutMatrix implements WeightMatrix {
         int groups = groupBlocks.length - 1;
         java.util.Arrays.fill(out, 0f);
         ShortVector zero = ShortVector.zero(S128);
-        int pos = 0;
-        for (int k = 0; k < groups; k++) {
+        int pos = 0, first = tile * LutLayout.TILE, rowsHere = Math.min(LutLayout.TILE, layout.rows() - first);
+        for (int k = 0, part = 0; k < groups; k++) {
             decodeMeta(base + metaOffset[k], meta, 0);
             long at = base + chunkOffset[k];
             for (int s = groupSpans[k], end = groupSpans[k + 1]; s < end; s++) {
@@ -469,9 +500,14 @@ public final class LutMatrix implements WeightMatrix {
                 zero.add(h3).intoArray(acc, 56);
                 gemvFlushPortable(acc, t, s, offsets, meta, out);
             }
+            if (k + 1 == partGroups[part + 1]) addPart(out, y, first, rowsHere, part++ == 0);
         }
-        int r0 = tile * LutLayout.TILE;
-        System.arraycopy(out, 0, y, r0, Math.min(LutLayout.TILE, layout.rows() - r0));
+    }
+
+    /** A part's sums of one tile into y (the first part) or added to it (the others, in order); out is cleared. */
+    private static void addPart(float[] out, float[] y, int r0, int rows, boolean first) {
+        for (int r = 0; r < rows; r++) y[r0 + r] = first ? out[r] : y[r0 + r] + out[r];
+        java.util.Arrays.fill(out, 0f);
     }
 
     /** {@link #flushFour} for one tile of 128-bit pieces: piece q's sums are acc[16q..16q+8) raw, [16q+8..16q+16) shifted. */
@@ -494,7 +530,7 @@ public final class LutMatrix implements WeightMatrix {
 
     /**
      * Scalar reference of the same computation with the same int8 tables, in the same order of float
-     * operations: the vector kernel must match it exactly. Also the fallback where 512-bit permutes are missing.
+     * operations (parts summed on their own, then added in order): the vector kernel must match it exactly. Also the fallback where 512-bit permutes are missing.
      */
     void gemvTileScalar(int tile, LutTables t, float[] y) {
         long base = tile * layout.tileBytes();
@@ -502,7 +538,7 @@ public final class LutMatrix implements WeightMatrix {
         float[] out = new float[LutLayout.TILE];
         int[] acc = new int[LutLayout.TILE];
         int pos = 0;
-        for (int k = 0; k < layout.groups(); k++) {
+        for (int k = 0, part = 0; k < layout.groups(); k++) {
             long meta = base + metaOffset[k], at = base + chunkOffset[k];
             float[] scales = new float[LutLayout.TILE], offsets = new float[LutLayout.TILE];
             for (int r = 0; r < LutLayout.TILE; r++) {
@@ -522,8 +558,8 @@ public final class LutMatrix implements WeightMatrix {
                     if (layout.hasOffsets()) out[r] = Math.fma(offsets[r], t.spanSum[s], out[r]);
                 }
             }
+            if (k + 1 == partGroups[part + 1]) addPart(out, y, tile * LutLayout.TILE, rowsHere, part++ == 0);
         }
-        System.arraycopy(out, 0, y, tile * LutLayout.TILE, rowsHere);
     }
 
     /** The scalar reference over all rows (tests compare the vector kernel with it). */

@@ -59,7 +59,8 @@ class LutMatrixTest {
 
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
-        for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}, {300, 96}, {512, 64}}) {
+        // 130x5000: two parts of inputs (LutMatrix.PART_INPUTS) with groups of up to 128, one with whole-row groups.
+        for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}, {300, 96}, {512, 64}, {130, 5000}}) {
             for (int bits : new int[] {1, 2, 4}) {
                 for (int group : new int[] {32, 64, 128, 1 << 20}) { // 128: a group of two spans
                     cases.add(new Case(shape[0], shape[1], bits, group, true, ScaleFormat.F16, intLevels(bits, 0)));
@@ -270,6 +271,16 @@ class LutMatrixTest {
         }
         for (Thread t : threads) t.join();
         assertTrue(failures.isEmpty(), () -> failures.get(0).toString());
+    }
+
+    @Test
+    void wideMatricesAreSummedInPartsOfAbout2048Inputs() {
+        // parts = round(cols / 2048), at least 1, at most one per group.
+        int[][] shapes = {{8192, 32, 4}, {2048, 32, 1}, {3072, 32, 2}, {3000, 32, 1}, {6144, 64, 3}, {5000, 1 << 20, 1}, {11008, 128, 5}};
+        for (int[] s : shapes) {
+            LutMatrix lut = LutPacker.pack(random(64, s[0], 2, s[1], false, ScaleFormat.F16, intLevels(2, -2), 40));
+            assertEquals(s[2], lut.parts(), s[0] + " inputs, groups of " + s[1]);
+        }
     }
 
     @Test

@@ -66,7 +66,7 @@ public final class LutMatrix implements WeightMatrix {
 
         /**
          * The tables of {@code ms} for input x, this thread's own: each thread builds (or finds in its cache) the
-         * tables it reads at its first quad of a call, rather than all threads building one set in a parallel
+         * tables it reads at its first unit of a call, rather than all threads building one set in a parallel
          * loop of its own before the GEMV. That loop was a dispatch and a wait per table (~20 µs at 2 threads for
          * 2048 inputs, of which ~4 µs is building) and left half the tables in the other core's cache.
          */
@@ -354,9 +354,10 @@ public final class LutMatrix implements WeightMatrix {
 
     /**
      * The 512-bit kernel for four consecutive tiles (past the last tile, the last one again; its result is
-     * dropped): four sequential weight streams, and every table pair loaded once for all four. Tables come from
-     * L2 (K·16 bytes); loading them once per tile made them compete with the weights streaming in from memory and
-     * halved the bandwidth. Outputs and scales wait in L1 scratch between spans.
+     * dropped), over the inputs of one part, into y[yOff + row]: four sequential weight streams, and every table
+     * pair loaded once for all four. Tables come from L2 (K·16 bytes); loading them once per tile made them compete
+     * with the weights streaming in from memory and halved the bandwidth. Outputs and scales wait in L1 scratch
+     * between spans.
      *
      * <p>No vector crosses a method boundary: C2 keeps vectors in registers only inside one compiled method, and a
      * call it declines to inline would box them on the heap. Every shift is on int lanes, because C2 encodes int
@@ -530,7 +531,8 @@ public final class LutMatrix implements WeightMatrix {
 
     /**
      * Scalar reference of the same computation with the same int8 tables, in the same order of float
-     * operations (parts summed on their own, then added in order): the vector kernel must match it exactly. Also the fallback where 512-bit permutes are missing.
+     * operations (parts summed on their own, then added in order): the vector kernel must match it exactly. Also
+     * the fallback where 512-bit permutes are missing.
      */
     void gemvTileScalar(int tile, LutTables t, float[] y) {
         long base = tile * layout.tileBytes();

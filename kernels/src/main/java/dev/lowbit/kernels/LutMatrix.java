@@ -83,12 +83,14 @@ public final class LutMatrix implements WeightMatrix {
     /** One table cache per kind of weights, shared by all matrices of that kind (same levels, input width and groups). */
     private static final Map<String, LutTables.Cache> CACHES = new ConcurrentHashMap<>();
     /**
-     * Inputs per part: a matrix's inputs are split into parts of about this many (whole groups), each summed on
-     * its own and the parts then added in order, by every kernel and the reference alike. A unit of parallel work
-     * is a part of a quad of tiles, so wide matrices (the FFN down projection) are handed out in pieces as small
-     * as those of the others: at the end of a loop one thread waits for the other's last piece.
+     * Bytes of codes per row in a part: a matrix's inputs are split into parts of whole groups holding about this
+     * many (2048 inputs of 4-bit codes, 8192 of 1-bit ones), each summed on its own and the parts then added in
+     * order, by every kernel and the reference alike. A unit of parallel work is a part of a quad of tiles, so wide
+     * matrices (the FFN down projection) are handed out in pieces as large as those of the others: at the end of a
+     * loop one thread waits for the other's last piece, and each piece has fixed costs (parts of 1024 4-bit inputs,
+     * or 2048 inputs of 1-bit codes, were slower).
      */
-    static final int PART_INPUTS = 2048;
+    static final int PART_BYTES = 1024;
     /** Numbers the GEMV calls, so that a thread knows when its tables are from an earlier call. */
     private static final AtomicLong CALLS = new AtomicLong();
 
@@ -133,7 +135,7 @@ public final class LutMatrix implements WeightMatrix {
             groupPosition[k + 1] = groupPosition[k];
             for (int j = groupBlocks[k]; j < groupBlocks[k + 1]; j++) groupPosition[k + 1] += blockPositions[j];
         }
-        int parts = Math.max(1, Math.min(layout.groups(), Math.round((float) layout.cols() / PART_INPUTS)));
+        int parts = Math.max(1, Math.min(layout.groups(), Math.round(layout.cols() * layout.bits() / 8f / PART_BYTES)));
         this.partGroups = new int[parts + 1];
         for (int p = 0; p <= parts; p++) partGroups[p] = layout.groups() * p / parts;
         this.metaOffset = new long[layout.groups()];
@@ -160,7 +162,7 @@ public final class LutMatrix implements WeightMatrix {
     }
 
     public LutLayout layout() { return layout; }
-    /** How many parts the inputs are summed in ({@link #PART_INPUTS}). */
+    /** How many parts the inputs are summed in ({@link #PART_BYTES}). */
     int parts() { return partGroups.length - 1; }
     public float[] levels() { return levels.clone(); }
     public MemorySegment data() { return data; }
@@ -200,7 +202,7 @@ public final class LutMatrix implements WeightMatrix {
 
     /**
      * One token through several matrices that read the same input (q, k, v; gate, up), as one parallel loop over
-     * all their units — a part ({@link #PART_INPUTS}) of a quad of tiles: one dispatch and one wait instead of one
+     * all their units — a part ({@link #PART_BYTES}) of a quad of tiles: one dispatch and one wait instead of one
      * per matrix, and the small matrices (k and v have two quads at dim 2048) no longer leave a thread idle at
      * their end. Each thread builds the tables it reads ({@link Scratch#tablesFor}). Part 0 writes the outputs, the
      * others write scratch that is added to them in part order once the loop is done.

@@ -210,7 +210,7 @@ public final class LutMatrix implements WeightMatrix {
     static void multiplyTogether(LutMatrix[] ms, float[] x, float[][] ys, WorkerPool pool) {
         int[] firstUnit = new int[ms.length + 1], partialAt = new int[ms.length + 1];
         for (int i = 0; i < ms.length; i++) {
-            int parts = ms[i].partGroups.length - 1;
+            int parts = ms[i].parts();
             firstUnit[i + 1] = firstUnit[i] + (ms[i].layout.tiles() + 3) / 4 * parts;
             partialAt[i + 1] = partialAt[i] + (parts - 1) * ms[i].layout.rows();
         }
@@ -222,7 +222,7 @@ public final class LutMatrix implements WeightMatrix {
             for (int unit = from, i = 0; unit < to; unit++) {
                 while (unit >= firstUnit[i + 1]) i++;
                 LutMatrix m = ms[i];
-                int parts = m.partGroups.length - 1, quad = (unit - firstUnit[i]) / parts, part = (unit - firstUnit[i]) % parts;
+                int parts = m.parts(), quad = (unit - firstUnit[i]) / parts, part = (unit - firstUnit[i]) % parts;
                 if (part == 0) m.gemvFourTiles(4 * quad, 0, tables[i], ys[i], 0, s.meta, s.out, s.acc, s.metaAt);
                 else m.gemvFourTiles(4 * quad, part, tables[i], partials, partialAt[i] + (part - 1) * m.layout.rows(), s.meta, s.out, s.acc, s.metaAt);
             }

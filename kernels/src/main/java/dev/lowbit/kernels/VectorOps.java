@@ -128,25 +128,40 @@ public final class VectorOps {
         for (; i < n; i++) out[oOff + i] = x[xOff + i] * inv * weight[i];
     }
 
-    /** In-place numerically stable softmax of x[off .. off+n). */
+    /** In-place numerically stable softmax of x[off .. off+n), through {@link Exp} (the same bits in every JIT tier). */
     public static void softmax(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector e = Exp.exp(FloatVector.fromArray(F, x, off + i).sub(max));
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float sum = sum(acc);
+        for (; i < n; i++) {
+            float e = Exp.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
         float inv = 1f / sum;
-        for (int i = 0; i < n; i++) x[off + i] *= inv;
+        for (i = 0; i < n; i++) x[off + i] *= inv;
     }
 
-    /** SwiGLU: gate[i] = silu(gate[i]) · up[i], with silu(v) = v·σ(v). */
+    /**
+     * SwiGLU: gate[i] = silu(gate[i]) · up[i], with silu(v) = v·σ(v). Vector lanes and the scalar tail round alike,
+     * so a value's result does not depend on its index.
+     */
     public static void swiglu(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            g.div(Exp.exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
             float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+            gate[i] = g / (Exp.exp(-g) + 1f) * up[i];
         }
     }
 }

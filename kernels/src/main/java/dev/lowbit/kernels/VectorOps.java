@@ -116,6 +116,66 @@ public final class VectorOps {
         for (; i < n; i++) dst[dOff + i] += a * src[sOff + i];
     }
 
+    /**
+     * out[oOff+p] = scale · Σ_d q[qOff+d] · rows[rOff + p·dim + d] for p < count: attention's scores of one query
+     * against consecutive key rows. Columns go in runs of four vectors with the query's run held in registers; a
+     * row's run is summed in a fixed order (the same bits in every JIT tier) and runs are added in order.
+     */
+    public static void scaledRowDots(float[] out, int oOff, float[] q, int qOff, float[] rows, int rOff, int count, int dim, float scale) {
+        int step = F.length(), d = 0;
+        java.util.Arrays.fill(out, oOff, oOff + count, 0f);
+        for (; d <= dim - 4 * step; d += 4 * step) {
+            FloatVector q0 = FloatVector.fromArray(F, q, qOff + d), q1 = FloatVector.fromArray(F, q, qOff + d + step);
+            FloatVector q2 = FloatVector.fromArray(F, q, qOff + d + 2 * step), q3 = FloatVector.fromArray(F, q, qOff + d + 3 * step);
+            for (int p = 0, at = rOff + d; p < count; p++, at += dim) {
+                FloatVector a = FloatVector.fromArray(F, rows, at).mul(q0).add(FloatVector.fromArray(F, rows, at + step).mul(q1))
+                        .add(FloatVector.fromArray(F, rows, at + 2 * step).mul(q2).add(FloatVector.fromArray(F, rows, at + 3 * step).mul(q3)));
+                out[oOff + p] += sum(a);
+            }
+        }
+        for (; d <= dim - step; d += step) {
+            FloatVector q0 = FloatVector.fromArray(F, q, qOff + d);
+            for (int p = 0, at = rOff + d; p < count; p++, at += dim) out[oOff + p] += sum(FloatVector.fromArray(F, rows, at).mul(q0));
+        }
+        for (; d < dim; d++) {
+            for (int p = 0; p < count; p++) out[oOff + p] += q[qOff + d] * rows[rOff + p * dim + d];
+        }
+        for (int p = 0; p < count; p++) out[oOff + p] *= scale;
+    }
+
+    /**
+     * out[oOff+d] = Σ_{p<count} w[wOff+p] · rows[rOff + p·dim + d] for d < dim: attention's mix of value rows.
+     * Accumulates up to four vectors of columns in registers over all rows, rather than adding each row into out
+     * (an axpy per row makes every row wait for the previous row's stores).
+     */
+    public static void weightedRowSum(float[] out, int oOff, float[] w, int wOff, float[] rows, int rOff, int count, int dim) {
+        int step = F.length(), d = 0;
+        for (; d <= dim - 4 * step; d += 4 * step) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int p = 0, at = rOff + d; p < count; p++, at += dim) {
+                FloatVector wp = FloatVector.broadcast(F, w[wOff + p]);
+                a0 = FloatVector.fromArray(F, rows, at).fma(wp, a0);
+                a1 = FloatVector.fromArray(F, rows, at + step).fma(wp, a1);
+                a2 = FloatVector.fromArray(F, rows, at + 2 * step).fma(wp, a2);
+                a3 = FloatVector.fromArray(F, rows, at + 3 * step).fma(wp, a3);
+            }
+            a0.intoArray(out, oOff + d);
+            a1.intoArray(out, oOff + d + step);
+            a2.intoArray(out, oOff + d + 2 * step);
+            a3.intoArray(out, oOff + d + 3 * step);
+        }
+        for (; d <= dim - step; d += step) {
+            FloatVector a = FloatVector.zero(F);
+            for (int p = 0, at = rOff + d; p < count; p++, at += dim) a = FloatVector.fromArray(F, rows, at).fma(FloatVector.broadcast(F, w[wOff + p]), a);
+            a.intoArray(out, oOff + d);
+        }
+        for (; d < dim; d++) {
+            float a = 0;
+            for (int p = 0; p < count; p++) a = Math.fma(rows[rOff + p * dim + d], w[wOff + p], a);
+            out[oOff + d] = a;
+        }
+    }
+
     /** out = x / rms(x) · weight, with rms(x) = sqrt(mean(x²) + eps). */
     public static void rmsNorm(float[] out, int oOff, float[] x, int xOff, float[] weight, int n, float eps) {
         float ss = dot(x, xOff, x, xOff, n);

@@ -38,4 +38,34 @@ class VectorOpsTest {
             for (int i = 0; i < n; i++) assertEquals(w[i] + 0.5 * x[i], acc[i], 1e-6);
         }
     }
+
+    /** Attention's two row kernels against double-precision sums, for dims with runs of four vectors, single vectors and a scalar tail. */
+    @Test
+    void rowDotsAndWeightedRowSumsMatchDoubleSums() {
+        Random r = new Random(5);
+        for (int dim : new int[] {64, 128, 80, 20, 7}) {
+            for (int count : new int[] {1, 3, 37}) {
+                float[] rows = F32MatrixTest.random(r, 2 + count * dim), q = F32MatrixTest.random(r, 3 + dim), w = F32MatrixTest.random(r, 1 + count);
+                float[] scores = new float[4 + count], mixed = new float[5 + dim];
+                VectorOps.scaledRowDots(scores, 4, q, 3, rows, 2, count, dim, 0.25f);
+                VectorOps.weightedRowSum(mixed, 5, w, 1, rows, 2, count, dim);
+                for (int p = 0; p < count; p++) {
+                    double dot = 0, size = 0;
+                    for (int d = 0; d < dim; d++) {
+                        dot += (double) q[3 + d] * rows[2 + p * dim + d];
+                        size += Math.abs((double) q[3 + d] * rows[2 + p * dim + d]);
+                    }
+                    assertEquals(0.25 * dot, scores[4 + p], 1e-6 * size, "dim " + dim + " row " + p);
+                }
+                for (int d = 0; d < dim; d++) {
+                    double sum = 0, size = 0;
+                    for (int p = 0; p < count; p++) {
+                        sum += (double) w[1 + p] * rows[2 + p * dim + d];
+                        size += Math.abs((double) w[1 + p] * rows[2 + p * dim + d]);
+                    }
+                    assertEquals(sum, mixed[5 + d], 1e-6 * size, "dim " + dim + " column " + d);
+                }
+            }
+        }
+    }
 }

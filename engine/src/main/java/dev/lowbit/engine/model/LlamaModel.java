@@ -101,8 +101,7 @@ public final class LlamaModel {
                 new Linear(LinearKind.K, w.wk(), s.k, w.kBias()), new Linear(LinearKind.V, w.wv(), s.v, w.vBias()));
         rope.apply(s.q, n, c.nHeads(), pos);
         rope.apply(s.k, n, c.nKvHeads(), pos);
-        System.arraycopy(s.k, 0, s.keyCache[l], pos * c.kvDim(), n * c.kvDim());
-        System.arraycopy(s.v, 0, s.valueCache[l], pos * c.kvDim(), n * c.kvDim());
+        appendToCache(s, l, n, pos);
         causalAttention(s, l, n, pos);
         linear(l, LinearKind.O, w.wo(), s.attOut, s.xb2, n, null);
         VectorOps.add(s.x, 0, s.xb2, 0, n * c.dim());
@@ -154,10 +153,22 @@ public final class LlamaModel {
         }
     }
 
+    /** Copies the batch's keys and values into layer l's cache (head-major: KV head × position × headDim). */
+    private void appendToCache(InferenceState s, int l, int n, int pos) {
+        int headDim = config.headDim(), kvDim = config.kvDim();
+        for (int g = 0; g < config.nKvHeads(); g++) {
+            int at = (g * s.contextLength + pos) * headDim;
+            for (int t = 0; t < n; t++) {
+                System.arraycopy(s.k, t * kvDim + g * headDim, s.keyCache[l], at + t * headDim, headDim);
+                System.arraycopy(s.v, t * kvDim + g * headDim, s.valueCache[l], at + t * headDim, headDim);
+            }
+        }
+    }
+
     /** Causal multi-head attention with grouped KV heads; heads run in parallel, tokens in order within one. */
     private void causalAttention(InferenceState s, int layer, int n, int pos) {
         LlamaConfig c = config;
-        int headDim = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim(), group = c.groupSize();
+        int headDim = c.headDim(), qDim = c.qDim(), group = c.groupSize();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] keys = s.keyCache[layer], values = s.valueCache[layer];
         // Work per head ~ tokens × positions × headDim; small attention runs on the caller alone.
@@ -165,19 +176,14 @@ public final class LlamaModel {
         int minHeads = (int) Math.min(c.nHeads(), MIN_ATTENTION_WORK / perHead + 1);
         pool.parallelFor(c.nHeads(), minHeads, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
-                int kvOff = (h / group) * headDim;
+                int kvOff = (h / group) * s.contextLength * headDim;
                 int sOff = h * s.contextLength;
                 for (int t = 0; t < n; t++) {
                     int last = pos + t;
                     int qOff = t * qDim + h * headDim;
-                    for (int p = 0; p <= last; p++) {
-                        s.scores[sOff + p] = VectorOps.dot(s.q, qOff, keys, p * kvDim + kvOff, headDim) * scale;
-                    }
+                    VectorOps.scaledRowDots(s.scores, sOff, s.q, qOff, keys, kvOff, last + 1, headDim, scale);
                     VectorOps.softmax(s.scores, sOff, last + 1);
-                    java.util.Arrays.fill(s.attOut, qOff, qOff + headDim, 0f);
-                    for (int p = 0; p <= last; p++) {
-                        VectorOps.axpy(s.attOut, qOff, s.scores[sOff + p], values, p * kvDim + kvOff, headDim);
-                    }
+                    VectorOps.weightedRowSum(s.attOut, qOff, s.scores, sOff, values, kvOff, last + 1, headDim);
                 }
             }
         });

@@ -44,6 +44,11 @@ public final class InferenceState {
         logits = new float[Math.multiplyExact(maxBatch, c.vocabSize())];
     }
 
+    /** Where the row of KV head g at position pos starts in a layer's key or value cache (head-major layout). */
+    int cacheRow(int g, int pos, int headDim) {
+        return (g * contextLength + pos) * headDim;
+    }
+
     public int maxBatch() {
         return maxBatch;
     }

@@ -157,7 +157,7 @@ public final class LlamaModel {
     private void appendToCache(InferenceState s, int l, int n, int pos) {
         int headDim = config.headDim(), kvDim = config.kvDim();
         for (int g = 0; g < config.nKvHeads(); g++) {
-            int at = (g * s.contextLength + pos) * headDim;
+            int at = s.cacheRow(g, pos, headDim);
             for (int t = 0; t < n; t++) {
                 System.arraycopy(s.k, t * kvDim + g * headDim, s.keyCache[l], at + t * headDim, headDim);
                 System.arraycopy(s.v, t * kvDim + g * headDim, s.valueCache[l], at + t * headDim, headDim);
@@ -176,7 +176,7 @@ public final class LlamaModel {
         int minHeads = (int) Math.min(c.nHeads(), MIN_ATTENTION_WORK / perHead + 1);
         pool.parallelFor(c.nHeads(), minHeads, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
-                int kvOff = (h / group) * s.contextLength * headDim;
+                int kvOff = s.cacheRow(h / group, 0, headDim);
                 int sOff = h * s.contextLength;
                 for (int t = 0; t < n; t++) {
                     int last = pos + t;

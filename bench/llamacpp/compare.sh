@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Decode tokens/s of llama.cpp and lowbit side by side on the same random-weight llama-1b shape, alternated.
 #
-#   bench/llamacpp/compare.sh [--threads 1,2] [--rounds 2] [--pairs q4_0:int4,iq4_nl:e2m1,iq4_nl:nf4,q2_k:int2,tq2_0:int1]
+#   bench/llamacpp/compare.sh [--threads 1,2] [--rounds 2] [--pairs q4_0:int4,iq4_nl:e2m1,iq4_nl:nf4,q2_k:int2,tq2_0:int1] [--avx2]
+#
+# --avx2 runs both sides as on an AVX2-only CPU: llama.cpp from a folder holding only its haswell build, lowbit's
+# JVM with -XX:UseAVX=2 (so its kernel choice sees AVX2 and C2 emits no AVX-512).
 #
 # llama.cpp comes as prebuilt CPU libraries from npm (node-llama-cpp's linux-x64 package, which bundles one
 # libggml-cpu per x86 level and loads the best one for this CPU); the model is written by RandomGguf.java and
@@ -14,11 +17,13 @@ PACKAGE=@node-llama-cpp/linux-x64@3.22.1
 THREADS=1,2
 ROUNDS=2
 PAIRS=q4_0:int4,iq4_nl:e2m1,iq4_nl:nf4,q2_k:int2,tq2_0:int1
+AVX2=0
 while [ $# -gt 0 ]; do
   case $1 in
     --threads) THREADS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --pairs) PAIRS=$2; shift 2 ;;
+    --avx2) AVX2=1; shift ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -38,6 +43,13 @@ if [ ! -x "$TG" ] || [ "$TG" -ot bench/llamacpp/llama_tg.c ]; then
   gcc -O2 -o "$TG" bench/llamacpp/llama_tg.c -L"$LIB" -l:libllama.v0.5.0.so -l:libggml.v0.5.0.so -l:libggml-base.so -Wl,-rpath,"$LIB"
 fi
 export LLAMA_CPU_DIR=$LIB
+if [ "$AVX2" = 1 ]; then
+  # ggml loads the best libggml-cpu-* in LLAMA_CPU_DIR: a folder with only the haswell build forces AVX2.
+  mkdir -p "$WORK/haswell"
+  ln -sf "$LIB/libggml-cpu-haswell.so" "$WORK/haswell/libggml-cpu-haswell.so"
+  export LLAMA_CPU_DIR=$WORK/haswell
+  export LOWBIT_JAVA_OPTS="${LOWBIT_JAVA_OPTS:-} -XX:UseAVX=2"
+fi
 F16=$WORK/llama1b-f16.gguf
 [ -f "$F16" ] || "$LOWBIT_JAVA_HOME/bin/java" bench/llamacpp/RandomGguf.java "$VOCAB" "$F16"
 for pair in ${PAIRS//,/ }; do

@@ -26,10 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:InlineSmallCode=10000", "-XX:LiveNodeCountInliningCutoff=80000",
-        "-XX:MaxNodeLimit=200000", "-XX:NodeLimitFudgeFactor=8000", "-XX:CompileCommand=quiet",
-        "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemv*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemm*",
-        "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::decodeTransposed"})
+@Fork(value = 1, jvmArgsAppend = "@scripts/jvm.args") // the launcher's flags; run from the project root
 public class F32MatmulBenchmark {
     /** rows x cols of the weight matrix. */
     @Param({"2048x2048", "8192x2048", "2048x8192"})

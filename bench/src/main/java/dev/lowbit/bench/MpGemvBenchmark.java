@@ -2,7 +2,11 @@ package dev.lowbit.bench;
 
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.LutKernels;
+import dev.lowbit.kernels.LutMatrix;
 import dev.lowbit.kernels.LutPacker;
+import dev.lowbit.kernels.MatrixGroup;
+import dev.lowbit.kernels.PreparedInputs;
 import dev.lowbit.kernels.SplitLutMatrix;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.CodebookMatrix;
@@ -29,18 +33,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * E2M1 against fp32 and two Q4_0 baselines (see {@link Q4Baselines}). Copies of each matrix are cycled so that
  * weights stream from memory as in a real decode step instead of sitting in the last-level cache: eight by default
  * (more than a 32 MB cache holds); a host with a bigger cache needs {@code -p copies=128} (docs/KERNELS.md).
- * Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MpGemv}.
+ * Run from the project root: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MpGemv}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:InlineSmallCode=10000", "-XX:LiveNodeCountInliningCutoff=80000", "-XX:MaxNodeLimit=200000",
-        "-XX:NodeLimitFudgeFactor=8000", "-XX:CompileCommand=quiet",
-        "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemv*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::flushFour",
-        "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::gemm*", "-XX:CompileCommand=dontinline,dev.lowbit.kernels.LutMatrix::decodeTransposed"})
+@Fork(value = 1, jvmArgsAppend = "@scripts/jvm.args") // the launcher's flags; run from the project root
 public class MpGemvBenchmark {
     /** Copies of each matrix cycled; together they must exceed the last-level cache (f32, 7x larger: an eighth, at least 2). */
     @Param({"8"})
@@ -61,9 +61,15 @@ public class MpGemvBenchmark {
     @Param({"1", "2"})
     public int threads;
 
-    private WeightMatrix[] matrices;
+    /** The table-lookup kernel of the lut-* matrices: chosen (what this machine runs), avx512, avx2, 128 or scalar. */
+    @Param({"chosen"})
+    public String lut;
+
+    private MatrixGroup[] matrices;
+    private final PreparedInputs inputs = new PreparedInputs();
     private Q4Baselines[] q4;
     private float[] x, y, sx;
+    private float[][] ys;
     private byte[] xq;
     private WorkerPool pool;
     private int next;
@@ -75,6 +81,7 @@ public class MpGemvBenchmark {
         float[] w = s.weights();
         x = s.input(1);
         y = new float[rows];
+        ys = new float[][] {y};
         sx = new float[cols / Q4Baselines.BLOCK];
         xq = new byte[cols];
         pool = new WorkerPool(threads);
@@ -84,9 +91,9 @@ public class MpGemvBenchmark {
             for (int c = 0; c < copies; c++) q4[c] = new Q4Baselines(w, rows, cols);
             return;
         }
-        matrices = new WeightMatrix[kernel.equals("f32") ? Math.max(2, copies / 8) : copies];
+        matrices = new MatrixGroup[kernel.equals("f32") ? Math.max(2, copies / 8) : copies];
         for (int c = 0; c < matrices.length; c++) {
-            matrices[c] = switch (kernel) {
+            WeightMatrix m = switch (kernel) {
                 case "f32" -> c == 0 ? f32 : F32Matrix.of(w, rows, cols);
                 case "lut-int4" -> lut(f32, "int", 4, true, 32);
                 case "lut-int2" -> lut(f32, "int", 2, false, 64);
@@ -98,12 +105,14 @@ public class MpGemvBenchmark {
                 case "lut-int8" -> SplitLutMatrix.over(codebook(f32, "int", 8, true, 32));
                 default -> throw new IllegalArgumentException(kernel);
             };
-            matrices[c].multiply(x, y, 1, pool); // split matrices build their passes on first use
+            m.multiply(x, y, 1, pool); // split matrices build their passes on first use
+            matrices[c] = new MatrixGroup(m);
         }
     }
 
     private WeightMatrix lut(F32Matrix f32, String grid, int bits, boolean sym, int group) {
-        return LutPacker.pack(codebook(f32, grid, bits, sym, group));
+        LutMatrix m = LutPacker.pack(codebook(f32, grid, bits, sym, group));
+        return lut.equals("chosen") ? m : m.on(LutKernels.named(lut));
     }
 
     private CodebookMatrix codebook(F32Matrix f32, String grid, int bits, boolean sym, int group) {
@@ -122,7 +131,7 @@ public class MpGemvBenchmark {
         switch (kernel) {
             case "q4-dequant" -> q4[c].dequantizeGemv(x, y, pool);
             case "q4-int8" -> q4[c].int8Gemv(x, xq, sx, y, pool);
-            default -> matrices[c % matrices.length].multiply(x, y, 1, pool);
+            default -> matrices[c % matrices.length].multiply(inputs, x, ys, 1, pool); // tables built in each call, as in decode
         }
         return y;
     }

@@ -13,7 +13,7 @@ public final class KernelChoice {
      */
     public static WeightMatrix of(CodebookMatrix m, boolean tableLookup) {
         if (Int8Matrix.over(m) instanceof Int8Matrix int8) return int8;
-        if (tableLookup && LutMatrix.fastKernelAvailable() && SplitLutMatrix.over(m) instanceof SplitLutMatrix split) return split;
+        if (tableLookup && LutKernels.chosen() != LutKernels.SCALAR && SplitLutMatrix.over(m) instanceof SplitLutMatrix split) return split;
         return m;
     }
 }

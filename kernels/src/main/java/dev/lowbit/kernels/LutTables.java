@@ -1,6 +1,5 @@
 package dev.lowbit.kernels;
 
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,19 +8,21 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The lookup tables of one activation vector for one kind of weights (width, levels, input count, spans).
+ * One activation vector prepared for table-lookup matrices of one {@link LutForm}: the lookup tables (docs/KERNELS.md).
  *
  * <p>Position p covers inputs a..a+g−1; its table holds, for each 4-bit index c (digit t = bits t·b..t·b+b−1 of
  * c is the code of input a+t), the partial sum Σ_t (level[digit_t] − mid)·x[a+t]. Centring the levels on
  * {@code mid} halves the range the int8 entries must cover; the exact remainder mid·Σx is added back in float
  * per span. Entries are quantized to int8 with one scale per span (a block of 32 inputs, or two for 1- and 2-bit
- * codes: {@link LutLayout#spanBlocks}) and stored biased by +128 (as unsigned bytes 1..255, which the kernel sums
- * without sign extension), replicated four times (64 bytes) so that a 512-bit byte permute with unmasked indices
- * selects from the right 16 entries.
+ * codes: {@link LutLayout#spanBlocks}) and stored biased by +128 (as unsigned bytes 1..255, which the kernels sum
+ * without sign extension). A table takes {@code stride} bytes: its 16 entries once (the 128-bit kernels'
+ * {@code pshufb}), or four times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the
+ * right 16 entries.
  */
-public final class LutTables {
-    // A table (16 entries) is one 512-bit float vector, or two 256-bit ones where AVX-512 is missing.
+public final class LutTables implements PreparedInput {
+    // 16 floats per step with AVX-512, 8 with AVX2; narrower machines build the same entries one by one.
     private static final VectorSpecies<Float> F = VectorOps.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
     private static final VectorSpecies<Byte> Q = F.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int PARTS = 16 / F.length();
     private static final float BIASED_ROUNDER = 0x1.8p23f + 128;
@@ -34,19 +35,35 @@ public final class LutTables {
      */
     static final float ENTRY_MAX = 127f;
 
-    final byte[] tables;     // positions × 64, entry + 128
+    final int stride;        // bytes per table: 16, or 64 (four copies)
+    final byte[] tables;     // positions × stride, entry + 128
     final float[] spanScale; // int8 step per span
     final float[] spanBias;  // mid · Σx − 128 · positions · step per span: the float part, and the tables' bias removed
     final float[] spanSum;   // Σx per span (for offsets)
-    // The layout's geometry, computed once: tables are rebuilt for every token.
+    private final LutLayout layout;
+    private final float mid, reach;
+    private final float[] digit;       // digit[16·d + c] = level of the d-th code in index c, centred
     private final int[] spanStarts;    // first block of each span, then the number of blocks
     private final int[] firstPosition; // first position of each block, then the number of positions
+    private float[] x = new float[0];
+    private float[] partials = new float[0];
 
-    private LutTables(LutLayout layout) {
+    /** Empty tables for inputs of {@code layout}'s width and spans, with {@code levels}; {@link #prepare} fills them. */
+    LutTables(LutLayout layout, float[] levels, int stride) {
+        if (stride != 16 && stride != 64) throw new IllegalArgumentException("table stride " + stride);
+        this.layout = layout;
+        this.stride = stride;
+        int bits = layout.bits(), g = layout.inputsPerPosition(), mask = (1 << bits) - 1;
+        mid = mid(levels);
+        reach = reach(levels, mid);
+        digit = new float[16 * g];
+        for (int d = 0; d < g; d++) {
+            for (int c = 0; c < 16; c++) digit[16 * d + c] = levels[(c >>> (d * bits)) & mask] - mid;
+        }
         spanStarts = layout.spanStarts();
         firstPosition = new int[layout.blocks() + 1];
         for (int j = 0; j < layout.blocks(); j++) firstPosition[j + 1] = firstPosition[j] + layout.blockPositions(j);
-        tables = new byte[firstPosition[layout.blocks()] * 64];
+        tables = new byte[firstPosition[layout.blocks()] * stride];
         spanScale = new float[spanStarts.length - 1];
         spanBias = new float[spanStarts.length - 1];
         spanSum = new float[spanStarts.length - 1];
@@ -69,29 +86,32 @@ public final class LutTables {
         return reach;
     }
 
-    static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff) {
-        return build(layout, levels, x, xOff, WorkerPool.SERIAL);
-    }
-
-    /** Spans are independent: they are built in parallel on {@code pool}. */
-    static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
-        return build(layout, levels, x, xOff, pool, new LutTables(layout));
-    }
-
-    /** Builds into {@code t}, whose arrays are reused from call to call (a decode step builds dozens of tables). */
-    static LutTables build(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool, LutTables t) {
-        int bits = layout.bits(), g = layout.inputsPerPosition(), mask = (1 << bits) - 1;
-        float mid = mid(levels);
-        // digit[16·d + c] = level of the d-th code in index c, centred: entries = Σ_d digit[d] · x[a + d].
-        float[] digit = new float[16 * g];
-        for (int d = 0; d < g; d++) {
-            for (int c = 0; c < 16; c++) digit[16 * d + c] = levels[(c >>> (d * bits)) & mask] - mid;
-        }
-        float reach = reach(levels, mid);
-        pool.parallelFor(t.spanScale.length, 8, (from, to) -> {
-            for (int s = from; s < to; s++) buildSpan(layout, t, digit, g, mid, reach, x, xOff, s);
-        });
+    /** Tables of x for {@code layout} and {@code levels}, {@code stride} bytes a table, built on the caller. */
+    static LutTables build(LutLayout layout, float[] levels, float[] x, int stride) {
+        LutTables t = new LutTables(layout, levels, stride);
+        t.prepare(x, WorkerPool.SERIAL);
         return t;
+    }
+
+    /** Builds the tables of x[0 .. cols); spans are independent and built in parallel on {@code pool}. */
+    @Override
+    public void prepare(float[] x, WorkerPool pool) {
+        if (x.length < layout.cols()) throw new IllegalArgumentException(x.length + " inputs, tables need " + layout.cols());
+        this.x = x;
+        pool.parallelFor(spanScale.length, 64, (from, to) -> {
+            for (int s = from; s < to; s++) buildSpan(x, s);
+        });
+    }
+
+    @Override
+    public float[] floats() {
+        return x;
+    }
+
+    /** Room for the outputs of a matrix's parts after the first ({@link LutMatrix#multiply(PreparedInput, float[], WorkerPool)}). */
+    float[] partials(int size) {
+        if (partials.length < size) partials = new float[size];
+        return partials;
     }
 
     /**
@@ -105,11 +125,11 @@ public final class LutTables {
      * cover its inputs in order, g at a time, and it is built as one run: built block by block, 4-bit tables took
      * twice as long.
      */
-    private static void buildSpan(LutLayout layout, LutTables t, float[] digit, int g, float mid, float reach,
-                                  float[] x, int xOff, int span) {
-        int fromBlock = t.spanStarts[span], toBlock = t.spanStarts[span + 1];
-        int a0 = xOff + fromBlock * LutLayout.BLOCK, n = Math.min(toBlock * LutLayout.BLOCK, layout.cols()) - fromBlock * LutLayout.BLOCK;
-        int positions = t.firstPosition[toBlock] - t.firstPosition[fromBlock], first = t.firstPosition[fromBlock];
+    private void buildSpan(float[] x, int span) {
+        int g = layout.inputsPerPosition();
+        int fromBlock = spanStarts[span], toBlock = spanStarts[span + 1];
+        int a0 = fromBlock * LutLayout.BLOCK, n = Math.min(toBlock * LutLayout.BLOCK, layout.cols()) - fromBlock * LutLayout.BLOCK;
+        int positions = firstPosition[toBlock] - firstPosition[fromBlock], first = firstPosition[fromBlock];
         // Four partial sums: one chain of 32 dependent adds was a large part of the block's time.
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int i = 0;
@@ -139,60 +159,54 @@ public final class LutTables {
         }
         float step = reach * Float.intBitsToFloat(largest) / ENTRY_MAX;
         if (!(step >= Float.MIN_NORMAL)) step = 1f; // all zero, or so small that 1/step would overflow: entries 0
-        FloatVector inverse = FloatVector.broadcast(F, 1f / step);
-        for (int p = 0; p < positions; p++) {
-            for (int h = 0, at = (first + p) * 64; h < PARTS; h++, at += F.length()) {
-                FloatVector e = FloatVector.zero(F);
-                for (int d = 0; d < g; d++) {
-                    int input = p * g + d;
-                    if (input < n) e = FloatVector.broadcast(F, x[a0 + input]).fma(FloatVector.fromArray(F, digit, 16 * d + h * F.length()), e); // receivers of exact class: see LutMatrix
-                }
-                // Adding 1.5·2^23 + 128 rounds |v| ≤ 127 to an integer, ties to even (= Math.rint), and leaves v + 128
-                // in the low byte of the float's bits: the biased entry, taken by a truncating int-to-byte conversion.
-                FloatVector biased = inverse.mul(e).add(BIASED_ROUNDER);
-                if (F.length() == 16) { // one permute and one 64-byte store instead of a narrowing and four stores
-                    biased.reinterpretAsBytes().rearrange(REPLICATE).intoArray(t.tables, at);
-                } else {
-                    ByteVector q = (ByteVector) biased.reinterpretAsInts().convertShape(VectorOperators.I2B, Q, 0);
-                    for (int k = 0; k < 4; k++) q.intoArray(t.tables, at + k * 16);
-                }
-            }
-        }
-        t.spanScale[span] = step;
+        if (VECTOR) writeEntries(x, a0, n, first, positions, step);
+        else writeEntriesScalar(x, a0, n, first, positions, step);
+        spanScale[span] = step;
         // The kernels sum biased entries (entry + 128); removing 128 per lookup here saves them a subtraction.
-        t.spanBias[span] = mid * sum - 128f * positions * step;
-        t.spanSum[span] = sum;
+        spanBias[span] = mid * sum - 128f * positions * step;
+        spanSum[span] = sum;
     }
 
     /**
-     * Remembers the tables of the last input, per thread, so that matrices reading the same vector (q, k, v; gate,
-     * up) build them once on each thread that reads them. The input is compared by content, which costs far less
-     * than building tables.
+     * The int8 entries of positions first.. of a span: entry = Σ_d x[a0 + p·g + d] · digit, as fused multiply-adds
+     * in d order. Adding 1.5·2^23 + 128 rounds |v| ≤ 127 to an integer, ties to even (= Math.rint), and leaves
+     * v + 128 in the low byte of the float's bits: the biased entry, taken by a truncating int-to-byte conversion.
      */
-    static final class Cache {
-        private final ThreadLocal<Entry> entries = ThreadLocal.withInitial(Entry::new);
-
-        /** The tables of x[xOff ..] for the calling thread, built on {@code pool} when x is not the last input. */
-        LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
-            return entries.get().get(layout, levels, x, xOff, pool);
+    private void writeEntries(float[] x, int a0, int n, int first, int positions, float step) {
+        int g = layout.inputsPerPosition();
+        FloatVector inverse = FloatVector.broadcast(F, 1f / step);
+        for (int p = 0; p < positions; p++) {
+            for (int h = 0, at = (first + p) * stride; h < PARTS; h++, at += F.length()) {
+                FloatVector e = FloatVector.zero(F);
+                for (int d = 0; d < g; d++) {
+                    int input = p * g + d;
+                    if (input < n) e = FloatVector.broadcast(F, x[a0 + input]).fma(FloatVector.fromArray(F, digit, 16 * d + h * F.length()), e); // receivers of exact class: docs/KERNELS.md, "What C2 needs"
+                }
+                FloatVector biased = inverse.mul(e).add(BIASED_ROUNDER);
+                if (F.length() == 16 && stride == 64) { // one permute and one 64-byte store instead of a narrowing and four stores
+                    biased.reinterpretAsBytes().rearrange(REPLICATE).intoArray(tables, at);
+                } else {
+                    ByteVector q = (ByteVector) biased.reinterpretAsInts().convertShape(VectorOperators.I2B, Q, 0);
+                    for (int k = 0; k < stride; k += 16) q.intoArray(tables, at + k);
+                }
+            }
         }
     }
 
-    private static final class Entry {
-        private float[] lastInput = new float[0];
-        private LutTables last;
-        private boolean valid;
-
-        LutTables get(LutLayout layout, float[] levels, float[] x, int xOff, WorkerPool pool) {
-            int n = layout.cols();
-            if (valid && lastInput.length == n && Arrays.equals(lastInput, 0, n, x, xOff, xOff + n)) return last;
-            if (last == null) last = new LutTables(layout);
-            valid = false; // a failed build must not leave half-written tables marked as current
-            build(layout, levels, x, xOff, pool, last);
-            valid = true;
-            if (lastInput.length != n) lastInput = new float[n];
-            System.arraycopy(x, xOff, lastInput, 0, n);
-            return last;
+    /** {@link #writeEntries} one entry at a time, for machines without 256-bit vectors: the same bytes. */
+    private void writeEntriesScalar(float[] x, int a0, int n, int first, int positions, float step) {
+        int g = layout.inputsPerPosition();
+        float inverse = 1f / step;
+        for (int p = 0; p < positions; p++) {
+            for (int c = 0; c < 16; c++) {
+                float e = 0;
+                for (int d = 0; d < g; d++) {
+                    int input = p * g + d;
+                    if (input < n) e = Math.fma(x[a0 + input], digit[16 * d + c], e);
+                }
+                byte biased = (byte) Float.floatToRawIntBits(inverse * e + BIASED_ROUNDER);
+                for (int k = 0; k < stride; k += 16) tables[(first + p) * stride + k + c] = biased;
+            }
         }
     }
 }

@@ -13,13 +13,52 @@ package dev.lowbit.kernels;
 public final class SplitLutMatrix implements WeightMatrix {
     private final CodebookMatrix source;
     private final int lowBits;
+    private final float[] lowLevels, highLevels;
+    private final SplitForm form;
     private volatile LutMatrix low, high;
-    /** The high pass's outputs for one token, kept per thread so that decoding allocates nothing per token. */
-    private final ThreadLocal<float[]> highOut = ThreadLocal.withInitial(() -> new float[0]);
 
     private SplitLutMatrix(CodebookMatrix source, int lowBits) {
         this.source = source;
         this.lowBits = lowBits;
+        CodeLayout c = source.layout();
+        int highBits = c.bits() - lowBits;
+        float b = source.levels()[0], a = source.levels()[1] - b;
+        // b goes to the high part's levels rather than into the low part's offsets: symmetric grids (b ≠ 0, no
+        // offsets) then need none, and their low pass reads 4.5 instead of 5 bits per weight at 4 bits, g32.
+        lowLevels = steps(1 << lowBits, 0, a);
+        highLevels = steps(1 << highBits, b, a * (1 << lowBits));
+        int stride = LutKernels.chosen().tableStride();
+        form = new SplitForm(new LutForm(new LutLayout(c.rows(), c.cols(), lowBits, c.groupSize(), ScaleFormat.F16, false), lowLevels, stride),
+                new LutForm(new LutLayout(c.rows(), c.cols(), highBits, c.groupSize(), ScaleFormat.F16, false), highLevels, stride));
+    }
+
+    /** The input of both passes: their tables, and room for the high pass's outputs. */
+    private record SplitForm(LutForm low, LutForm high) implements InputForm {
+        @Override
+        public PreparedInput newInput() {
+            return new SplitInput(low.newInput(), high.newInput());
+        }
+    }
+
+    private static final class SplitInput implements PreparedInput {
+        final LutTables low, high;
+        float[] highOut = new float[0];
+
+        SplitInput(LutTables low, LutTables high) {
+            this.low = low;
+            this.high = high;
+        }
+
+        @Override
+        public void prepare(float[] x, WorkerPool pool) {
+            low.prepare(x, pool);
+            high.prepare(x, pool);
+        }
+
+        @Override
+        public float[] floats() {
+            return low.floats();
+        }
     }
 
     /** Bits of the low part for codes of {@code bits} bits, or 0 when they are not split. */
@@ -66,22 +105,34 @@ public final class SplitLutMatrix implements WeightMatrix {
     }
 
     @Override
+    public InputForm inputForm() {
+        return form;
+    }
+
+    @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         if (high == null) build(pool);
-        float[] h = batch == 1 ? highOut.get() : new float[batch * rows()];
-        if (h.length < batch * rows()) highOut.set(h = new float[rows()]);
-        WeightMatrix.multiplyEach(new WeightMatrix[] {low, high}, x, new float[][] {y, h}, batch, pool);
+        float[] h = new float[batch * rows()];
+        low.multiply(x, y, batch, pool);
+        high.multiply(x, h, batch, pool);
         VectorOps.add(y, 0, h, 0, batch * rows());
+    }
+
+    @Override
+    public void multiply(PreparedInput in, float[] y, WorkerPool pool) {
+        if (high == null) build(pool);
+        SplitInput split = (SplitInput) in;
+        if (split.highOut.length < rows()) split.highOut = new float[rows()];
+        low.multiply(split.low, y, pool);
+        high.multiply(split.high, split.highOut, pool);
+        VectorOps.add(y, 0, split.highOut, 0, rows());
     }
 
     private synchronized void build(WorkerPool pool) {
         if (high != null) return;
-        int bits = source.layout().bits(), highBits = bits - lowBits;
-        float b = source.levels()[0], a = source.levels()[1] - b;
-        // b goes to the high part's levels rather than into the low part's offsets: symmetric grids (b ≠ 0, no
-        // offsets) then need none, and their low pass reads 4.5 instead of 5 bits per weight at 4 bits, g32.
-        low = LutPacker.pack(source, 0, lowBits, steps(1 << lowBits, 0, a), source.offsets(), pool);
-        high = LutPacker.pack(source, lowBits, highBits, steps(1 << highBits, b, a * (1 << lowBits)), null, pool);
+        int highBits = source.layout().bits() - lowBits;
+        low = LutPacker.pack(source, 0, lowBits, lowLevels, source.offsets(), pool);
+        high = LutPacker.pack(source, lowBits, highBits, highLevels, null, pool);
     }
 
     /** {b, b + a, b + 2a, …} with {@code count} levels. */

@@ -29,29 +29,42 @@ public interface WeightMatrix {
         multiply(x, y, 1, pool);
     }
 
-    /** The matrix that multiplies: a wrapper that checks its data on first use checks it and returns what it wraps. */
-    default WeightMatrix prepared() {
-        return this;
+    /**
+     * The form this matrix reads a one-token input in (ggml's {@code vec_dot_type}): plain floats, or tables for
+     * the table-lookup kernel. Matrices reading the same vector in equal forms share one prepared input
+     * ({@link MatrixGroup}).
+     */
+    default InputForm inputForm() {
+        return InputForm.FLOATS;
+    }
+
+    /** {@code y = W · x} for one token, x prepared in {@link #inputForm()}. */
+    default void multiply(PreparedInput in, float[] y, WorkerPool pool) {
+        multiply(in.floats(), y, 1, pool);
     }
 
     /**
-     * {@code ys[i] = ws[i] · x} for matrices that read the same input. Table-lookup matrices decoding one token run
-     * as one parallel loop ({@link LutMatrix#multiplyTogether}); everything else runs one matrix after another.
+     * Units into which one token's product splits, for a parallel loop shared with other matrices that read the
+     * same input ({@link MatrixGroup}: one dispatch and one wait for q, k and v together); 0 (the default) when the
+     * matrix runs on its own, through {@link #multiply(PreparedInput, float[], WorkerPool)}.
      */
-    static void multiplyEach(WeightMatrix[] ws, float[] x, float[][] ys, int batch, WorkerPool pool) {
-        if (ws.length != ys.length) throw new IllegalArgumentException(ws.length + " matrices, " + ys.length + " outputs");
-        if (batch == 1 && LutMatrix.vectorKernelAvailable() && ws.length > 1) {
-            LutMatrix[] luts = new LutMatrix[ws.length];
-            boolean all = true;
-            for (int i = 0; i < ws.length && all; i++) {
-                if (ws[i].prepared() instanceof LutMatrix m && m.cols() == ws[0].cols()) luts[i] = m;
-                else all = false;
-            }
-            if (all) {
-                LutMatrix.multiplyTogether(luts, x, ys, pool);
-                return;
-            }
-        }
-        for (int i = 0; i < ws.length; i++) ws[i].multiply(x, ys[i], batch, pool);
+    default int units() {
+        return 0;
     }
+
+    /**
+     * Runs unit {@code unit} of one token's product into y, or into {@code partials[at ..]}, which
+     * {@link #addPartials} adds to y once every unit is done.
+     */
+    default void multiplyUnit(int unit, PreparedInput in, float[] y, float[] partials, int at) {
+        throw new UnsupportedOperationException(typeName() + " is not split into units");
+    }
+
+    /** Floats of {@code partials} that the units use. */
+    default int partialFloats() {
+        return 0;
+    }
+
+    /** Adds the units' partial sums to y, in a fixed order. */
+    default void addPartials(float[] y, float[] partials, int at) {}
 }

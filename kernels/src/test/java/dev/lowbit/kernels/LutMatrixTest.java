@@ -59,7 +59,7 @@ class LutMatrixTest {
 
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
-        // 70x10000: parts of about 1 KiB of codes per row (LutMatrix.PART_BYTES): five with 4-bit codes, two with
+        // 70x10000: parts of about 1 KiB of codes per row (LutGeometry.PART_BYTES): five with 4-bit codes, two with
         // 2-bit ones, one with 1-bit ones or whole-row groups.
         for (int[] shape : new int[][] {{64, 64}, {100, 172}, {7, 32}, {130, 96}, {64, 2048}, {300, 96}, {512, 64}, {70, 10000}}) {
             for (int bits : new int[] {1, 2, 4}) {
@@ -98,18 +98,36 @@ class LutMatrixTest {
     }
 
     @Test
-    void vectorAndPortableKernelsEqualScalarReferenceExactly() {
-        // Same int8 tables, same order of float operations. The 128-bit kernel for CPUs without AVX-512 VBMI runs
-        // here too (its permutes are SSE/AVX ones).
+    void everyKernelEqualsTheScalarReferenceExactly() {
+        // Same int8 tables, same integer sums, same order of float operations: every kernel runs on every machine
+        // (one whose instructions the CPU lacks runs the Vector API's Java fallbacks: slow, and still exact).
+        for (LutKernel kernel : LutKernels.ALL) {
+            for (Case c : cases()) {
+                LutMatrix lut = LutPacker.pack(random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 2)).on(kernel);
+                float[] x = input(c.cols(), 3);
+                float[] got = new float[c.rows()], scalar = new float[c.rows()];
+                lut.multiply(x, got, 1, POOL);
+                lut.multiplyReference(x, scalar);
+                assertArrayEquals(scalar, got, c + " (" + kernel.name() + ")");
+            }
+        }
+    }
+
+    @Test
+    void theReferenceIsTheSameWhateverTheTableStride() {
+        // The 512-bit kernel reads tables stored four times (64 bytes), the others once (16): the same entries.
         for (Case c : cases()) {
-            LutMatrix lut = LutPacker.pack(random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 2));
+            LutMatrix scalar = LutPacker.pack(random(c.rows(), c.cols(), c.bits(), c.group(), c.offsets(), c.format(), c.levels(), 2)).on(LutKernels.SCALAR);
             float[] x = input(c.cols(), 3);
-            float[] vector = new float[c.rows()], portable = new float[c.rows()], scalar = new float[c.rows()];
-            lut.multiply(x, vector, 1, POOL);
-            lut.multiplyPortable(LutTables.build(lut.layout(), lut.levels(), x, 0), portable, POOL, true);
-            lut.multiplyReference(x, scalar);
-            assertArrayEquals(scalar, vector, c + " (vector)");
-            assertArrayEquals(scalar, portable, c + " (portable)");
+            float[][] y = new float[2][c.rows()];
+            int[] strides = {64, 16};
+            for (int i = 0; i < 2; i++) {
+                LutTables t = LutTables.build(scalar.layout(), scalar.levels(), x, strides[i]);
+                float[] partials = new float[scalar.partialFloats()];
+                for (int u = 0; u < scalar.units(); u++) scalar.multiplyUnit(u, t, y[i], partials, 0);
+                scalar.addPartials(y[i], partials, 0);
+            }
+            assertArrayEquals(y[0], y[1], c.toString());
         }
     }
 
@@ -135,7 +153,7 @@ class LutMatrixTest {
             float[] exact = new float[c.rows()], got = new float[c.rows()];
             m.multiply(x, exact, 1, POOL);
             lut.multiply(x, got, 1, POOL);
-            LutTables t = LutTables.build(lut.layout(), c.levels(), x, 0);
+            LutTables t = LutTables.build(lut.layout(), c.levels(), x, 16);
             float[] w = new float[c.cols()];
             for (int r = 0; r < c.rows(); r++) {
                 // Each table entry is off by at most half a step; a span sums its positions' entries, then the
@@ -164,7 +182,7 @@ class LutMatrixTest {
             float[] exact = new float[batch * c.rows()], got = new float[batch * c.rows()];
             m.multiply(x, exact, batch, POOL);
             lut.multiply(x, got, batch, POOL);
-            if (!LutMatrix.fastKernelAvailable()) {
+            if (LutKernels.chosen() == LutKernels.SCALAR || LutKernels.chosen() == LutKernels.V128) {
                 // Without vector kernels a batch runs token by token on the scalar path: exactly its one-token results.
                 float[] xt = new float[c.cols()], yt = new float[c.rows()];
                 for (int t = 0; t < batch; t++) {
@@ -182,8 +200,9 @@ class LutMatrixTest {
 
     /**
      * The prefill GEMM for CPUs without AVX-512 (256-bit floats, the 16 levels as two 8-lane tables) runs here
-     * too: within float rounding of the codebook's own product, and, where the 512-bit GEMM exists, equal to it bit
-     * for bit (same weights in the scratch, same order of fused multiply-adds per row).
+     * too: within float rounding of the codebook's own product, and equal to the 512-bit GEMM bit for bit (same
+     * weights in the scratch, same order of fused multiply-adds per row; on a CPU without AVX-512 that one runs the
+     * Vector API's Java fallbacks).
      */
     @Test
     void portablePrefillMatchesTheFloatProductAndThe512BitGemm() {
@@ -194,21 +213,19 @@ class LutMatrixTest {
             float[] x = input(batch * c.cols(), 12);
             float[] exact = new float[batch * c.rows()], got = new float[batch * c.rows()];
             m.multiply(x, exact, batch, POOL);
-            lut.multiplyDequantizedPortable(x, got, batch, POOL);
+            LutPrefill.multiply256(lut, x, got, batch, POOL);
             for (int i = 0; i < got.length; i++) assertEquals(exact[i], got[i], 1e-4 * Math.max(1, Math.abs(exact[i])), c + " at " + i);
-            if (LutMatrix.vectorKernelAvailable()) {
-                float[] wide = new float[batch * c.rows()];
-                lut.multiply(x, wide, batch, POOL);
-                assertArrayEquals(wide, got, c.toString());
-            }
+            float[] wide = new float[batch * c.rows()];
+            LutPrefill.multiply512(lut, x, wide, batch, POOL);
+            assertArrayEquals(wide, got, c.toString());
         }
     }
 
     @Test
     void matricesReadingOneInputRunTogetherAsEachAlone() {
-        // q/k/v-like: one loop over the quads of matrices with different rows, bits and levels (two table kinds:
-        // int4 twice, E2M1 once), against each matrix's scalar reference. A wrapper that is not a table-lookup matrix
-        // sends the set the one-by-one way, with the same results.
+        // q/k/v-like: one loop over the units of matrices with different rows, bits and levels (two input forms:
+        // int4 twice, E2M1 once), a group that also holds matrices without units (a codebook, a split int3), and
+        // one of a single matrix; each against each matrix's own result. One set of buffers serves them all.
         int cols = 160;
         CodebookMatrix[] sources = {
             random(300, cols, 4, 32, false, ScaleFormat.F16, intLevels(4, -8), 21),
@@ -216,35 +233,36 @@ class LutMatrixTest {
             random(130, cols, 4, 32, false, ScaleFormat.E8M0, E2M1, 23)};
         WeightMatrix[] luts = new WeightMatrix[sources.length];
         for (int i = 0; i < sources.length; i++) luts[i] = LutPacker.pack(sources[i]);
-        WeightMatrix[] mixed = {luts[0], sources[1], luts[2]};
-        float[] x = input(cols, 24);
-        for (WeightMatrix[] set : new WeightMatrix[][] {luts, mixed}) {
-            float[][] ys = new float[set.length][];
-            for (int i = 0; i < set.length; i++) ys[i] = new float[set[i].rows()];
-            WeightMatrix.multiplyEach(set, x, ys, 1, POOL);
-            for (int i = 0; i < set.length; i++) {
-                float[] expected = new float[set[i].rows()];
-                if (set[i] instanceof LutMatrix lut) lut.multiplyReference(x, expected);
-                else set[i].multiply(x, expected, 1, POOL);
-                assertArrayEquals(expected, ys[i], "matrix " + i);
+        WeightMatrix split = SplitLutMatrix.over(random(96, cols, 3, 32, true, ScaleFormat.F16, intLevels(3, 0), 25));
+        WeightMatrix[][] groups = {luts, {luts[0], sources[1], luts[2], split}, {luts[2]}};
+        PreparedInputs buffers = new PreparedInputs();
+        for (int round = 0; round < 2; round++) {
+            float[] x = input(cols, 24 + round); // a new input every round: the tables are rebuilt
+            for (WeightMatrix[] set : groups) {
+                float[][] ys = new float[set.length][];
+                for (int i = 0; i < set.length; i++) ys[i] = new float[set[i].rows()];
+                new MatrixGroup(set).multiply(buffers, x, ys, 1, POOL);
+                for (int i = 0; i < set.length; i++) {
+                    float[] expected = new float[set[i].rows()];
+                    if (set[i] instanceof LutMatrix lut) lut.multiplyReference(x, expected);
+                    else set[i].multiply(x, expected, 1, POOL);
+                    assertArrayEquals(expected, ys[i], "round " + round + ", matrix " + i + " of " + set.length);
+                }
             }
         }
     }
 
     @Test
-    void tablesAreSharedBetweenMatricesReadingTheSameInput() {
-        CodebookMatrix a = random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 8);
-        CodebookMatrix b = random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 9);
-        LutMatrix la = LutPacker.pack(a), lb = LutPacker.pack(b);
-        float[] x = input(96, 10), ya = new float[64], yb = new float[64], ref = new float[64];
-        la.multiply(x, ya, 1, POOL);
-        lb.multiply(x, yb, 1, POOL); // reuses the tables built for la
-        lb.multiplyReference(x, ref);
-        assertArrayEquals(ref, yb);
-        x[5] += 1; // same array, new content: the tables must be rebuilt
-        lb.multiply(x, yb, 1, POOL);
-        lb.multiplyReference(x, ref);
-        assertArrayEquals(ref, yb);
+    void matricesOfEqualFormsShareOneInputAndOthersDoNot() {
+        LutMatrix a = LutPacker.pack(random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 8));
+        LutMatrix b = LutPacker.pack(random(200, 96, 2, 32, true, ScaleFormat.F16, intLevels(2, -2), 9));
+        LutMatrix c = LutPacker.pack(random(64, 96, 2, 64, false, ScaleFormat.F16, intLevels(2, -2), 9));
+        LutMatrix d = LutPacker.pack(random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, 0), 9));
+        assertEquals(a.inputForm(), b.inputForm()); // rows, scales and offsets do not change the tables
+        assertTrue(!a.inputForm().equals(c.inputForm()) && !a.inputForm().equals(d.inputForm())); // spans and levels do
+        assertTrue(!a.on(LutKernels.AVX512).inputForm().equals(a.on(LutKernels.AVX2).inputForm())); // and the stride
+        assertEquals(a.on(LutKernels.AVX2).inputForm(), a.on(LutKernels.V128).inputForm());
+        assertEquals(InputForm.FLOATS, random(64, 96, 2, 32, false, ScaleFormat.F16, intLevels(2, -2), 9).inputForm());
     }
 
     @Test

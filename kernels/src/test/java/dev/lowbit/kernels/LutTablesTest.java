@@ -20,8 +20,7 @@ class LutTablesTest {
             LutLayout layout = new LutLayout(64, 70, bits, 32, ScaleFormat.F16, false);
             float[] x = new float[layout.cols()];
             for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (i < 32 ? 0.01 : 3));
-            LutTables t = LutTables.build(layout, levels, x, 0);
-            check(layout, levels, x, t);
+            for (int stride : new int[] {16, 64}) check(layout, levels, x, LutTables.build(layout, levels, x, stride));
         }
     }
 
@@ -31,7 +30,7 @@ class LutTablesTest {
         LutLayout layout = new LutLayout(64, 64, 4, 32, ScaleFormat.F16, true);
         float[] x = new float[64];
         for (int i = 0; i < 32; i++) x[i] = (i % 3 - 1) * 0x1p-130f; // subnormal: 1/step would overflow
-        LutTables t = LutTables.build(layout, levels, x, 0);
+        LutTables t = LutTables.build(layout, levels, x, 64);
         for (int j = 0; j < 2; j++) assertEquals(1f, t.spanScale[j], "span " + j);
         for (byte b : t.tables) assertEquals(0, (b & 0xFF) - 128);
     }
@@ -49,7 +48,7 @@ class LutTablesTest {
                 assertEquals(bits == 4 ? 5 : 3, layout.spans(), "spans of group " + group + ", " + bits + " bits");
                 float[] x = new float[layout.cols()];
                 for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * ((i / 32) % 2 == 0 ? 0.01 : 1));
-                check(layout, levels, x, LutTables.build(layout, levels, x, 0));
+                for (int stride : new int[] {16, 64}) check(layout, levels, x, LutTables.build(layout, levels, x, stride));
             }
         }
     }
@@ -79,8 +78,8 @@ class LutTablesTest {
                         for (int c = 0; c < 16; c++) {
                             double exact = 0;
                             for (int d = 0; d < g && p * g + d < n; d++) exact += (levels[(c >>> (d * bits)) & mask] - mid) * x[a0 + p * g + d];
-                            int q = (t.tables[pos * 64 + c] & 0xFF) - 128;
-                            for (int rep = 1; rep < 4; rep++) assertEquals(t.tables[pos * 64 + c], t.tables[pos * 64 + 16 * rep + c], "replica " + rep);
+                            int q = (t.tables[pos * t.stride + c] & 0xFF) - 128;
+                            for (int rep = 1; rep < t.stride / 16; rep++) assertEquals(t.tables[pos * t.stride + c], t.tables[pos * t.stride + 16 * rep + c], "replica " + rep);
                             assertTrue(Math.abs(q - exact / step) <= 0.5 + 1e-3, "span " + span + " block " + j + " position " + p + " index " + c + ": " + q + " vs " + exact / step);
                             largest = Math.max(largest, Math.abs(exact));
                             largestCode = Math.max(largestCode, Math.abs(q));

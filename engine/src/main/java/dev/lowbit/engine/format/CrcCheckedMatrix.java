@@ -1,6 +1,8 @@
 package dev.lowbit.engine.format;
 
 import dev.lowbit.engine.ModelFileException;
+import dev.lowbit.kernels.InputForm;
+import dev.lowbit.kernels.PreparedInput;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import java.lang.foreign.MemorySegment;
@@ -68,9 +70,35 @@ final class CrcCheckedMatrix implements WeightMatrix {
     }
 
     @Override
-    public WeightMatrix prepared() {
+    public InputForm inputForm() {
+        return inner.inputForm();
+    }
+
+    @Override
+    public void multiply(PreparedInput in, float[] y, WorkerPool pool) {
         verify();
-        return inner.prepared();
+        inner.multiply(in, y, pool);
+    }
+
+    @Override
+    public int units() {
+        return inner.units();
+    }
+
+    @Override
+    public void multiplyUnit(int unit, PreparedInput in, float[] y, float[] partials, int at) {
+        verify();
+        inner.multiplyUnit(unit, in, y, partials, at);
+    }
+
+    @Override
+    public int partialFloats() {
+        return inner.partialFloats();
+    }
+
+    @Override
+    public void addPartials(float[] y, float[] partials, int at) {
+        inner.addPartials(y, partials, at);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.lowbit.engine.model;
 
+import dev.lowbit.kernels.PreparedInputs;
+
 /**
  * Everything one sequence needs while it runs: activation buffers for up to {@code maxBatch} tokens at a time,
  * and the KV cache for {@code contextLength} positions. Allocated once; the forward pass allocates nothing.
@@ -23,6 +25,7 @@ public final class InferenceState {
     final float[][] keyCache;
     final float[][] valueCache;
     final float[] logits;   // batch × vocab (all positions) or vocab (last position)
+    final PreparedInputs prepared = new PreparedInputs(); // one token's input as the matrices read it (tables)
 
     public InferenceState(LlamaConfig c, int contextLength, int maxBatch) {
         if (contextLength <= 0) throw new IllegalArgumentException("context length must be positive");

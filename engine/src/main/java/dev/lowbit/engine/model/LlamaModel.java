@@ -1,5 +1,6 @@
 package dev.lowbit.engine.model;
 
+import dev.lowbit.kernels.MatrixGroup;
 import dev.lowbit.kernels.VectorOps;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
@@ -19,7 +20,17 @@ public final class LlamaModel {
     private final LlamaWeights weights;
     private final WorkerPool pool;
     private final Rope rope;
+    private final BlockGroups[] groups; // per layer
+    private final MatrixGroup classifier;
     private LinearHook hook;
+
+    /** A block's matrices grouped by the input they read: q, k, v; o; gate, up; down. */
+    private record BlockGroups(LayerWeights w, MatrixGroup qkv, MatrixGroup o, MatrixGroup gateUp, MatrixGroup down) {
+        static BlockGroups of(LayerWeights w) {
+            return new BlockGroups(w, new MatrixGroup(w.wq(), w.wk(), w.wv()), new MatrixGroup(w.wo()),
+                    new MatrixGroup(w.wGate(), w.wUp()), new MatrixGroup(w.wDown()));
+        }
+    }
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool) {
         this(config, weights, pool, Rope.standardFrequencies(config.headDim(), config.ropeTheta()));
@@ -31,6 +42,14 @@ public final class LlamaModel {
         this.weights = weights;
         this.pool = pool;
         this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), ropeFrequencies);
+        this.groups = new BlockGroups[config.nLayers()];
+        for (int l = 0; l < groups.length; l++) groups[l] = BlockGroups.of(weights.layers().get(l));
+        this.classifier = new MatrixGroup(weights.classifier());
+    }
+
+    /** Layer l's groups, or new ones when the block runs with substituted weights (calibration). */
+    private BlockGroups groups(LayerWeights w, int l) {
+        return l >= 0 && l < groups.length && groups[l].w() == w ? groups[l] : BlockGroups.of(w);
     }
 
     public LlamaConfig config() {
@@ -81,10 +100,10 @@ public final class LlamaModel {
 
         if (allLogits) {
             rmsNorm(s.xb, s.x, weights.finalNorm(), n);
-            linear(-1, LinearKind.CLASSIFIER, weights.classifier(), s.xb, s.logits, n, null);
+            linears(s, -1, classifier, s.xb, n, new Linear(LinearKind.CLASSIFIER, s.logits, null));
         } else {
             VectorOps.rmsNorm(s.xb, 0, s.x, (n - 1) * dim, weights.finalNorm(), dim, c.normEps());
-            linear(-1, LinearKind.CLASSIFIER, weights.classifier(), s.xb, s.logits, 1, null);
+            linears(s, -1, classifier, s.xb, 1, new Linear(LinearKind.CLASSIFIER, s.logits, null));
         }
     }
 
@@ -96,24 +115,26 @@ public final class LlamaModel {
     public void attentionBlock(InferenceState s, LayerWeights w, int l, int n, int pos) {
         checkBatch(s, n, pos);
         LlamaConfig c = config;
+        BlockGroups g = groups(w, l);
         rmsNorm(s.xb, s.x, w.attnNorm(), n);
-        linears(l, s.xb, n, new Linear(LinearKind.Q, w.wq(), s.q, w.qBias()),
-                new Linear(LinearKind.K, w.wk(), s.k, w.kBias()), new Linear(LinearKind.V, w.wv(), s.v, w.vBias()));
+        linears(s, l, g.qkv(), s.xb, n, new Linear(LinearKind.Q, s.q, w.qBias()),
+                new Linear(LinearKind.K, s.k, w.kBias()), new Linear(LinearKind.V, s.v, w.vBias()));
         rope.apply(s.q, n, c.nHeads(), pos);
         rope.apply(s.k, n, c.nKvHeads(), pos);
         appendToCache(s, l, n, pos);
         causalAttention(s, l, n, pos);
-        linear(l, LinearKind.O, w.wo(), s.attOut, s.xb2, n, null);
+        linears(s, l, g.o(), s.attOut, n, new Linear(LinearKind.O, s.xb2, null));
         VectorOps.add(s.x, 0, s.xb2, 0, n * c.dim());
     }
 
     /** x += Wdown · (silu(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x), for the {@code n} tokens in the residual stream. */
     public void feedForwardBlock(InferenceState s, LayerWeights w, int l, int n) {
         checkBatch(s, n, 0);
+        BlockGroups g = groups(w, l);
         rmsNorm(s.xb, s.x, w.ffnNorm(), n);
-        linears(l, s.xb, n, new Linear(LinearKind.GATE, w.wGate(), s.hb, null), new Linear(LinearKind.UP, w.wUp(), s.hb2, null));
+        linears(s, l, g.gateUp(), s.xb, n, new Linear(LinearKind.GATE, s.hb, null), new Linear(LinearKind.UP, s.hb2, null));
         VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
-        linear(l, LinearKind.DOWN, w.wDown(), s.hb, s.xb2, n, null);
+        linears(s, l, g.down(), s.hb, n, new Linear(LinearKind.DOWN, s.xb2, null));
         VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
     }
 
@@ -129,27 +150,22 @@ public final class LlamaModel {
         for (int t = 0; t < n; t++) VectorOps.rmsNorm(out, t * dim, x, t * dim, weight, dim, config.normEps());
     }
 
-    private void linear(int layer, LinearKind kind, WeightMatrix w, float[] in, float[] out, int n, float[] bias) {
-        linears(layer, in, n, new Linear(kind, w, out, bias));
-    }
+    /** One output of a group: out = w · in (+ bias). */
+    private record Linear(LinearKind kind, float[] out, float[] bias) {}
 
-    /** One linear layer of a block: out = w · in (+ bias). */
-    private record Linear(LinearKind kind, WeightMatrix w, float[] out, float[] bias) {}
-
-    /** Layers that read the same input (q, k, v; gate, up), multiplied together: kernels may run them as one loop. */
-    private void linears(int layer, float[] in, int n, Linear... ls) {
+    /** The matrices of a group, which read the same input: out_i = w_i · in (+ bias_i) for n tokens. */
+    private void linears(InferenceState s, int layer, MatrixGroup group, float[] in, int n, Linear... ls) {
         LinearHook h = hook;
-        WeightMatrix[] ws = new WeightMatrix[ls.length];
         float[][] outs = new float[ls.length][];
         for (int i = 0; i < ls.length; i++) {
-            if (h != null) h.observe(layer, ls[i].kind(), in, n, ls[i].w().cols());
-            ws[i] = ls[i].w();
+            if (h != null) h.observe(layer, ls[i].kind(), in, n, group.cols());
             outs[i] = ls[i].out();
         }
-        WeightMatrix.multiplyEach(ws, in, outs, n, pool);
+        group.multiply(s.prepared, in, outs, n, pool);
         for (Linear l : ls) {
             if (l.bias() == null) continue;
-            for (int t = 0; t < n; t++) VectorOps.add(l.out(), t * l.w().rows(), l.bias(), 0, l.w().rows());
+            int rows = l.bias().length;
+            for (int t = 0; t < n; t++) VectorOps.add(l.out(), t * rows, l.bias(), 0, rows);
         }
     }
 

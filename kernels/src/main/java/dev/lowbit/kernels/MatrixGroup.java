@@ -1,0 +1,75 @@
+package dev.lowbit.kernels;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Matrices that read the same input (q, k and v; gate and up; or one matrix alone). For one token the input is
+ * prepared once per distinct {@link InputForm}, into buffers the caller owns ({@link Inputs}), and the matrices
+ * that split into units ({@link WeightMatrix#units}) run as one parallel loop: one dispatch and one wait instead of
+ * one per matrix, and small matrices (k and v) leave no thread idle at their end. A batch of tokens (prefill)
+ * goes to each matrix's own batched product. Groups are built once per model; the buffers belong to the caller.
+ */
+public final class MatrixGroup {
+    private final WeightMatrix[] matrices;
+    private final InputForm[] forms; // distinct forms, in order of first use
+    private final int[] formOf;      // index into forms, per matrix
+    private final int[] partialsAt;  // per matrix, then the total
+    private final int[] firstUnit;   // per matrix, then the total
+
+    public MatrixGroup(WeightMatrix... matrices) {
+        if (matrices.length == 0) throw new IllegalArgumentException("a group needs a matrix");
+        this.matrices = matrices.clone();
+        List<InputForm> distinct = new ArrayList<>();
+        formOf = new int[matrices.length];
+        partialsAt = new int[matrices.length + 1];
+        for (int i = 0; i < matrices.length; i++) {
+            if (matrices[i].cols() != matrices[0].cols()) {
+                throw new IllegalArgumentException("matrices of one group read one input: " + matrices[i].cols() + " vs " + matrices[0].cols() + " columns");
+            }
+            InputForm form = matrices[i].inputForm();
+            int at = distinct.indexOf(form);
+            if (at < 0) {
+                at = distinct.size();
+                distinct.add(form);
+            }
+            formOf[i] = at;
+            partialsAt[i + 1] = partialsAt[i] + matrices[i].partialFloats();
+        }
+        firstUnit = new int[matrices.length + 1];
+        for (int i = 0; i < matrices.length; i++) firstUnit[i + 1] = firstUnit[i] + matrices[i].units();
+        forms = distinct.toArray(InputForm[]::new);
+    }
+
+    /** The width of the input all members read. */
+    public int cols() {
+        return matrices[0].cols();
+    }
+
+    /** {@code ys[i] = matrices[i] · x} for each of {@code batch} tokens ({@link WeightMatrix#multiply}'s layout). */
+    public void multiply(PreparedInputs in, float[] x, float[][] ys, int batch, WorkerPool pool) {
+        if (ys.length != matrices.length) throw new IllegalArgumentException(matrices.length + " matrices, " + ys.length + " outputs");
+        if (batch > 1) {
+            for (int i = 0; i < matrices.length; i++) matrices[i].multiply(x, ys[i], batch, pool);
+            return;
+        }
+        // Built on the caller: a parallel loop of its own cost more in dispatch than building (docs/KERNELS.md).
+        PreparedInput[] prepared = new PreparedInput[forms.length];
+        for (int f = 0; f < forms.length; f++) {
+            prepared[f] = in.of(forms[f]);
+            prepared[f].prepare(x, WorkerPool.SERIAL);
+        }
+        for (int i = 0; i < matrices.length; i++) {
+            if (firstUnit[i + 1] == firstUnit[i]) matrices[i].multiply(prepared[formOf[i]], ys[i], pool);
+        }
+        if (firstUnit[matrices.length] == 0) return;
+        float[] partials = in.partials(partialsAt[matrices.length]);
+        pool.parallelChunks(firstUnit[matrices.length], 1, (from, to) -> {
+            for (int unit = from, i = 0; unit < to; unit++) {
+                while (unit >= firstUnit[i + 1]) i++;
+                matrices[i].multiplyUnit(unit - firstUnit[i], prepared[formOf[i]], ys[i], partials, partialsAt[i]);
+            }
+        });
+        for (int i = 0; i < matrices.length; i++) matrices[i].addPartials(ys[i], partials, partialsAt[i]);
+    }
+}

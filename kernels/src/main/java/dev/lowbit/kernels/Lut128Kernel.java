@@ -10,34 +10,17 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The table-lookup GEMV with 128-bit lookups, lane-local as T-MAC's x86 and ARM kernels are: one 16-byte
- * {@code selectFrom} is one {@code pshufb} (x86) or {@code tbl} (ARM), and its 16 entries are exactly one table.
- * Two instances: {@code avx2}, whose flush converts sums to 256-bit floats, and {@code 128}, all in 128-bit vectors
- * (ARM NEON, x86 with SSE only). The lookup loop is the same for both: it never needs more than 128 bits.
- *
- * <p>A 64-byte chunk of the {@code lut64s} layout (two positions of 64 rows) is read as four 16-byte pieces; piece
- * q holds rows 8q..8q+7 (even bytes) and 32+8q..32+8q+7 (odd bytes), each byte the index of the even position in
- * its low nibble and of the odd one in its high nibble. The low nibbles select from the even position's table,
- * the high nibbles (brought down by a 32-bit shift; what comes along from the byte above is removed by the index
- * wrap of {@code selectFrom}) from the odd one's. Each piece's 16 results, read as 8 shorts of two rows, are summed
- * without widening: as shorts (W, wrapping) and shifted right by 8 as ints (V), and the flush recovers the exact
- * byte sums from the two, as {@link Lut512Kernel} does; that is 11 instructions per 32 lookups, none of them
- * a widening (docs/KERNELS.md). Short i of piece q holds row 8q + i in its low byte and row 32 + 8q + i in its
- * high byte. A unit of work is four tiles, taken one after another.
+ * The table-lookup GEMV in 128-bit vectors only, for machines whose widest vectors are 128 bits (ARM NEON, where a
+ * 16-byte {@code selectFrom} is one {@code tbl}; x86 with SSE only). Lookups as {@link LutAvx2Kernel}'s; the sums
+ * stay in 128-bit registers without widening each lookup: per piece of 16 bytes (8 shorts, each two rows) the kernel
+ * adds the lookups as shorts (W, wrapping) and the lookups shifted right by 8 as ints (V), and the flush recovers
+ * the exact byte sums from the two, as {@link Lut512Kernel} does. Short i of piece q holds row 8q + i in its low
+ * byte and row 32 + 8q + i in its high byte. A unit of work is four tiles, taken one after another.
  */
 final class Lut128Kernel implements LutKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
-
-    private final String name;
-    private final boolean wide; // flush to 256-bit floats
-
-    Lut128Kernel(String name, boolean wide) {
-        this.name = name;
-        this.wide = wide;
-    }
 
     /** A thread's scratch for one tile. */
     private static final class Scratch {
@@ -47,7 +30,7 @@ final class Lut128Kernel implements LutKernel {
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    @Override public String name() { return name; }
+    @Override public String name() { return "128"; }
     @Override public int tableStride() { return 16; }
     @Override public int tilesPerUnit() { return 4; }
 
@@ -55,10 +38,10 @@ final class Lut128Kernel implements LutKernel {
     public void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
         int end = Math.min(firstTile + tilesPerUnit(), m.layout().tiles());
-        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.data(), wide, tile, part, t, y, yOff, s.meta, s.out, s.acc);
+        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.data(), tile, part, t, y, yOff, s.meta, s.out, s.acc);
     }
 
-    private static void gemvTile(LutLayout layout, LutGeometry g, MemorySegment data, boolean wide, int tile, int part, LutTables t, float[] y, int yOff,
+    private static void gemvTile(LutLayout layout, LutGeometry g, MemorySegment data, int tile, int part, LutTables t, float[] y, int yOff,
                                  float[] meta, float[] out, short[] acc) {
         long base = tile * g.tileBytes;
         byte[] tables = t.tables;
@@ -73,8 +56,8 @@ final class Lut128Kernel implements LutKernel {
             for (int s = groupSpans[k], end = groupSpans[k + 1]; s < end; s++) {
                 int n = spanPositions[s];
                 // Two passes over the span, each over two pieces of every chunk (the second pass finds the chunks in
-                // L1): four pieces at once need eight accumulators, and with the tables and temporaries AVX2's 16
-                // registers then spilled accumulators to the stack in every iteration (docs/KERNELS.md).
+                // L1): four pieces at once need eight accumulators, and with the tables and temporaries 16 vector
+                // registers (AVX2, NEON has 32) spilled accumulators to the stack in every iteration (docs/KERNELS.md).
                 for (int half = 0; half < 2; half++) {
                     ShortVector w0 = zero, h0 = zero, w1 = zero, h1 = zero;
                     long a = at + 32 * half;
@@ -99,11 +82,9 @@ final class Lut128Kernel implements LutKernel {
                 }
                 pos += n;
                 at += (long) n / 2 * LutLayout.TILE;
-                // Four methods rather than branches inside one: a vector merged from two paths is boxed by C2.
-                if (wide && layout.hasOffsets()) flush256WithOffsets(acc, t, s, meta, out);
-                else if (wide) flush256(acc, t, s, meta, out);
-                else if (layout.hasOffsets()) flush128WithOffsets(acc, t, s, meta, out);
-                else flush128(acc, t, s, meta, out);
+                // Two methods rather than a branch inside one: a vector merged from two paths is boxed by C2.
+                if (layout.hasOffsets()) flushWithOffsets(acc, t, s, meta, out);
+                else flush(acc, t, s, meta, out);
             }
         }
         int r0 = tile * LutLayout.TILE;
@@ -117,38 +98,7 @@ final class Lut128Kernel implements LutKernel {
      * reference computes it. Written out in each: a helper returning a vector that C2 did not inline was boxed.
      */
 
-    private static void flush256(short[] acc, LutTables t, int s, float[] meta, float[] out) {
-        FloatVector step = FloatVector.broadcast(F256, t.spanScale[s]), bias = FloatVector.broadcast(F256, t.spanBias[s]);
-        for (int q = 0; q < 4; q++) {
-            ShortVector raw = ShortVector.fromArray(S, acc, 16 * q), shifted = ShortVector.fromArray(S, acc, 16 * q + 8);
-            ShortVector carry = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 16)
-                    .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 8);
-            ShortVector high = shifted.sub(carry), low = raw.sub(high.lanewise(VectorOperators.LSHL, 8));
-            int lo = 8 * q, hi = 32 + 8 * q;
-            ((FloatVector) low.convertShape(VectorOperators.S2F, F256, 0)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F256, meta, lo), FloatVector.fromArray(F256, out, lo)).intoArray(out, lo);
-            ((FloatVector) high.convertShape(VectorOperators.S2F, F256, 0)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F256, meta, hi), FloatVector.fromArray(F256, out, hi)).intoArray(out, hi);
-        }
-    }
-
-    private static void flush256WithOffsets(short[] acc, LutTables t, int s, float[] meta, float[] out) {
-        FloatVector step = FloatVector.broadcast(F256, t.spanScale[s]), bias = FloatVector.broadcast(F256, t.spanBias[s]);
-        FloatVector sum = FloatVector.broadcast(F256, t.spanSum[s]);
-        for (int q = 0; q < 4; q++) {
-            ShortVector raw = ShortVector.fromArray(S, acc, 16 * q), shifted = ShortVector.fromArray(S, acc, 16 * q + 8);
-            ShortVector carry = raw.sub(shifted.lanewise(VectorOperators.LSHL, 8)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 16)
-                    .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 8);
-            ShortVector high = shifted.sub(carry), low = raw.sub(high.lanewise(VectorOperators.LSHL, 8));
-            int lo = 8 * q, hi = 32 + 8 * q;
-            FloatVector.fromArray(F256, meta, 64 + lo).fma(sum, ((FloatVector) low.convertShape(VectorOperators.S2F, F256, 0)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F256, meta, lo), FloatVector.fromArray(F256, out, lo))).intoArray(out, lo);
-            FloatVector.fromArray(F256, meta, 64 + hi).fma(sum, ((FloatVector) high.convertShape(VectorOperators.S2F, F256, 0)).fma(step, bias)
-                    .fma(FloatVector.fromArray(F256, meta, hi), FloatVector.fromArray(F256, out, hi))).intoArray(out, hi);
-        }
-    }
-
-    private static void flush128(short[] acc, LutTables t, int s, float[] meta, float[] out) {
+    private static void flush(short[] acc, LutTables t, int s, float[] meta, float[] out) {
         FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         for (int q = 0; q < 4; q++) {
             ShortVector raw = ShortVector.fromArray(S, acc, 16 * q), shifted = ShortVector.fromArray(S, acc, 16 * q + 8);
@@ -165,7 +115,7 @@ final class Lut128Kernel implements LutKernel {
         }
     }
 
-    private static void flush128WithOffsets(short[] acc, LutTables t, int s, float[] meta, float[] out) {
+    private static void flushWithOffsets(short[] acc, LutTables t, int s, float[] meta, float[] out) {
         FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         FloatVector sum = FloatVector.broadcast(F, t.spanSum[s]);
         for (int q = 0; q < 4; q++) {

@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The input form of table-lookup matrices: tables depend on the input width, the code width, the spans (from the
  * group size), the levels and the table stride of the kernel that reads them, and on nothing else (not on rows,
- * scales or offsets). Matrices with equal forms read one {@link LutTables}.
+ * scales or offsets). Matrices with equal forms read one {@link LutInput}.
  */
 final class LutForm implements InputForm {
     private final LutLayout shape; // rows, scale format and offsets normalised away
@@ -19,7 +19,12 @@ final class LutForm implements InputForm {
     }
 
     @Override
-    public LutTables newInput() {
+    public LutInput newInput() {
+        return new LutInput(this);
+    }
+
+    /** Empty tables of this form. */
+    LutTables newTables() {
         return new LutTables(shape, levels, stride);
     }
 

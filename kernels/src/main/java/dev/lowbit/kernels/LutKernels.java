@@ -16,8 +16,8 @@ import jdk.incubator.vector.ByteVector;
  */
 public final class LutKernels {
     public static final LutKernel AVX512 = new Lut512Kernel();
-    public static final LutKernel AVX2 = new Lut128Kernel("avx2", true);
-    public static final LutKernel V128 = new Lut128Kernel("128", false);
+    public static final LutKernel AVX2 = new LutAvx2Kernel();
+    public static final LutKernel V128 = new Lut128Kernel();
     public static final LutKernel SCALAR = new LutScalarKernel();
     public static final List<LutKernel> ALL = List.of(AVX512, AVX2, V128, SCALAR);
 

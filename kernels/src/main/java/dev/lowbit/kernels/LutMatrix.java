@@ -5,8 +5,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Low-bit weights in the {@code lut64s} layout ({@link LutLayout}), multiplied by table lookup (docs/KERNELS.md):
- * a token's GEMV never multiplies a weight. The input is prepared once into {@link LutTables} (its
- * {@link #inputForm}), and a {@link LutKernel} sums table entries picked by the weights' 4-bit indices. One token's
+ * a token's GEMV never multiplies a weight. The input is prepared into {@link LutTables} (its
+ * {@link #inputForm}, {@link LutInput}), and a {@link LutKernel} sums table entries picked by the weights' 4-bit indices. One token's
  * product is split into units ({@link #units}): a few tiles of 64 rows over one part of the inputs
  * ({@link LutGeometry#PART_BYTES}). Batches (prefill) run {@link LutPrefill}.
  */
@@ -60,7 +60,7 @@ public final class LutMatrix implements WeightMatrix {
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         if (batch == 1 || kernel == LutKernels.SCALAR || kernel == LutKernels.V128) { // 128-bit machines: no wide float GEMM
-            LutTables t = form.newInput();
+            LutInput t = form.newInput();
             float[] xt = new float[cols()], yt = new float[rows()];
             for (int token = 0; token < batch; token++) {
                 System.arraycopy(x, token * cols(), xt, 0, cols());
@@ -77,7 +77,7 @@ public final class LutMatrix implements WeightMatrix {
 
     @Override
     public void multiply(PreparedInput in, float[] y, WorkerPool pool) {
-        float[] partials = ((LutTables) in).partials(partialFloats());
+        float[] partials = ((LutInput) in).partials(partialFloats());
         pool.parallelChunks(units(), 1, (from, to) -> {
             for (int unit = from; unit < to; unit++) multiplyUnit(unit, in, y, partials, 0);
         });
@@ -94,8 +94,9 @@ public final class LutMatrix implements WeightMatrix {
     @Override
     public void multiplyUnit(int unit, PreparedInput in, float[] y, float[] partials, int at) {
         int parts = geometry.parts(), tiles = unit / parts * kernel.tilesPerUnit(), part = unit % parts;
-        if (part == 0) kernel.gemv(this, tiles, 0, (LutTables) in, y, 0);
-        else kernel.gemv(this, tiles, part, (LutTables) in, partials, at + (part - 1) * rows());
+        LutTables t = ((LutInput) in).tables();
+        if (part == 0) kernel.gemv(this, tiles, 0, t, y, 0);
+        else kernel.gemv(this, tiles, part, t, partials, at + (part - 1) * rows());
     }
 
     @Override

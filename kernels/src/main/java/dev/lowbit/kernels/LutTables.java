@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One activation vector prepared for table-lookup matrices of one {@link LutForm}: the lookup tables (docs/KERNELS.md).
+ * The lookup tables of one activation vector for table-lookup matrices of one {@link LutForm} (docs/KERNELS.md).
  *
  * <p>Position p covers inputs a..a+g−1; its table holds, for each 4-bit index c (digit t = bits t·b..t·b+b−1 of
  * c is the code of input a+t), the partial sum Σ_t (level[digit_t] − mid)·x[a+t]. Centring the levels on
@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code pshufb}), or four times (64 bytes) so that a 512-bit byte permute with unmasked indices selects from the
  * right 16 entries.
  */
-public final class LutTables implements PreparedInput {
+public final class LutTables {
     // 16 floats per step with AVX-512, 8 with AVX2; narrower machines build the same entries one by one.
     private static final VectorSpecies<Float> F = VectorOps.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
@@ -45,10 +45,8 @@ public final class LutTables implements PreparedInput {
     private final float[] digit;       // digit[16·d + c] = level of the d-th code in index c, centred
     private final int[] spanStarts;    // first block of each span, then the number of blocks
     private final int[] firstPosition; // first position of each block, then the number of positions
-    private float[] x = new float[0];
-    private float[] partials = new float[0];
 
-    /** Empty tables for inputs of {@code layout}'s width and spans, with {@code levels}; {@link #prepare} fills them. */
+    /** Empty tables for inputs of {@code layout}'s width and spans, with {@code levels}; {@link #build} fills them. */
     LutTables(LutLayout layout, float[] levels, int stride) {
         if (stride != 16 && stride != 64) throw new IllegalArgumentException("table stride " + stride);
         this.layout = layout;
@@ -89,29 +87,14 @@ public final class LutTables implements PreparedInput {
     /** Tables of x for {@code layout} and {@code levels}, {@code stride} bytes a table, built on the caller. */
     static LutTables build(LutLayout layout, float[] levels, float[] x, int stride) {
         LutTables t = new LutTables(layout, levels, stride);
-        t.prepare(x, WorkerPool.SERIAL);
+        t.build(x);
         return t;
     }
 
-    /** Builds the tables of x[0 .. cols); spans are independent and built in parallel on {@code pool}. */
-    @Override
-    public void prepare(float[] x, WorkerPool pool) {
+    /** Builds the tables of x[0 .. cols). */
+    void build(float[] x) {
         if (x.length < layout.cols()) throw new IllegalArgumentException(x.length + " inputs, tables need " + layout.cols());
-        this.x = x;
-        pool.parallelFor(spanScale.length, 64, (from, to) -> {
-            for (int s = from; s < to; s++) buildSpan(x, s);
-        });
-    }
-
-    @Override
-    public float[] floats() {
-        return x;
-    }
-
-    /** Room for the outputs of a matrix's parts after the first ({@link LutMatrix#multiply(PreparedInput, float[], WorkerPool)}). */
-    float[] partials(int size) {
-        if (partials.length < size) partials = new float[size];
-        return partials;
+        for (int s = 0; s < spanScale.length; s++) buildSpan(x, s);
     }
 
     /**

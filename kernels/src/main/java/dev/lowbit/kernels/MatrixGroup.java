@@ -53,11 +53,10 @@ public final class MatrixGroup {
             for (int i = 0; i < matrices.length; i++) matrices[i].multiply(x, ys[i], batch, pool);
             return;
         }
-        // Built on the caller: a parallel loop of its own cost more in dispatch than building (docs/KERNELS.md).
         PreparedInput[] prepared = new PreparedInput[forms.length];
         for (int f = 0; f < forms.length; f++) {
             prepared[f] = in.of(forms[f]);
-            prepared[f].prepare(x, WorkerPool.SERIAL);
+            prepared[f].prepare(x, pool);
         }
         for (int i = 0; i < matrices.length; i++) {
             if (firstUnit[i + 1] == firstUnit[i]) matrices[i].multiply(prepared[formOf[i]], ys[i], pool);

@@ -124,7 +124,7 @@ public enum ScaleFormat {
      * sign, exponent and mantissa sit in float position, and the mask clears the sign copies between. Multiplying
      * by 2^(127−15) then gives the exact value, subnormals included (scales are never infinite or NaN).
      */
-    private static IntVector f16Bits(IntVector h) {
+    static IntVector f16Bits(IntVector h) {
         return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
     }
 

@@ -41,10 +41,10 @@ public final class SplitLutMatrix implements WeightMatrix {
     }
 
     private static final class SplitInput implements PreparedInput {
-        final LutTables low, high;
+        final LutInput low, high;
         float[] highOut = new float[0];
 
-        SplitInput(LutTables low, LutTables high) {
+        SplitInput(LutInput low, LutInput high) {
             this.low = low;
             this.high = high;
         }

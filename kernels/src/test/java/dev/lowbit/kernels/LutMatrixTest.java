@@ -123,9 +123,11 @@ class LutMatrixTest {
             int[] strides = {64, 16};
             for (int i = 0; i < 2; i++) {
                 LutTables t = LutTables.build(scalar.layout(), scalar.levels(), x, strides[i]);
-                float[] partials = new float[scalar.partialFloats()];
-                for (int u = 0; u < scalar.units(); u++) scalar.multiplyUnit(u, t, y[i], partials, 0);
-                scalar.addPartials(y[i], partials, 0);
+                float[] part = new float[c.rows()];
+                for (int p = 0; p < scalar.parts(); p++) {
+                    for (int tile = 0; tile < scalar.layout().tiles(); tile++) LutKernels.SCALAR.gemv(scalar, tile, p, t, p == 0 ? y[i] : part, 0);
+                    if (p > 0) for (int r = 0; r < c.rows(); r++) y[i][r] += part[r];
+                }
             }
             assertArrayEquals(y[0], y[1], c.toString());
         }

@@ -82,6 +82,7 @@ final class BenchCommand implements Callable<Integer> {
         TensorPrecision precision = TensorPrecision.parse(embeddings);
         PrintWriter out = spec.commandLine().getOut();
         if (!rowsOnly) {
+            out.println(VersionProvider.kernelLine());
             out.printf("| %-24s | %-18s | %10s | %8s | %7s | %6s | %16s |%n", "model", "format", "size", "params", "threads", "test", "t/s");
             out.printf("|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(20), "-".repeat(12), "-".repeat(10), "-".repeat(9), "-".repeat(8), "-".repeat(18));
             out.flush();

@@ -53,6 +53,7 @@ final class InspectCommand implements Callable<Integer> {
             int context = ctx != null ? ctx : Math.min(4096, c.contextLength());
             long kv = 2L * c.nLayers() * context * c.kvDim() * 4;
             out.printf("memory to run:   %.2f MiB weights (mapped) + %.2f MiB KV cache at %d tokens%n", bytes / 1048576.0, kv / 1048576.0, context);
+            out.printf("kernel:          %s%n", VersionProvider.kernelLine());
             if (tensors) {
                 out.println();
                 out.printf("%-24s %14s  %s%n", "tensor", "shape", "storage");

@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "lowbit",
         mixinStandardHelpOptions = true,
-        version = "lowbit 0.1.0",
+        versionProvider = VersionProvider.class,
         description = "Quantize large language models to low-bit weights and run them fast on CPUs.",
         subcommands = {GenerateCommand.class, ChatCommand.class, PerplexityCommand.class, QuantizeCommand.class, KldCommand.class, InspectCommand.class, BenchCommand.class,
                 VerifyCommand.class, picocli.CommandLine.HelpCommand.class})

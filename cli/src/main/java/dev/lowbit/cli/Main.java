@@ -1,6 +1,7 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.engine.LowbitException;
+import dev.lowbit.kernels.LutKernels;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
@@ -28,6 +29,12 @@ public final class Main {
     }
 
     static int run(PrintWriter out, PrintWriter err, String... args) {
+        try {
+            LutKernels.chosen(); // a bad -Dlowbit.kernel or LOWBIT_KERNEL is reported before anything runs
+        } catch (ExceptionInInitializerError e) {
+            err.println("lowbit: error: " + e.getCause().getMessage());
+            return EXIT_ERROR;
+        }
         CommandLine cli = new CommandLine(new LowbitCommand());
         cli.setOut(out);
         cli.setErr(err);

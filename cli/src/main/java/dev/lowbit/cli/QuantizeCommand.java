@@ -144,7 +144,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 r = ModelQuantizer.quantize(weights, recipe, m.model().pool(), new ProgressBar(spec.commandLine().getErr(), "quantize"));
             }
             recorded.put("source", input.getFileName().toString());
-            recorded.put("created_by", "lowbit 0.1.0");
+            recorded.put("created_by", VersionProvider.VERSION);
             LowbitWriter.write(output, m.model().config(), m.tokenizer(), m.chatTemplate(), recorded, r.weights(), force);
             double seconds = (System.nanoTime() - t0) / 1e9;
             printReport(out, r.report(), output, seconds);

@@ -93,6 +93,15 @@ class CliTest {
     }
 
     @Test
+    void versionNamesTheKernelThatRunsAndWhy() {
+        Run r = run("--version");
+        assertEquals(0, r.exit(), r.err());
+        String kernel = dev.lowbit.kernels.LutKernels.chosen().name();
+        assertTrue(r.out().startsWith("lowbit 0.1.0\nJava 25"), r.out());
+        assertTrue(r.out().contains("\ntable-lookup kernel: " + kernel + " ("), r.out());
+    }
+
+    @Test
     void badArgumentsAreOneClearLine() {
         Run r = run("generate", "--top-p", "3");
         assertEquals(1, r.exit());
@@ -114,10 +123,12 @@ class CliTest {
         Run r = run("bench", "--synthetic", "tiny", "--format", "int4,int2", "-p", "0", "-n", "4", "-r", "1", "-t", "1");
         assertEquals(0, r.exit(), r.err());
         String[] lines = r.out().split("\n");
-        assertEquals(4, lines.length, r.out()); // header, rule, one row per format from the forked JVMs, in order
-        assertTrue(lines[0].startsWith("| model"), r.out());
-        assertTrue(lines[2].matches("\\| tiny \\(synthetic\\) +\\| int4 +\\|.*\\| +1 \\| +tg4 \\| +[0-9.]+ ± +[0-9.]+ \\|"), lines[2]);
-        assertTrue(lines[3].matches("\\| tiny \\(synthetic\\) +\\| int2 +\\|.*\\| +1 \\| +tg4 \\| +[0-9.]+ ± +[0-9.]+ \\|"), lines[3]);
+        // the kernel, header, rule, one row per format from the forked JVMs, in order
+        assertEquals(5, lines.length, r.out());
+        assertEquals("table-lookup kernel: " + dev.lowbit.kernels.LutKernels.describe(), lines[0]);
+        assertTrue(lines[1].startsWith("| model"), r.out());
+        assertTrue(lines[3].matches("\\| tiny \\(synthetic\\) +\\| int4 +\\|.*\\| +1 \\| +tg4 \\| +[0-9.]+ ± +[0-9.]+ \\|"), lines[3]);
+        assertTrue(lines[4].matches("\\| tiny \\(synthetic\\) +\\| int2 +\\|.*\\| +1 \\| +tg4 \\| +[0-9.]+ ± +[0-9.]+ \\|"), lines[4]);
         Run bad = run("bench", "--synthetic", "tiny", "--format", "int4,int2", "--embeddings", "7", "-p", "0", "-n", "1", "-r", "1", "-t", "1");
         assertEquals(1, bad.exit());
         assertEquals("", bad.out()); // the precision is checked here, before any JVM is started

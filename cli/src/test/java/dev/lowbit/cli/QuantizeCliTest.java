@@ -51,6 +51,7 @@ class QuantizeCliTest {
         Run i = run("inspect", out);
         assertEquals(0, i.exit(), i.err());
         assertTrue(i.out().contains("grid=int8") && i.out().contains("group_size=64"), i.out());
+        assertTrue(i.out().contains("kernel:          table-lookup kernel: " + dev.lowbit.kernels.LutKernels.describe() + "\n"), i.out());
     }
 
     @Test

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Decode tokens/s of llama.cpp and lowbit side by side on the same random-weight llama-1b shape, alternated.
 #
-#   bench/llamacpp/compare.sh [--threads 1,2] [--rounds 2] [--pairs q4_0:int4,iq4_nl:e2m1,iq4_nl:nf4,q2_k:int2,tq2_0:int1] [--avx2]
+#   bench/llamacpp/compare.sh [--threads 1,2] [--rounds 2] [--pairs q4_0:int4,iq4_nl:e2m1,iq4_nl:nf4,q2_k:int2,tq2_0:int1] [--avx2] [--prefill]
 #
+# --prefill measures prompt processing (pp128, as llama-bench -p 128 -n 0) instead of decode (tg64).
 # --avx2 runs both sides as on an AVX2-only CPU: llama.cpp from a folder holding only its haswell build, lowbit's
 # JVM with -XX:UseAVX=2 (so its kernel choice sees AVX2 and C2 emits no AVX-512).
 #
@@ -18,12 +19,14 @@ THREADS=1,2
 ROUNDS=2
 PAIRS=q4_0:int4,iq4_nl:e2m1,iq4_nl:nf4,q2_k:int2,tq2_0:int1
 AVX2=0
+TEST=tg
 while [ $# -gt 0 ]; do
   case $1 in
     --threads) THREADS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --pairs) PAIRS=$2; shift 2 ;;
     --avx2) AVX2=1; shift ;;
+    --prefill) TEST=pp; shift ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -70,10 +73,11 @@ for round in $(seq "$ROUNDS"); do
     for pair in ${PAIRS//,/ }; do
       type=${pair%%:*}; format=${pair#*:}
       size=$(( $(stat -c %s "$WORK/llama1b-$type.gguf") / 1048576 ))
-      l=$("$TG" tg "$WORK/llama1b-$type.gguf" "$t" 3 2>/dev/null | awk '{printf "%s ", $3}')
-      echo "round $round, $t thread(s): llama.cpp $type ($size MiB): $l"
-      b=$(./lowbit bench --synthetic llama-1b --format "$format" -p 0 -n 64 -t "$t" -r 3 2>/dev/null | grep tg64 | awk -F'|' '{gsub(/ +/, " ", $4); gsub(/ +/, " ", $8); print $8 "(" $4 ")"}')
-      echo "round $round, $t thread(s): lowbit $format: $b"
+      l=$("$TG" "$TEST" "$WORK/llama1b-$type.gguf" "$t" 3 2>/dev/null | awk '{printf "%s ", $3}')
+      echo "round $round, $t thread(s), $TEST: llama.cpp $type ($size MiB): $l"
+      if [ "$TEST" = pp ]; then lengths=(-p 128 -n 0); row=pp128; else lengths=(-p 0 -n 64); row=tg64; fi
+      b=$(./lowbit bench --synthetic llama-1b --format "$format" "${lengths[@]}" -t "$t" -r 3 2>/dev/null | grep "$row" | awk -F'|' '{gsub(/ +/, " ", $4); gsub(/ +/, " ", $8); print $8 "(" $4 ")"}')
+      echo "round $round, $t thread(s), $TEST: lowbit $format: $b"
     done
   done
 done

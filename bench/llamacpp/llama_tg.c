@@ -1,6 +1,7 @@
 // Decode throughput of llama.cpp's libllama, measured as llama-bench's "tg" test does (-p 0 -n 64): after a
 // one-token warm-up, each repetition clears the KV cache and decodes 64 tokens one at a time, and reports
-// 64 / seconds. Also quantizes a GGUF with llama.cpp's own quantizer (llama_model_quantize).
+// 64 / seconds. "pp" measures prompt processing as llama-bench -p 128 -n 0 does: each repetition clears the cache
+// and decodes one batch of 128 tokens. Also quantizes a GGUF with llama.cpp's own quantizer (llama_model_quantize).
 //
 // Built against the prebuilt CPU libraries of node-llama-cpp's npm package (compare.sh), which ship no headers:
 // the few functions used are declared here. Parameter structs are passed as oversized buffers, filled by the
@@ -46,7 +47,7 @@ static int32_t *ints(params *p) { return (int32_t *) p->bytes; }
 
 static int usage(void) {
     fprintf(stderr, "usage: llama_tg quantize IN.gguf OUT.gguf LLAMA_FTYPE\n"
-                    "       llama_tg tg MODEL.gguf THREADS REPETITIONS\n"
+                    "       llama_tg tg|pp MODEL.gguf THREADS REPETITIONS\n"
                     "LLAMA_CPU_DIR must name the folder of libggml-cpu-*.so\n");
     return 2;
 }
@@ -68,9 +69,10 @@ int main(int argc, char **argv) {
         ints(&p)[1] = atoi(argv[4]);
         return llama_model_quantize(argv[2], argv[3], &p) == 0 ? 0 : 1;
     }
-    if (strcmp(argv[1], "tg")) return usage();
+    int prompt = !strcmp(argv[1], "pp");
+    if (!prompt && strcmp(argv[1], "tg")) return usage();
 
-    int threads = atoi(argv[3]), reps = atoi(argv[4]), n_gen = 64;
+    int threads = atoi(argv[3]), reps = atoi(argv[4]), n_gen = 64, n_prompt = 128;
     void *model = llama_model_load_from_file(argv[2], llama_model_default_params());
     if (!model) {
         fprintf(stderr, "llama_tg: cannot load %s\n", argv[2]);
@@ -84,7 +86,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "llama_tg: unexpected llama_context_params layout (%d %d %d %d %d)\n", c[0], c[1], c[2], c[7], c[8]);
         return 1;
     }
-    c[0] = n_gen;            // n_ctx, as llama-bench sets it for -p 0 -n 64 (the library rounds it up)
+    c[0] = prompt ? n_prompt : n_gen; // n_ctx, as llama-bench sets it for -p 0 -n 64 / -p 128 -n 0 (rounded up)
     c[7] = c[8] = threads;
     void *ctx = llama_init_from_model(model, cp);
     if (!ctx) {
@@ -92,6 +94,22 @@ int main(int argc, char **argv) {
         return 1;
     }
     srand(1);
+    if (prompt) {
+        int32_t tokens[128];
+        for (int r = -1; r < reps; r++) { // r = -1: warm-up
+            llama_memory_clear(llama_get_memory(ctx), 1);
+            for (int i = 0; i < n_prompt; i++) tokens[i] = rand() % 32000;
+            double t0 = seconds();
+            if (llama_decode(ctx, llama_batch_get_one(tokens, n_prompt))) {
+                fprintf(stderr, "llama_tg: decode failed\n");
+                return 1;
+            }
+            llama_synchronize(ctx);
+            double dt = seconds() - t0;
+            if (r >= 0) printf("pp%d threads=%d %.2f t/s\n", n_prompt, threads, n_prompt / dt);
+        }
+        return 0;
+    }
     for (int r = -1; r < reps; r++) { // r = -1: warm-up, one token
         llama_memory_clear(llama_get_memory(ctx), 1);
         int32_t token = 1;

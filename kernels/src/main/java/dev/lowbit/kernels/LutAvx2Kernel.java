@@ -59,8 +59,8 @@ final class LutAvx2Kernel implements LutKernel {
         java.util.Arrays.fill(out, 0f);
         ShortVector zero = ShortVector.zero(S);
         int pos = g.groupPosition[firstGroup];
-        // f16 scales without offsets (int4, E2M1, NF4): the flush decodes them where it uses them.
-        boolean decodeInFlush = layout.scaleFormat() == ScaleFormat.F16 && !layout.hasOffsets();
+        // f16 scales (every format but MXFP4): the flush decodes them, and the offsets, where it uses them.
+        boolean decodeInFlush = layout.scaleFormat() == ScaleFormat.F16;
         for (int k = firstGroup; k < endGroup; k++) {
             if (!decodeInFlush) LutScalarKernel.decodeMeta(layout, data, base + g.metaOffset[k], meta);
             long at = base + g.chunkOffset[k];
@@ -87,7 +87,8 @@ final class LutAvx2Kernel implements LutKernel {
                 zero.add(a2).intoArray(acc, 32);
                 zero.add(a3).intoArray(acc, 48);
                 // Separate methods rather than branches inside one: a vector merged from two paths is boxed by C2.
-                if (decodeInFlush) flushF16(acc, t, s, data, base + g.metaOffset[k], out);
+                if (decodeInFlush && layout.hasOffsets()) flushF16Offsets(acc, t, s, data, base + g.metaOffset[k], out);
+                else if (decodeInFlush) flushF16(acc, t, s, data, base + g.metaOffset[k], out);
                 else if (layout.hasOffsets()) flushWithOffsets(acc, t, s, meta, out);
                 else flush(acc, t, s, meta, out);
             }
@@ -118,15 +119,34 @@ final class LutAvx2Kernel implements LutKernel {
         for (int q = 0; q < 4; q++) {
             IntVector v = ShortVector.fromArray(S, acc, 16 * q).reinterpretAsInts();
             int lo = 8 * q, hi = 32 + 8 * q;
-            FloatVector scaleLo = ScaleFormat.f16Bits((IntVector) ShortVector.fromMemorySegment(H, data, metaAt + 2 * lo, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector scaleHi = ScaleFormat.f16Bits((IntVector) ShortVector.fromMemorySegment(H, data, metaAt + 2 * hi, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector scaleLo = f16s(data, metaAt + 2 * lo), scaleHi = f16s(data, metaAt + 2 * hi);
             v.and(0xFFFF).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
                     .fma(scaleLo, FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
             v.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
                     .fma(scaleHi, FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
         }
+    }
+
+    /** {@link #flushF16} for groups with f16 offsets, which follow the scales: out = offset · Σx + (…). */
+    private static void flushF16Offsets(short[] acc, LutTables t, int s, MemorySegment data, long metaAt, float[] out) {
+        FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
+        FloatVector sum = FloatVector.broadcast(F, t.spanSum[s]);
+        for (int q = 0; q < 4; q++) {
+            IntVector v = ShortVector.fromArray(S, acc, 16 * q).reinterpretAsInts();
+            int lo = 8 * q, hi = 32 + 8 * q;
+            FloatVector scaleLo = f16s(data, metaAt + 2 * lo), scaleHi = f16s(data, metaAt + 2 * hi);
+            FloatVector offsetLo = f16s(data, metaAt + 128 + 2 * lo), offsetHi = f16s(data, metaAt + 128 + 2 * hi);
+            offsetLo.fma(sum, v.and(0xFFFF).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
+                    .fma(scaleLo, FloatVector.fromArray(F, out, lo))).intoArray(out, lo);
+            offsetHi.fma(sum, v.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
+                    .fma(scaleHi, FloatVector.fromArray(F, out, hi))).intoArray(out, hi);
+        }
+    }
+
+    /** Eight f16 values from {@code at}, as floats. */
+    private static FloatVector f16s(MemorySegment data, long at) {
+        return ScaleFormat.f16Bits((IntVector) ShortVector.fromMemorySegment(H, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
     }
 
     /** {@link #flush} for groups with offsets: out = offset · Σx + (scale · (sum · step + bias) + out). */

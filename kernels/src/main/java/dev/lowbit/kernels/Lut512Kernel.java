@@ -47,6 +47,11 @@ final class Lut512Kernel implements LutKernel {
     @Override public int tilesPerUnit() { return 4; }
 
     @Override
+    public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
+        LutPrefill.multiply512(m, x, y, batch, pool);
+    }
+
+    @Override
     public void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
         gemvFourTiles(m.layout(), m.geometry(), m.data(), firstTile, part, t, y, yOff, s.meta, s.out, s.acc, s.metaAt);

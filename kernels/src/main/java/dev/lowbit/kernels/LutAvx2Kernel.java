@@ -44,6 +44,11 @@ final class LutAvx2Kernel implements LutKernel {
     @Override public int tilesPerUnit() { return 4; }
 
     @Override
+    public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
+        LutPrefill.multiply256(m, x, y, batch, pool);
+    }
+
+    @Override
     public void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
         int end = Math.min(firstTile + tilesPerUnit(), m.layout().tiles());

@@ -22,4 +22,12 @@ public interface LutKernel {
      * {@code part} ({@link LutGeometry#PART_BYTES}), into {@code y[yOff + row]}.
      */
     void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff);
+
+    /**
+     * {@code batch} tokens (prefill): by default each through the table lookup; kernels with wide float vectors
+     * dequantize tiles and run a float GEMM instead ({@link LutPrefill}).
+     */
+    default void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
+        m.multiplyTokens(x, y, batch, pool);
+    }
 }

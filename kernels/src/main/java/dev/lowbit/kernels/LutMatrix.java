@@ -56,22 +56,22 @@ public final class LutMatrix implements WeightMatrix {
     @Override public String typeName() { return "lut" + layout.bits() + "/g" + layout.effectiveGroup(); }
     @Override public InputForm inputForm() { return form; }
 
-    /** One token: tables built here; a batch: dequantized tiles and a float GEMM ({@link LutPrefill}). */
+    /** One token: tables built here; a batch: as the kernel runs prefill ({@link LutKernel#prefill}). */
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
-        if (batch == 1 || kernel == LutKernels.SCALAR || kernel == LutKernels.V128) { // 128-bit machines: no wide float GEMM
-            LutInput t = form.newInput();
-            float[] xt = new float[cols()], yt = new float[rows()];
-            for (int token = 0; token < batch; token++) {
-                System.arraycopy(x, token * cols(), xt, 0, cols());
-                t.prepare(xt, WorkerPool.SERIAL);
-                multiply(t, yt, pool);
-                System.arraycopy(yt, 0, y, token * rows(), rows());
-            }
-        } else if (kernel == LutKernels.AVX512) {
-            LutPrefill.multiply512(this, x, y, batch, pool);
-        } else {
-            LutPrefill.multiply256(this, x, y, batch, pool);
+        if (batch == 1) multiplyTokens(x, y, 1, pool);
+        else kernel.prefill(this, x, y, batch, pool);
+    }
+
+    /** Each of {@code batch} tokens on its own through the table-lookup kernel. */
+    void multiplyTokens(float[] x, float[] y, int batch, WorkerPool pool) {
+        LutInput t = form.newInput();
+        float[] xt = batch == 1 ? x : new float[cols()], yt = batch == 1 ? y : new float[rows()];
+        for (int token = 0; token < batch; token++) {
+            if (batch > 1) System.arraycopy(x, token * cols(), xt, 0, cols());
+            t.prepare(xt, WorkerPool.SERIAL);
+            multiply(t, yt, pool);
+            if (batch > 1) System.arraycopy(yt, 0, y, token * rows(), rows());
         }
     }
 

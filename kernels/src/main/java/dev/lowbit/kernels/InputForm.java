@@ -17,7 +17,7 @@ public interface InputForm {
         private float[] x = new float[0];
 
         @Override
-        public void prepare(float[] x, WorkerPool pool) {
+        public void prepare(float[] x) {
             this.x = x;
         }
 

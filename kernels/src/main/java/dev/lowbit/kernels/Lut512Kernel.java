@@ -17,10 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * once for all four. docs/KERNELS.md explains the layout, the sums and what C2 needs of this code.
  */
 final class Lut512Kernel implements LutKernel {
-    static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
-    static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     /**
      * Where row r of a tile sits in this kernel's outputs and scales: rows 0, 2, …, 30, then 1, 3, …, 31,
      * then 32, 34, …, 62, then 33, …, 63 — the order in which flushFour recovers the sums (for four tiles).

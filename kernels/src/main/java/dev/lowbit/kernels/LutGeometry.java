@@ -50,10 +50,6 @@ final class LutGeometry {
         }
     }
 
-    int groups() {
-        return groupBlocks.length - 1;
-    }
-
     int parts() {
         return partGroups.length - 1;
     }

@@ -30,7 +30,7 @@ final class LutInput implements PreparedInput {
     }
 
     @Override
-    public void prepare(float[] x, WorkerPool pool) {
+    public void prepare(float[] x) {
         this.x = x;
         generation++;
     }

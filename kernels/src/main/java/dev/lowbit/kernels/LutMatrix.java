@@ -69,7 +69,7 @@ public final class LutMatrix implements WeightMatrix {
         float[] xt = batch == 1 ? x : new float[cols()], yt = batch == 1 ? y : new float[rows()];
         for (int token = 0; token < batch; token++) {
             if (batch > 1) System.arraycopy(x, token * cols(), xt, 0, cols());
-            t.prepare(xt, WorkerPool.SERIAL);
+            t.prepare(xt);
             multiply(t, yt, pool);
             if (batch > 1) System.arraycopy(yt, 0, y, token * rows(), rows());
         }

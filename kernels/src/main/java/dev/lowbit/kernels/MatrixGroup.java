@@ -56,7 +56,7 @@ public final class MatrixGroup {
         PreparedInput[] prepared = new PreparedInput[forms.length];
         for (int f = 0; f < forms.length; f++) {
             prepared[f] = in.of(forms[f]);
-            prepared[f].prepare(x, pool);
+            prepared[f].prepare(x);
         }
         for (int i = 0; i < matrices.length; i++) {
             if (firstUnit[i + 1] == firstUnit[i]) matrices[i].multiply(prepared[formOf[i]], ys[i], pool);

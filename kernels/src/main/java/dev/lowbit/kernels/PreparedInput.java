@@ -9,7 +9,7 @@ package dev.lowbit.kernels;
 public interface PreparedInput {
 
     /** Prepares {@code x[0 .. cols)}; x is held, not copied, until the next call. */
-    void prepare(float[] x, WorkerPool pool);
+    void prepare(float[] x);
 
     /** The floats last prepared. */
     float[] floats();

@@ -50,9 +50,9 @@ public final class SplitLutMatrix implements WeightMatrix {
         }
 
         @Override
-        public void prepare(float[] x, WorkerPool pool) {
-            low.prepare(x, pool);
-            high.prepare(x, pool);
+        public void prepare(float[] x) {
+            low.prepare(x);
+            high.prepare(x);
         }
 
         @Override

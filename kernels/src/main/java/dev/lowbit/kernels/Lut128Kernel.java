@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the exact byte sums from the two, as {@link Lut512Kernel} does. Short i of piece q holds row 8q + i in its low
  * byte and row 32 + 8q + i in its high byte. A unit of work is four tiles, taken one after another.
  */
-final class Lut128Kernel implements LutKernel {
+final class Lut128Kernel implements LookupKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * scaled in float. A unit of work is four consecutive tiles, streamed side by side so that every table is loaded
  * once for all four. docs/KERNELS.md explains the layout, the sums and what C2 needs of this code.
  */
-final class Lut512Kernel implements LutKernel {
+final class Lut512Kernel implements LookupKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;

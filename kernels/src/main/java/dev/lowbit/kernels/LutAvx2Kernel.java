@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * rows 32+8q..32+8q+7, so the flush needs no permute. A unit of work is four tiles, taken one after another.
  * docs/KERNELS.md has the instructions C2 emits and the variants measured against this one.
  */
-final class LutAvx2Kernel implements LutKernel {
+final class LutAvx2Kernel implements LookupKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -42,6 +42,12 @@ final class LutAvx2Kernel implements LutKernel {
     @Override public String name() { return "avx2"; }
     @Override public int tableStride() { return 16; }
     @Override public int tilesPerUnit() { return 4; }
+
+    /** 4-bit integer codes run the dot-product kernel: fewer instructions per weight on AVX2 (docs/KERNELS.md). */
+    @Override
+    public LutKernel forMatrix(LutLayout layout, float[] levels) {
+        return DotAvx2Kernel.supports(layout, levels) ? LutKernels.DOT_AVX2 : this;
+    }
 
     @Override
     public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {

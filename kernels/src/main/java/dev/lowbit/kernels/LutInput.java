@@ -7,7 +7,7 @@ package dev.lowbit.kernels;
  * 2-thread decode about 7% on the 1B shape (1B int4, AVX-512: the other core read every table from the builder's
  * cache; docs/KERNELS.md), and left the workers idle while it was built.
  */
-final class LutInput implements PreparedInput {
+final class LutInput implements TileInput {
     private final LutForm form;
     private final ThreadLocal<Copy> copies;
     private float[] x = new float[0];
@@ -51,8 +51,8 @@ final class LutInput implements PreparedInput {
         return c.tables;
     }
 
-    /** Room for the outputs of a matrix's parts after the first ({@link LutMatrix#multiply(PreparedInput, float[], WorkerPool)}). */
-    float[] partials(int size) {
+    @Override
+    public float[] partials(int size) {
         if (partials.length < size) partials = new float[size];
         return partials;
     }

@@ -5,9 +5,10 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Low-bit weights in the {@code lut64s} layout ({@link LutLayout}), multiplied by table lookup (docs/KERNELS.md):
- * a token's GEMV never multiplies a weight. The input is prepared into {@link LutTables} (its
- * {@link #inputForm}, {@link LutInput}), and a {@link LutKernel} sums table entries picked by the weights' 4-bit indices. One token's
- * product is split into units ({@link #units}): a few tiles of 64 rows over one part of the inputs
+ * the input is prepared into {@link LutTables} (its {@link #inputForm}, {@link LutInput}), and a
+ * {@link LookupKernel} sums table entries picked by the weights' 4-bit indices. On AVX2, 4-bit integer codes run
+ * the dot-product kernel instead ({@link DotAvx2Kernel}, on the input quantized to 8 bits). One token's product is
+ * split into units ({@link #units}): a few tiles of 64 rows over one part of the inputs
  * ({@link LutGeometry#PART_BYTES}). Batches (prefill) run {@link LutPrefill}.
  */
 public final class LutMatrix implements WeightMatrix {
@@ -16,7 +17,7 @@ public final class LutMatrix implements WeightMatrix {
     private final MemorySegment data;
     private final LutGeometry geometry;
     private final LutKernel kernel;
-    private final LutForm form;
+    private final InputForm form;
 
     /** A matrix on the kernel this JVM runs ({@link LutKernels#chosen}). */
     public LutMatrix(LutLayout layout, float[] levels, MemorySegment data) {
@@ -33,11 +34,11 @@ public final class LutMatrix implements WeightMatrix {
         this.levels = levels.clone();
         this.data = data;
         this.geometry = new LutGeometry(layout);
-        this.kernel = kernel;
-        this.form = new LutForm(layout, levels, kernel.tableStride());
+        this.kernel = kernel.forMatrix(layout, levels);
+        this.form = this.kernel.inputForm(layout, levels);
     }
 
-    /** The same weights on another kernel (tests run every kernel on every machine). */
+    /** The same weights on another kernel, or the one it runs them on ({@link LutKernel#forMatrix}): tests run every kernel on every machine. */
     public LutMatrix on(LutKernel kernel) {
         return new LutMatrix(layout, levels, data, kernel);
     }
@@ -48,6 +49,8 @@ public final class LutMatrix implements WeightMatrix {
     /** How many parts the inputs are summed in ({@link LutGeometry#PART_BYTES}). */
     int parts() { return geometry.parts(); }
     public float[] levels() { return levels.clone(); }
+    /** The levels themselves, for the kernels, which do not change them. */
+    float[] levelsView() { return levels; }
     public MemorySegment data() { return data; }
 
     @Override public int rows() { return layout.rows(); }
@@ -56,7 +59,7 @@ public final class LutMatrix implements WeightMatrix {
     @Override public String typeName() { return "lut" + layout.bits() + "/g" + layout.effectiveGroup(); }
     @Override public InputForm inputForm() { return form; }
 
-    /** One token: tables built here; a batch: as the kernel runs prefill ({@link LutKernel#prefill}). */
+    /** One token: its input prepared here; a batch: as the kernel runs prefill ({@link LutKernel#prefill}). */
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         if (batch == 1) multiplyTokens(x, y, 1, pool);
@@ -65,7 +68,7 @@ public final class LutMatrix implements WeightMatrix {
 
     /** Each of {@code batch} tokens on its own through the table-lookup kernel. */
     void multiplyTokens(float[] x, float[] y, int batch, WorkerPool pool) {
-        LutInput t = form.newInput();
+        PreparedInput t = form.newInput();
         float[] xt = batch == 1 ? x : new float[cols()], yt = batch == 1 ? y : new float[rows()];
         for (int token = 0; token < batch; token++) {
             if (batch > 1) System.arraycopy(x, token * cols(), xt, 0, cols());
@@ -77,7 +80,7 @@ public final class LutMatrix implements WeightMatrix {
 
     @Override
     public void multiply(PreparedInput in, float[] y, WorkerPool pool) {
-        float[] partials = ((LutInput) in).partials(partialFloats());
+        float[] partials = ((TileInput) in).partials(partialFloats());
         pool.parallelChunks(units(), 1, (from, to) -> {
             for (int unit = from; unit < to; unit++) multiplyUnit(unit, in, y, partials, 0);
         });
@@ -94,9 +97,8 @@ public final class LutMatrix implements WeightMatrix {
     @Override
     public void multiplyUnit(int unit, PreparedInput in, float[] y, float[] partials, int at) {
         int parts = geometry.parts(), tiles = unit / parts * kernel.tilesPerUnit(), part = unit % parts;
-        LutTables t = ((LutInput) in).tables();
-        if (part == 0) kernel.gemv(this, tiles, 0, t, y, 0);
-        else kernel.gemv(this, tiles, part, t, partials, at + (part - 1) * rows());
+        if (part == 0) kernel.gemv(this, tiles, 0, in, y, 0);
+        else kernel.gemv(this, tiles, part, in, partials, at + (part - 1) * rows());
     }
 
     @Override
@@ -109,9 +111,9 @@ public final class LutMatrix implements WeightMatrix {
         for (int p = 1; p < geometry.parts(); p++) VectorOps.add(y, 0, partials, at + (p - 1) * rows(), rows());
     }
 
-    /** The scalar reference over all rows, on tables of x (tests compare every kernel with it). */
+    /** The scalar reference of this matrix's kernel over all rows, on x prepared as it prepares it (tests compare every kernel with it). */
     public void multiplyReference(float[] x, float[] y) {
-        on(LutKernels.SCALAR).multiply(x, y, 1, WorkerPool.SERIAL);
+        on(kernel.reference()).multiply(x, y, 1, WorkerPool.SERIAL);
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.lang.foreign.ValueLayout;
  * (the same integer sums, then per span out = offset · Σx + (scale · (sum · step + bias) + out), parts summed on
  * their own and added in order). Also the kernel of machines without usable vectors.
  */
-final class LutScalarKernel implements LutKernel {
+final class LutScalarKernel implements LookupKernel {
 
     @Override public String name() { return "scalar"; }
     @Override public int tableStride() { return 16; }

@@ -27,13 +27,17 @@ public final class SplitLutMatrix implements WeightMatrix {
         // offsets) then need none, and their low pass reads 4.5 instead of 5 bits per weight at 4 bits, g32.
         lowLevels = steps(1 << lowBits, 0, a);
         highLevels = steps(1 << highBits, b, a * (1 << lowBits));
-        int stride = LutKernels.chosen().tableStride();
-        form = new SplitForm(new LutForm(new LutLayout(c.rows(), c.cols(), lowBits, c.groupSize(), ScaleFormat.F16, false), lowLevels, stride),
-                new LutForm(new LutLayout(c.rows(), c.cols(), highBits, c.groupSize(), ScaleFormat.F16, false), highLevels, stride));
+        form = new SplitForm(passForm(new LutLayout(c.rows(), c.cols(), lowBits, c.groupSize(), ScaleFormat.F16, source.offsets() != null), lowLevels),
+                passForm(new LutLayout(c.rows(), c.cols(), highBits, c.groupSize(), ScaleFormat.F16, false), highLevels));
     }
 
-    /** The input of both passes: their tables, and room for the high pass's outputs. */
-    private record SplitForm(LutForm low, LutForm high) implements InputForm {
+    /** The input form of a pass, as the matrix {@link #build} packs will have it (they are packed on first use). */
+    private static InputForm passForm(LutLayout layout, float[] levels) {
+        return LutKernels.chosen().forMatrix(layout, levels).inputForm(layout, levels);
+    }
+
+    /** The input of both passes, and room for the high pass's outputs. */
+    private record SplitForm(InputForm low, InputForm high) implements InputForm {
         @Override
         public PreparedInput newInput() {
             return new SplitInput(low.newInput(), high.newInput());
@@ -41,10 +45,10 @@ public final class SplitLutMatrix implements WeightMatrix {
     }
 
     private static final class SplitInput implements PreparedInput {
-        final LutInput low, high;
+        final PreparedInput low, high;
         float[] highOut = new float[0];
 
-        SplitInput(LutInput low, LutInput high) {
+        SplitInput(PreparedInput low, PreparedInput high) {
             this.low = low;
             this.high = high;
         }

@@ -125,7 +125,7 @@ class LutMatrixTest {
                 LutTables t = LutTables.build(scalar.layout(), scalar.levels(), x, strides[i]);
                 float[] part = new float[c.rows()];
                 for (int p = 0; p < scalar.parts(); p++) {
-                    for (int tile = 0; tile < scalar.layout().tiles(); tile++) LutKernels.SCALAR.gemv(scalar, tile, p, t, p == 0 ? y[i] : part, 0);
+                    for (int tile = 0; tile < scalar.layout().tiles(); tile++) ((LookupKernel) LutKernels.SCALAR).gemv(scalar, tile, p, t, p == 0 ? y[i] : part, 0);
                     if (p > 0) for (int r = 0; r < c.rows(); r++) y[i][r] += part[r];
                 }
             }

@@ -1,0 +1,177 @@
+package dev.lowbit.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The AVX2 GEMV of 4-bit codes whose levels are evenly spaced (integer grids, and the 4-bit passes of split
+ * codes): as ggml's Q4_0 · Q8_0 dot product, it multiplies codes with the input quantized to 8 bits
+ * ({@link Q8Input}) instead of looking partial sums up, reading the {@code lut64s} tiles as they are stored. On
+ * AVX2 the Vector API has no in-lane 256-bit byte permute, so a lookup handles 16 rows and a multiply of shorts
+ * 16 as well, but the multiply needs no index masking, widening or table loads: fewer instructions per weight,
+ * and a more exact input (docs/KERNELS.md, "The dot-product kernel").
+ *
+ * <p>A 64-byte chunk (two positions of 64 rows) is read as two halves of 16 ints; short j of half h holds row
+ * 16h + j in its low byte and row 32 + 16h + j in its high byte, each byte two codes. Shifting the ints by 0, 4, 8,
+ * 12 and masking with 0x000F000F gives four vectors of 16 codes c (0..15) as shorts, each multiplied with the
+ * broadcast input of its position and added into one of four accumulators of 16 rows. Shorts wrap: over a block
+ * of 32 inputs the accumulator holds Σ q·c mod 2^16, and Σ q·(c − 8), what the flush takes, lies within
+ * ±32 · 127 · 8 = ±32512, so subtracting 8·Σq and reading the result as a short gives it exactly.
+ */
+final class DotAvx2Kernel implements LutKernel {
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_128; // 8 f16 scales
+    /** Loaded from an array, not broadcast from a constant, so C2 keeps it in a register instead of reloading it at each use. */
+    private static final int[] NIBBLE = {0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F};
+
+    /** A thread's scratch for one tile. */
+    private static final class Scratch {
+        final float[] out = new float[LutLayout.TILE];
+        final short[] acc = new short[LutLayout.TILE];
+    }
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    @Override public String name() { return "avx2-dot"; }
+    @Override public int tilesPerUnit() { return 4; }
+    @Override public LutKernel reference() { return LutKernels.DOT_SCALAR; }
+
+    /** Codes it does not take run on the lookup kernel. */
+    @Override
+    public LutKernel forMatrix(LutLayout layout, float[] levels) {
+        return DotAvx2Kernel.supports(layout, levels) ? this : LutKernels.AVX2.forMatrix(layout, levels);
+    }
+
+    @Override
+    public InputForm inputForm(LutLayout layout, float[] levels) {
+        return new Q8Input.Form(layout.cols());
+    }
+
+    /** 4-bit codes, f16 scales, levels l0 + step · c with step ≠ 0. */
+    static boolean supports(LutLayout layout, float[] levels) {
+        return layout.bits() == 4 && layout.scaleFormat() == ScaleFormat.F16 && Float.isFinite(step(levels)) && step(levels) != 0;
+    }
+
+    /** The spacing of evenly spaced levels; NaN when they are not. */
+    static float step(float[] levels) {
+        float step = levels[1] - levels[0];
+        for (int c = 0; c < levels.length; c++) if (levels[c] != levels[0] + step * c) return Float.NaN;
+        return step;
+    }
+
+    /** The level of code 8, which the integer sums are centred on. */
+    static float centre(float[] levels) {
+        return levels[0] + 8 * step(levels);
+    }
+
+    @Override
+    public void gemv(LutMatrix m, int firstTile, int part, PreparedInput in, float[] y, int yOff) {
+        Scratch s = SCRATCH.get();
+        Q8Input q = (Q8Input) in;
+        float step = step(m.levelsView()), centre = centre(m.levelsView());
+        int end = Math.min(firstTile + tilesPerUnit(), m.layout().tiles());
+        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.data(), tile, part, q, step, centre, y, yOff, s.out, s.acc);
+    }
+
+    private static void gemvTile(LutLayout layout, LutGeometry g, MemorySegment data, int tile, int part, Q8Input in, float step, float centre,
+                                 float[] y, int yOff, float[] out, short[] acc) {
+        long base = tile * g.tileBytes;
+        short[] q = in.q;
+        java.util.Arrays.fill(out, 0f);
+        ShortVector zero = ShortVector.zero(S);
+        IntVector nibble = IntVector.fromArray(I, NIBBLE, 0);
+        for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
+            long at = base + g.chunkOffset[k];
+            for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
+                ShortVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+                int i = j * Q8Input.BLOCK, n = i + g.blockPositions[j];
+                for (; i + 4 <= n; i += 4, at += 2 * LutLayout.TILE) {
+                    ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
+                    IntVector h0 = IntVector.fromMemorySegment(I, data, at, ByteOrder.LITTLE_ENDIAN);
+                    IntVector h1 = IntVector.fromMemorySegment(I, data, at + 32, ByteOrder.LITTLE_ENDIAN);
+                    a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+                    a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                    a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+                    a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                    ShortVector ye = ShortVector.broadcast(S, q[i + 2]), yo = ShortVector.broadcast(S, q[i + 3]);
+                    IntVector g0 = IntVector.fromMemorySegment(I, data, at + 64, ByteOrder.LITTLE_ENDIAN);
+                    IntVector g1 = IntVector.fromMemorySegment(I, data, at + 96, ByteOrder.LITTLE_ENDIAN);
+                    a0 = a0.add(g0.and(nibble).reinterpretAsShorts().mul(ye))
+                            .add(g0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(yo));
+                    a1 = a1.add(g0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(ye))
+                            .add(g0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(yo));
+                    a2 = a2.add(g1.and(nibble).reinterpretAsShorts().mul(ye))
+                            .add(g1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(yo));
+                    a3 = a3.add(g1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(ye))
+                            .add(g1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(yo));
+                }
+                for (; i < n; i += 2, at += LutLayout.TILE) {
+                    ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
+                    IntVector h0 = IntVector.fromMemorySegment(I, data, at, ByteOrder.LITTLE_ENDIAN);
+                    IntVector h1 = IntVector.fromMemorySegment(I, data, at + 32, ByteOrder.LITTLE_ENDIAN);
+                    a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+                    a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                    a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+                    a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                            .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                }
+                // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
+                zero.add(a0).intoArray(acc, 0);
+                zero.add(a2).intoArray(acc, 16);
+                zero.add(a1).intoArray(acc, 32);
+                zero.add(a3).intoArray(acc, 48);
+                float a = step * in.scale[j], c = centre * in.scale[j] * in.sum[j];
+                short bias = (short) (8 * in.sum[j]);
+                if (layout.hasOffsets()) flushOffsets(acc, bias, a, c, in.floatSum[j], data, base + g.metaOffset[k], out);
+                else flush(acc, bias, a, c, data, base + g.metaOffset[k], out);
+            }
+        }
+        int r0 = tile * LutLayout.TILE;
+        System.arraycopy(out, 0, y, yOff + r0, Math.min(LutLayout.TILE, layout.rows() - r0));
+    }
+
+    /** out = scale · (D · a + c) + out, D = (short) (acc − bias): as {@link DotScalarKernel}. */
+    private static void flush(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, float[] out) {
+        FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c);
+        ShortVector b = ShortVector.broadcast(S, bias);
+        for (int r = 0; r < LutLayout.TILE; r += 16) {
+            ShortVector d = ShortVector.fromArray(S, acc, r).sub(b);
+            ((IntVector) d.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(av, cv)
+                    .fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, r)).intoArray(out, r);
+            ((IntVector) d.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(av, cv)
+                    .fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, r + 8)).intoArray(out, r + 8);
+        }
+    }
+
+    /** {@link #flush}, then out = offset · Σx + out with the group's f16 offsets, which follow its scales. */
+    private static void flushOffsets(short[] acc, short bias, float a, float c, float sum, MemorySegment data, long metaAt, float[] out) {
+        FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c), sv = FloatVector.broadcast(F, sum);
+        ShortVector b = ShortVector.broadcast(S, bias);
+        for (int r = 0; r < LutLayout.TILE; r += 16) {
+            ShortVector d = ShortVector.fromArray(S, acc, r).sub(b);
+            f16s(data, metaAt + 128 + 2L * r).fma(sv, ((IntVector) d.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0)
+                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, r))).intoArray(out, r);
+            f16s(data, metaAt + 128 + 2L * r + 16).fma(sv, ((IntVector) d.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0)
+                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, r + 8))).intoArray(out, r + 8);
+        }
+    }
+
+    /** Eight f16 values from {@code at}, as floats. */
+    private static FloatVector f16s(MemorySegment data, long at) {
+        return ScaleFormat.f16Bits((IntVector) ShortVector.fromMemorySegment(H, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
+    }
+}

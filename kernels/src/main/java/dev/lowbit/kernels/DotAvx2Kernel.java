@@ -90,35 +90,13 @@ final class DotAvx2Kernel implements LutKernel {
             long at = base + g.chunkOffset[k];
             for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
                 ShortVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-                int i = j * Q8Input.BLOCK, n = i + g.blockPositions[j];
-                for (; i + 4 <= n; i += 4, at += 2 * LutLayout.TILE) {
+                int i0 = j * Q8Input.BLOCK, chunks = g.blockPositions[j] / 2;
+                for (int c = 0; c < chunks; c++) { // a counted loop over an int: C2 then drops the bounds checks from it
+                    int i = i0 + 2 * c;
+                    long o = at + (long) c * LutLayout.TILE;
                     ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
-                    IntVector h0 = IntVector.fromMemorySegment(I, data, at, ByteOrder.LITTLE_ENDIAN);
-                    IntVector h1 = IntVector.fromMemorySegment(I, data, at + 32, ByteOrder.LITTLE_ENDIAN);
-                    a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-                    a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
-                    a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-                    a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
-                    ShortVector ye = ShortVector.broadcast(S, q[i + 2]), yo = ShortVector.broadcast(S, q[i + 3]);
-                    IntVector g0 = IntVector.fromMemorySegment(I, data, at + 64, ByteOrder.LITTLE_ENDIAN);
-                    IntVector g1 = IntVector.fromMemorySegment(I, data, at + 96, ByteOrder.LITTLE_ENDIAN);
-                    a0 = a0.add(g0.and(nibble).reinterpretAsShorts().mul(ye))
-                            .add(g0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(yo));
-                    a1 = a1.add(g0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(ye))
-                            .add(g0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(yo));
-                    a2 = a2.add(g1.and(nibble).reinterpretAsShorts().mul(ye))
-                            .add(g1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(yo));
-                    a3 = a3.add(g1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(ye))
-                            .add(g1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(yo));
-                }
-                for (; i < n; i += 2, at += LutLayout.TILE) {
-                    ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
-                    IntVector h0 = IntVector.fromMemorySegment(I, data, at, ByteOrder.LITTLE_ENDIAN);
-                    IntVector h1 = IntVector.fromMemorySegment(I, data, at + 32, ByteOrder.LITTLE_ENDIAN);
+                    IntVector h0 = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
+                    IntVector h1 = IntVector.fromMemorySegment(I, data, o + 32, ByteOrder.LITTLE_ENDIAN);
                     a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
                             .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
                     a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
@@ -128,15 +106,16 @@ final class DotAvx2Kernel implements LutKernel {
                     a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
                             .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
                 }
+                at += (long) chunks * LutLayout.TILE;
                 // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
                 zero.add(a0).intoArray(acc, 0);
                 zero.add(a2).intoArray(acc, 16);
                 zero.add(a1).intoArray(acc, 32);
                 zero.add(a3).intoArray(acc, 48);
-                float a = step * in.scale[j], c = centre * in.scale[j] * in.sum[j];
+                float a = step * in.scale[j], b = centre * in.scale[j] * in.sum[j];
                 short bias = (short) (8 * in.sum[j]);
-                if (layout.hasOffsets()) flushOffsets(acc, bias, a, c, in.floatSum[j], data, base + g.metaOffset[k], out);
-                else flush(acc, bias, a, c, data, base + g.metaOffset[k], out);
+                if (layout.hasOffsets()) flushOffsets(acc, bias, a, b, in.floatSum[j], data, base + g.metaOffset[k], out);
+                else flush(acc, bias, a, b, data, base + g.metaOffset[k], out);
             }
         }
         int r0 = tile * LutLayout.TILE;

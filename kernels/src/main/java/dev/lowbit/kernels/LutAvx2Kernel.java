@@ -46,7 +46,7 @@ final class LutAvx2Kernel implements LookupKernel {
     /** 4-bit integer codes run the dot-product kernel: fewer instructions per weight on AVX2 (docs/KERNELS.md). */
     @Override
     public LutKernel forMatrix(LutLayout layout, float[] levels) {
-        return DotAvx2Kernel.supports(layout, levels) ? LutKernels.DOT_AVX2 : this;
+        return LutDotAvx2Kernel.supports(layout, levels) ? LutKernels.DOT_AVX2 : this;
     }
 
     @Override

@@ -4,7 +4,7 @@ package dev.lowbit.kernels;
  * One instruction set's GEMV over the {@code lut64s} layout ({@link LutLayout}), one token at a time, reading the
  * input in the form it names ({@link #inputForm}): tables of partial sums for the lookup kernels
  * ({@link LookupKernel}), activations quantized to 8 bits for the dot-product kernel of 4-bit integer codes
- * ({@link DotAvx2Kernel}). Each equals its scalar reference ({@link #reference}) bit for bit. Which one runs is
+ * ({@link LutDotAvx2Kernel}). Each equals its scalar reference ({@link #reference}) bit for bit. Which one runs is
  * chosen once per JVM ({@link LutKernels}), then per matrix ({@link #forMatrix}).
  */
 public interface LutKernel {

@@ -21,7 +21,7 @@ public final class LutKernels {
     public static final LutKernel SCALAR = new LutScalarKernel();
     public static final List<LutKernel> ALL = List.of(AVX512, AVX2, V128, SCALAR);
     /** What {@link #AVX2} runs 4-bit integer codes on, and its reference; not chosen by name. */
-    static final LutKernel DOT_AVX2 = new DotAvx2Kernel(), DOT_SCALAR = new DotScalarKernel();
+    static final LutKernel DOT_AVX2 = new LutDotAvx2Kernel(), DOT_SCALAR = new LutDotScalarKernel();
 
     private record Choice(LutKernel kernel, String reason) {}
     private static final Choice CHOICE = choose();

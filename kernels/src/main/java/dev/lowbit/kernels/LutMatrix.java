@@ -7,7 +7,7 @@ import java.lang.foreign.ValueLayout;
  * Low-bit weights in the {@code lut64s} layout ({@link LutLayout}), multiplied by table lookup (docs/KERNELS.md):
  * the input is prepared into {@link LutTables} (its {@link #inputForm}, {@link LutInput}), and a
  * {@link LookupKernel} sums table entries picked by the weights' 4-bit indices. On AVX2, 4-bit integer codes run
- * the dot-product kernel instead ({@link DotAvx2Kernel}, on the input quantized to 8 bits). One token's product is
+ * the dot-product kernel instead ({@link LutDotAvx2Kernel}, on the input quantized to 8 bits). One token's product is
  * split into units ({@link #units}): a few tiles of 64 rows over one part of the inputs
  * ({@link LutGeometry#PART_BYTES}). Batches (prefill) run {@link LutPrefill}.
  */

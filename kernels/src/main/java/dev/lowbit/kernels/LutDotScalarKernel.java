@@ -4,12 +4,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The scalar reference of the dot-product kernel ({@link DotAvx2Kernel}): per block of 32 inputs and row, the
+ * The scalar reference of the dot-product kernel ({@link LutDotAvx2Kernel}): per block of 32 inputs and row, the
  * exact integer D = Σ q · (c − 8), then out = scale · (D · a + c₀) + out (a = step · the block's scale,
  * c₀ = centre · the block's scale · Σq) and, with offsets, out = offset · Σx + out; parts summed on their own and
  * added in order.
  */
-final class DotScalarKernel implements LutKernel {
+final class LutDotScalarKernel implements LutKernel {
 
     @Override public String name() { return "scalar-dot"; }
     @Override public int tilesPerUnit() { return 1; }
@@ -18,7 +18,7 @@ final class DotScalarKernel implements LutKernel {
     /** Codes it does not take run on the lookup kernel. */
     @Override
     public LutKernel forMatrix(LutLayout layout, float[] levels) {
-        return DotAvx2Kernel.supports(layout, levels) ? this : LutKernels.SCALAR.forMatrix(layout, levels);
+        return LutDotAvx2Kernel.supports(layout, levels) ? this : LutKernels.SCALAR.forMatrix(layout, levels);
     }
 
     @Override
@@ -32,7 +32,7 @@ final class DotScalarKernel implements LutKernel {
         LutLayout layout = m.layout();
         LutGeometry g = m.geometry();
         MemorySegment data = m.data();
-        float step = DotAvx2Kernel.step(m.levelsView()), centre = DotAvx2Kernel.centre(m.levelsView());
+        float step = LutDotAvx2Kernel.step(m.levelsView()), centre = LutDotAvx2Kernel.centre(m.levelsView());
         long base = tile * g.tileBytes;
         float[] out = new float[LutLayout.TILE], meta = new float[2 * LutLayout.TILE];
         int[] d = new int[LutLayout.TILE];

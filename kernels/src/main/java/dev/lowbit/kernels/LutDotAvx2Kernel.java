@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * of 32 inputs the accumulator holds Σ q·c mod 2^16, and Σ q·(c − 8), what the flush takes, lies within
  * ±32 · 127 · 8 = ±32512, so subtracting 8·Σq and reading the result as a short gives it exactly.
  */
-final class DotAvx2Kernel implements LutKernel {
+final class LutDotAvx2Kernel implements LutKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -31,21 +31,22 @@ final class DotAvx2Kernel implements LutKernel {
     /** Loaded from an array, not broadcast from a constant, so C2 keeps it in a register instead of reloading it at each use. */
     private static final int[] NIBBLE = {0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F};
 
-    /** A thread's scratch for one tile. */
+    /** A thread's scratch for a unit: the outputs of its tiles, and one tile's sums. */
     private static final class Scratch {
-        final float[] out = new float[LutLayout.TILE];
+        final float[] out = new float[TILES * LutLayout.TILE];
         final short[] acc = new short[LutLayout.TILE];
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final int TILES = 4;
 
     @Override public String name() { return "avx2-dot"; }
-    @Override public int tilesPerUnit() { return 4; }
+    @Override public int tilesPerUnit() { return TILES; }
     @Override public LutKernel reference() { return LutKernels.DOT_SCALAR; }
 
     /** Codes it does not take run on the lookup kernel. */
     @Override
     public LutKernel forMatrix(LutLayout layout, float[] levels) {
-        return DotAvx2Kernel.supports(layout, levels) ? this : LutKernels.AVX2.forMatrix(layout, levels);
+        return supports(layout, levels) ? this : LutKernels.AVX2.forMatrix(layout, levels);
     }
 
     @Override
@@ -70,81 +71,92 @@ final class DotAvx2Kernel implements LutKernel {
         return levels[0] + 8 * step(levels);
     }
 
+    /**
+     * The unit's tiles side by side, block by block (each tile's block of 32 inputs in turn): four streams of
+     * weights in flight instead of one, which DRAM serves faster than one stream at a time (docs/KERNELS.md).
+     */
     @Override
-    public void gemv(LutMatrix m, int firstTile, int part, PreparedInput in, float[] y, int yOff) {
+    public void gemv(LutMatrix m, int firstTile, int part, PreparedInput prepared, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
-        Q8Input q = (Q8Input) in;
+        Q8Input in = (Q8Input) prepared;
+        LutLayout layout = m.layout();
+        LutGeometry g = m.geometry();
+        MemorySegment data = m.data();
         float step = step(m.levelsView()), centre = centre(m.levelsView());
-        int end = Math.min(firstTile + tilesPerUnit(), m.layout().tiles());
-        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.data(), tile, part, q, step, centre, y, yOff, s.out, s.acc);
-    }
-
-    private static void gemvTile(LutLayout layout, LutGeometry g, MemorySegment data, int tile, int part, Q8Input in, float step, float centre,
-                                 float[] y, int yOff, float[] out, short[] acc) {
-        long base = tile * g.tileBytes;
-        short[] q = in.q;
+        int tiles = Math.min(TILES, layout.tiles() - firstTile);
+        float[] out = s.out;
+        short[] acc = s.acc;
         java.util.Arrays.fill(out, 0f);
-        ShortVector zero = ShortVector.zero(S);
-        IntVector nibble = IntVector.fromArray(I, NIBBLE, 0);
         for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
-            long at = base + g.chunkOffset[k];
+            long chunks = g.chunkOffset[k];
             for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
-                ShortVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-                int i0 = j * Q8Input.BLOCK, chunks = g.blockPositions[j] / 2;
-                for (int c = 0; c < chunks; c++) { // a counted loop over an int: C2 then drops the bounds checks from it
-                    int i = i0 + 2 * c;
-                    long o = at + (long) c * LutLayout.TILE;
-                    ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
-                    IntVector h0 = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
-                    IntVector h1 = IntVector.fromMemorySegment(I, data, o + 32, ByteOrder.LITTLE_ENDIAN);
-                    a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-                    a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
-                    a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-                    a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                            .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
-                }
-                at += (long) chunks * LutLayout.TILE;
-                // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
-                zero.add(a0).intoArray(acc, 0);
-                zero.add(a2).intoArray(acc, 16);
-                zero.add(a1).intoArray(acc, 32);
-                zero.add(a3).intoArray(acc, 48);
+                int count = g.blockPositions[j] / 2;
                 float a = step * in.scale[j], b = centre * in.scale[j] * in.sum[j];
                 short bias = (short) (8 * in.sum[j]);
-                if (layout.hasOffsets()) flushOffsets(acc, bias, a, b, in.floatSum[j], data, base + g.metaOffset[k], out);
-                else flush(acc, bias, a, b, data, base + g.metaOffset[k], out);
+                for (int t = 0; t < tiles; t++) {
+                    long base = (firstTile + t) * g.tileBytes;
+                    gemvBlock(data, base + chunks, count, in.q, j * Q8Input.BLOCK, acc);
+                    if (layout.hasOffsets()) flushOffsets(acc, bias, a, b, in.floatSum[j], data, base + g.metaOffset[k], out, t * LutLayout.TILE);
+                    else flush(acc, bias, a, b, data, base + g.metaOffset[k], out, t * LutLayout.TILE);
+                }
+                chunks += (long) count * LutLayout.TILE;
             }
         }
-        int r0 = tile * LutLayout.TILE;
-        System.arraycopy(out, 0, y, yOff + r0, Math.min(LutLayout.TILE, layout.rows() - r0));
+        for (int t = 0; t < tiles; t++) {
+            int r0 = (firstTile + t) * LutLayout.TILE;
+            System.arraycopy(out, t * LutLayout.TILE, y, yOff + r0, Math.min(LutLayout.TILE, layout.rows() - r0));
+        }
     }
 
-    /** out = scale · (D · a + c) + out, D = (short) (acc − bias): as {@link DotScalarKernel}. */
-    private static void flush(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, float[] out) {
+    /** One tile's sums over one block: {@code count} chunks from {@code at}, inputs from q[i0], into acc in row order. */
+    private static void gemvBlock(MemorySegment data, long at, int count, short[] q, int i0, short[] acc) {
+        IntVector nibble = IntVector.fromArray(I, NIBBLE, 0);
+        ShortVector zero = ShortVector.zero(S), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int c = 0; c < count; c++) { // a counted loop over an int: C2 then drops the bounds checks from it
+            int i = i0 + 2 * c;
+            long o = at + (long) c * LutLayout.TILE;
+            ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
+            IntVector h0 = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
+            IntVector h1 = IntVector.fromMemorySegment(I, data, o + 32, ByteOrder.LITTLE_ENDIAN);
+            a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
+                    .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+            a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                    .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+            a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
+                    .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+            a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                    .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+        }
+        // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
+        zero.add(a0).intoArray(acc, 0);
+        zero.add(a2).intoArray(acc, 16);
+        zero.add(a1).intoArray(acc, 32);
+        zero.add(a3).intoArray(acc, 48);
+    }
+
+    /** out = scale · (D · a + c) + out, D = (short) (acc − bias): as {@link LutDotScalarKernel}. */
+    private static void flush(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, float[] out, int outAt) {
         FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c);
         ShortVector b = ShortVector.broadcast(S, bias);
         for (int r = 0; r < LutLayout.TILE; r += 16) {
             ShortVector d = ShortVector.fromArray(S, acc, r).sub(b);
             ((IntVector) d.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(av, cv)
-                    .fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, r)).intoArray(out, r);
+                    .fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, outAt + r)).intoArray(out, outAt + r);
             ((IntVector) d.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(av, cv)
-                    .fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, r + 8)).intoArray(out, r + 8);
+                    .fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, outAt + r + 8)).intoArray(out, outAt + r + 8);
         }
     }
 
     /** {@link #flush}, then out = offset · Σx + out with the group's f16 offsets, which follow its scales. */
-    private static void flushOffsets(short[] acc, short bias, float a, float c, float sum, MemorySegment data, long metaAt, float[] out) {
+    private static void flushOffsets(short[] acc, short bias, float a, float c, float sum, MemorySegment data, long metaAt, float[] out, int outAt) {
         FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c), sv = FloatVector.broadcast(F, sum);
         ShortVector b = ShortVector.broadcast(S, bias);
         for (int r = 0; r < LutLayout.TILE; r += 16) {
             ShortVector d = ShortVector.fromArray(S, acc, r).sub(b);
             f16s(data, metaAt + 128 + 2L * r).fma(sv, ((IntVector) d.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0)
-                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, r))).intoArray(out, r);
+                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, outAt + r))).intoArray(out, outAt + r);
             f16s(data, metaAt + 128 + 2L * r + 16).fma(sv, ((IntVector) d.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0)
-                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, r + 8))).intoArray(out, r + 8);
+                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, outAt + r + 8))).intoArray(out, outAt + r + 8);
         }
     }
 

@@ -38,6 +38,8 @@ final class LutDotAvx2Kernel implements LutKernel {
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final int TILES = 4;
+    /** Tiles read side by side: two weight streams per thread (docs/KERNELS.md, "The dot-product kernel"). */
+    private static final int SIDE = 2;
 
     @Override public String name() { return "avx2-dot"; }
     @Override public int tilesPerUnit() { return TILES; }
@@ -72,8 +74,8 @@ final class LutDotAvx2Kernel implements LutKernel {
     }
 
     /**
-     * The unit's tiles side by side, block by block (each tile's block of 32 inputs in turn): four streams of
-     * weights in flight instead of one, which DRAM serves faster than one stream at a time (docs/KERNELS.md).
+     * The unit's tiles two by two, each pair side by side, block by block (the first tile's block of 32 inputs,
+     * then the second's): two streams of weights in flight instead of one, which DRAM serves faster.
      */
     @Override
     public void gemv(LutMatrix m, int firstTile, int part, PreparedInput prepared, float[] y, int yOff) {
@@ -87,19 +89,22 @@ final class LutDotAvx2Kernel implements LutKernel {
         float[] out = s.out;
         short[] acc = s.acc;
         java.util.Arrays.fill(out, 0f);
-        for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
-            long chunks = g.chunkOffset[k];
-            for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
-                int count = g.blockPositions[j] / 2;
-                float a = step * in.scale[j], b = centre * in.scale[j] * in.sum[j];
-                short bias = (short) (8 * in.sum[j]);
-                for (int t = 0; t < tiles; t++) {
-                    long base = (firstTile + t) * g.tileBytes;
-                    gemvBlock(data, base + chunks, count, in.q, j * Q8Input.BLOCK, acc);
-                    if (layout.hasOffsets()) flushOffsets(acc, bias, a, b, in.floatSum[j], data, base + g.metaOffset[k], out, t * LutLayout.TILE);
-                    else flush(acc, bias, a, b, data, base + g.metaOffset[k], out, t * LutLayout.TILE);
+        for (int t0 = 0; t0 < tiles; t0 += SIDE) {
+            int t1 = Math.min(tiles, t0 + SIDE);
+            for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
+                long chunks = g.chunkOffset[k];
+                for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
+                    int count = g.blockPositions[j] / 2;
+                    float a = step * in.scale[j], b = centre * in.scale[j] * in.sum[j];
+                    short bias = (short) (8 * in.sum[j]);
+                    for (int t = t0; t < t1; t++) {
+                        long base = (firstTile + t) * g.tileBytes;
+                        gemvBlock(data, base + chunks, count, in.q, j * Q8Input.BLOCK, acc);
+                        if (layout.hasOffsets()) flushOffsets(acc, bias, a, b, in.floatSum[j], data, base + g.metaOffset[k], out, t * LutLayout.TILE);
+                        else flush(acc, bias, a, b, data, base + g.metaOffset[k], out, t * LutLayout.TILE);
+                    }
+                    chunks += (long) count * LutLayout.TILE;
                 }
-                chunks += (long) count * LutLayout.TILE;
             }
         }
         for (int t = 0; t < tiles; t++) {

@@ -56,6 +56,12 @@ final class LutDotAvx2Kernel implements LutKernel {
         return new Q8Input.Form(layout.cols());
     }
 
+    /** Batches as the lookup kernel runs them: tiles dequantized, a 256-bit float GEMM. */
+    @Override
+    public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
+        LutKernels.AVX2.prefill(m, x, y, batch, pool);
+    }
+
     /** 4-bit codes, f16 scales, levels l0 + step · c with step ≠ 0. */
     static boolean supports(LutLayout layout, float[] levels) {
         return layout.bits() == 4 && layout.scaleFormat() == ScaleFormat.F16 && Float.isFinite(step(levels)) && step(levels) != 0;

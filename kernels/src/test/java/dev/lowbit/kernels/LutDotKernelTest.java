@@ -103,6 +103,15 @@ class LutDotKernelTest {
         }
     }
 
+    @Test
+    void batchesRunTheDequantizingGemmAsOnTheLookupKernel() {
+        LutMatrix lut = pack(100, 172, 4, true, LutMatrixTest.intLevels(4, 0)).on(LutKernels.AVX2);
+        float[] x = LutMatrixTest.input(3 * 172, 4), got = new float[300], gemm = new float[300];
+        lut.multiply(x, got, 3, POOL);
+        LutPrefill.multiply256(lut, x, gemm, 3, POOL);
+        assertArrayEquals(gemm, got);
+    }
+
     /** A matrix of random codes (LutMatrixTest.random) packed for the table-lookup layout. */
     private static LutMatrix pack(int rows, int cols, int bits, boolean offsets, float[] levels) {
         return LutPacker.pack(LutMatrixTest.random(rows, cols, bits, 32, offsets, ScaleFormat.F16, levels, 1));

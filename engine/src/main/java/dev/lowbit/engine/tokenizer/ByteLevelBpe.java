@@ -14,21 +14,17 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM, DeepSeek, …) with jtokkit doing the merges.
- *
- * <p>jtokkit merges, in each piece, the adjacent pair whose concatenation has the lowest rank, and returns the
- * ranks; a piece that is itself in the table is returned whole. Vocabularies defined by a merge list rank each
- * merged string by its first merge, and ids are mapped back from ranks, so the vocabulary's id order does not
- * matter. Where the two definitions could disagree — a token that its own merges do not build — the vocabulary
- * is refused ({@link #checkMergesAgree}). Special tokens are split out of the text first (jtokkit refuses them
- * inside text); pieces come from a {@link PreTokenizer}.
+ * Byte-level BPE (GPT-2, Llama 3, Qwen2, SmolLM, DeepSeek, Command R, …). Vocabularies defined by a merge list (GGUF,
+ * {@code vocab.json} + {@code merges.txt}) merge as llama.cpp does, by the rank of each pair ({@link MergeListBpe});
+ * tiktoken files (Llama 3's {@code tokenizer.model}), defined by the rank of each merged string, merge with jtokkit,
+ * which does exactly that and returns a piece that is itself in the table whole. Special tokens are split out of the
+ * text first; pieces come from a {@link PreTokenizer}.
  */
 public final class ByteLevelBpe implements Tokenizer {
     /** One jtokkit pattern that keeps each pre-tokenized piece whole. */
     private static final Pattern WHOLE = Pattern.compile("(?s).+");
 
-    private final Encoding encoding;
-    private final int[] rankToId;
+    private final PieceEncoder pieces;
     private final byte[][] idBytes;
     private final boolean[] control;
     private final SpecialTokens specials;
@@ -68,13 +64,30 @@ public final class ByteLevelBpe implements Tokenizer {
         return definition;
     }
 
-    private ByteLevelBpe(String name, Map<byte[], Integer> ranks, int[] rankToId, byte[][] idBytes, boolean[] control,
+    /** The ids of one pre-tokenized piece of text (no special tokens in it). */
+    private interface PieceEncoder {
+        void encode(String piece, IntArrayList out);
+    }
+
+    /** jtokkit over tiktoken ranks; ranks are ids. */
+    private record TiktokenPieces(Encoding encoding) implements PieceEncoder {
+        static TiktokenPieces of(String name, Map<byte[], Integer> ranks) {
+            return new TiktokenPieces(Encodings.newLazyEncodingRegistry()
+                    .registerGptBytePairEncoding(new GptBytePairEncodingParams(name, WHOLE, ranks, Map.of()))
+                    .getEncoding(name).orElseThrow());
+        }
+
+        @Override
+        public void encode(String piece, IntArrayList out) {
+            IntArrayList ranks = encoding.encodeOrdinary(piece);
+            for (int i = 0; i < ranks.size(); i++) out.add(ranks.get(i));
+        }
+    }
+
+    private ByteLevelBpe(String name, PieceEncoder pieces, byte[][] idBytes, boolean[] control,
                          Map<String, Integer> specials, PreTokenizer pre, int bos, int eos, Set<Integer> stops) {
         this.name = name;
-        this.encoding = Encodings.newLazyEncodingRegistry()
-                .registerGptBytePairEncoding(new GptBytePairEncodingParams(name, WHOLE, ranks, Map.of()))
-                .getEncoding(name).orElseThrow();
-        this.rankToId = rankToId;
+        this.pieces = pieces;
         this.idBytes = idBytes;
         this.control = control;
         this.specials = SpecialTokens.of(specials);
@@ -93,44 +106,26 @@ public final class ByteLevelBpe implements Tokenizer {
      */
     public static ByteLevelBpe fromMerges(String name, String[] tokens, String[] merges, boolean[] special, boolean[] control,
                                           PreTokenizer pre, int bos, int eos, Set<Integer> stops) {
-        Map<String, Integer> ids = new HashMap<>(tokens.length * 2);
+        Set<String> texts = new java.util.HashSet<>(tokens.length * 2);
         byte[][] idBytes = new byte[tokens.length][];
         Map<String, Integer> specials = new LinkedHashMap<>();
         for (int i = 0; i < tokens.length; i++) {
-            if (special[i] || control[i]) {
-                idBytes[i] = tokens[i].getBytes(StandardCharsets.UTF_8);
-                if (special[i]) specials.put(tokens[i], i);
-                continue;
-            }
-            idBytes[i] = ByteLevel.decode(tokens[i]);
-            if (idBytes[i] == null) throw new IllegalArgumentException("token " + i + " '" + tokens[i] + "' is not byte-level text");
-            ids.putIfAbsent(tokens[i], i);
-        }
-        // Rank: single bytes first (their rank never decides a merge), then each merged string by its first merge.
-        // A byte the vocabulary lacks (0xC0 never occurs in UTF-8) still gets a rank, for id -1: dropped, as llama.cpp does.
-        Map<String, Integer> rankOf = new HashMap<>(tokens.length * 2);
-        List<Integer> rankIds = new ArrayList<>();
-        for (int b = 0; b < 256; b++) {
-            String s = ByteLevel.encode(new byte[] {(byte) b});
-            rankOf.put(s, rankIds.size());
-            rankIds.add(ids.getOrDefault(s, -1));
+            texts.add(tokens[i]);
+            if (special[i]) specials.put(tokens[i], i);
+            // Special and control tokens are raw text; so are a few ordinary ones in some vocabularies (Command R's
+            // U+200D), which no merge builds and which decode to their own text, as llama.cpp decodes them.
+            byte[] bytes = special[i] || control[i] ? null : ByteLevel.decode(tokens[i]);
+            idBytes[i] = bytes != null ? bytes : tokens[i].getBytes(StandardCharsets.UTF_8);
         }
         for (int m = 0; m < merges.length; m++) {
             int space = merges[m].indexOf(' ', 1);
             if (space < 0) throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' is not two tokens");
             String left = merges[m].substring(0, space), right = merges[m].substring(space + 1);
-            String merged = left + right;
-            Integer id = ids.get(merged);
-            if (id == null || !ids.containsKey(left) || !ids.containsKey(right)) {
+            if (!texts.contains(left + right) || !texts.contains(left) || !texts.contains(right)) {
                 throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' uses or makes a token outside the vocabulary");
             }
-            if (rankOf.putIfAbsent(merged, rankIds.size()) == null) rankIds.add(id);
         }
-        Map<byte[], Integer> ranks = new HashMap<>(rankOf.size() * 2);
-        rankOf.forEach((s, r) -> ranks.put(ByteLevel.decode(s), r));
-        int[] rankToId = rankIds.stream().mapToInt(Integer::intValue).toArray();
-        checkMergesAgree(rankOf, ids);
-        ByteLevelBpe t = new ByteLevelBpe(name, ranks, rankToId, idBytes, control, specials, pre, bos, eos, stops);
+        ByteLevelBpe t = new ByteLevelBpe(name, new MergeListBpe(tokens, merges, pre.name())::encode, idBytes, control, specials, pre, bos, eos, stops);
         t.definition = new Definition(name, tokens.clone(), merges.clone(), special.clone(), control.clone(), pre.name(), pre.expressions(),
                 bos, eos, stops);
         return t;
@@ -144,12 +139,10 @@ public final class ByteLevelBpe implements Tokenizer {
         int size = ranks.size() + specials.size();
         byte[][] idBytes = new byte[size][];
         boolean[] control = new boolean[size];
-        int[] rankToId = new int[ranks.size()];
         for (Map.Entry<byte[], Integer> e : ranks.entrySet()) {
             int r = e.getValue();
             if (r < 0 || r >= ranks.size() || idBytes[r] != null) throw new IllegalArgumentException("ranks are not 0.." + (ranks.size() - 1));
             idBytes[r] = e.getKey();
-            rankToId[r] = r;
         }
         for (Map.Entry<String, Integer> e : specials.entrySet()) {
             int id = e.getValue();
@@ -157,7 +150,7 @@ public final class ByteLevelBpe implements Tokenizer {
             idBytes[id] = e.getKey().getBytes(StandardCharsets.UTF_8);
             control[id] = true;
         }
-        ByteLevelBpe t = new ByteLevelBpe(name, ranks, rankToId, idBytes, control, specials, pre, bos, eos, stops);
+        ByteLevelBpe t = new ByteLevelBpe(name, TiktokenPieces.of(name, ranks), idBytes, control, specials, pre, bos, eos, stops);
         String[] texts = new String[size];
         boolean[] special = new boolean[size];
         for (int i = 0; i < size; i++) {
@@ -166,35 +159,6 @@ public final class ByteLevelBpe implements Tokenizer {
         }
         t.definition = new Definition(name, texts, null, special, control.clone(), pre.name(), pre.expressions(), bos, eos, stops);
         return t;
-    }
-
-    /**
-     * Rank-order merging reproduces the merge list only if each merged token is what its own bytes encode to; a
-     * vocabulary where that fails would be tokenized differently from its reference, so it is refused. (Checked on
-     * byte-level strings: tokens can be partial UTF-8, which jtokkit's String interface cannot carry.)
-     */
-    private static void checkMergesAgree(Map<String, Integer> rankOf, Map<String, Integer> ids) {
-        for (String s : rankOf.keySet()) {
-            if (s.length() < 2) continue;
-            List<String> parts = new ArrayList<>();
-            for (int i = 0; i < s.length(); i++) parts.add(s.substring(i, i + 1));
-            while (parts.size() > 1) {
-                int best = -1, bestRank = Integer.MAX_VALUE;
-                for (int i = 0; i + 1 < parts.size(); i++) {
-                    Integer r = rankOf.get(parts.get(i) + parts.get(i + 1));
-                    if (r != null && r < bestRank) {
-                        bestRank = r;
-                        best = i;
-                    }
-                }
-                if (best < 0) break;
-                parts.set(best, parts.get(best) + parts.remove(best + 1));
-            }
-            if (parts.size() != 1) {
-                throw new IllegalArgumentException("the merges do not build token '" + s + "' (id " + ids.get(s) + ") from its bytes;"
-                        + " rank-based BPE would tokenize it differently from the reference");
-            }
-        }
     }
 
     @Override public int vocabSize() { return idBytes.length; }
@@ -230,12 +194,6 @@ public final class ByteLevelBpe implements Tokenizer {
 
     private void encodeText(String text, IntArrayList out) {
         if (text.isEmpty()) return;
-        for (String piece : pre.split(text)) {
-            IntArrayList ranks = encoding.encodeOrdinary(piece);
-            for (int i = 0; i < ranks.size(); i++) {
-                int id = rankToId[ranks.get(i)];
-                if (id >= 0) out.add(id);
-            }
-        }
+        for (String piece : pre.split(text)) pieces.encode(piece, out);
     }
 }

@@ -42,7 +42,8 @@ public final class GgufTokenizer {
         int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, 1);
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, 2);
         int unk = tokenId(gguf, "tokenizer.ggml.unknown_token_id", tokens.length, 0);
-        return new SentencePieceBpe(tokens, scores, control, bos, eos, unk, "\u2581", SpecialTokens.of(specials));
+        // The tokenizers put BOS before a prompt when they have one: none where llama.cpp puts none.
+        return new SentencePieceBpe(tokens, scores, control, addsBos(gguf, true, null) ? bos : -1, eos, unk, "\u2581", SpecialTokens.of(specials));
     }
 
     private static Tokenizer byteLevel(GgufFile gguf, String[] tokens, long[] types) {
@@ -58,7 +59,7 @@ public final class GgufTokenizer {
                 special[i] = types[i] == CONTROL || types[i] == USER_DEFINED;
             }
         }
-        int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, -1);
+        int bos = addsBos(gguf, false, preName) ? tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, -1) : -1;
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, -1);
         int eot = tokenId(gguf, "tokenizer.ggml.eot_token_id", tokens.length, -1);
         java.util.Set<Integer> stops = new java.util.HashSet<>();
@@ -69,6 +70,21 @@ public final class GgufTokenizer {
         } catch (IllegalArgumentException e) {
             throw gguf.file().error("tokenizer: " + e.getMessage());
         }
+    }
+
+    /** Byte-level pre-tokenizers after which llama.cpp puts BOS by default: the Llama 3 family, Tekken, Chameleon. */
+    private static final java.util.Set<String> BOS_BY_DEFAULT = java.util.Set.of("llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1",
+            "pixtral", "midm-2.0", "lfm2", "jina-v5-nano", "tekken", "chameleon");
+
+    /**
+     * Whether llama.cpp puts BOS before a prompt (src/llama-vocab.cpp, {@code add_bos}): SentencePiece vocabularies
+     * do, byte-level ones only after the pre-tokenizers in {@link #BOS_BY_DEFAULT}; {@code tokenizer.ggml.add_bos_token}
+     * overrides either. (Qwen2 and GPT-2 files name a BOS id but get none.)
+     */
+    static boolean addsBos(GgufFile gguf, boolean sentencePiece, String preName) {
+        Boolean key = gguf.get("tokenizer.ggml.add_bos_token", Boolean.class, null);
+        if (key != null) return key;
+        return sentencePiece || BOS_BY_DEFAULT.contains(preName);
     }
 
     /** A special token id from metadata (or the default), checked against the vocabulary; -1 when absent. */

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -61,10 +62,28 @@ public class LlamaCppVocabTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder", "deepseek-llm"})
+    @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder", "deepseek-llm",
+            "llama-bpe", "qwen2", "command-r", "qwen35"})
     void ggufVocabularies(String vocab) throws IOException {
         try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
             check(GgufTokenizer.from(GgufFile.read(f)), vocab);
+        }
+    }
+
+    /**
+     * Whether a prompt starts with BOS, by llama.cpp's rule (src/llama-vocab.cpp): SentencePiece vocabularies yes,
+     * byte-level ones only after Llama 3's pre-tokenizer, unless {@code tokenizer.ggml.add_bos_token} says otherwise
+     * (llama-spm, phi-3, deepseek-*, command-r set it to true). Qwen2 and GPT-2 files name a BOS id and get none.
+     */
+    @ParameterizedTest
+    @CsvSource({"llama-spm,true", "phi-3,true", "gpt-2,false", "falcon,false", "mpt,false", "starcoder,false", "refact,false",
+            "deepseek-coder,true", "deepseek-llm,true", "llama-bpe,true", "qwen2,false", "command-r,true", "qwen35,false"})
+    void bosFollowsLlamaCppsRule(String vocab, boolean bos) throws IOException {
+        try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
+            Tokenizer t = GgufTokenizer.from(GgufFile.read(f));
+            int[] ids = t.encode("Hello world", true, false), plain = t.encode("Hello world", false, false);
+            assertEquals(bos ? plain.length + 1 : plain.length, ids.length, vocab);
+            if (bos) assertEquals(t.bos(), ids[0], vocab);
         }
     }
 

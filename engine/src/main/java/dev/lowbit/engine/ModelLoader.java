@@ -35,7 +35,7 @@ public final class ModelLoader {
         if (Files.isDirectory(modelPath)) {
             HfModel hf = HfModel.read(modelPath, tokenizerPath == null);
             Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : hf.tokenizer();
-            LlamaModel model = new LlamaModel(hf.config().config(), hf.weights(), new WorkerPool(threads), hf.config().ropeFrequencies());
+            LlamaModel model = new LlamaModel(hf.config().config(), hf.weights(), new WorkerPool(threads));
             return new LoadedModel(model, tokenizer, "safetensors", java.util.Map.of(), hf.chatTemplate(), hf);
         }
         if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
@@ -51,7 +51,7 @@ public final class ModelLoader {
                 GgufFile gguf = GgufFile.read(file);
                 GgufModel g = GgufModel.read(gguf);
                 Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : g.tokenizer();
-                LlamaModel model = new LlamaModel(g.config(), g.weights(), new WorkerPool(threads), g.ropeFrequencies());
+                LlamaModel model = new LlamaModel(g.config(), g.weights(), new WorkerPool(threads));
                 return new LoadedModel(model, tokenizer, "gguf v" + gguf.version(), java.util.Map.of(), g.chatTemplate(), file);
             }
             rejectKnownOtherFormats(file);

@@ -109,6 +109,8 @@ public final class LowbitFile {
         m.put("norm_eps", c.normEps());
         m.put("rope_theta", c.ropeTheta());
         m.put("rope_style", c.ropeStyle().name().toLowerCase());
+        // Scaled RoPE (Llama 3.1's rope_scaling, GGUF's rope_freqs) as the angle of each pair; absent: theta's own.
+        if (c.ropeScaled()) m.put("rope_frequencies", java.util.Arrays.stream(c.ropeFrequencies()).boxed().toList());
         m.put("tied_classifier", tied);
         return m;
     }
@@ -121,10 +123,11 @@ public final class LowbitFile {
         } catch (IllegalArgumentException e) {
             throw new JsonException("unknown rope_style " + m.string("rope_style"));
         }
-        return new LlamaConfig(m.integer("dim", 1, 1 << 16), m.integer("hidden_dim", 1, 1 << 18),
+        LlamaConfig c = new LlamaConfig(m.integer("dim", 1, 1 << 16), m.integer("hidden_dim", 1, 1 << 18),
                 m.integer("n_layers", 1, 1 << 10), m.integer("n_heads", 1, 1 << 12), m.integer("n_kv_heads", 1, 1 << 12),
                 m.integer("head_dim", 2, 1 << 12), m.integer("vocab_size", 1, 1 << 22),
                 m.integer("context_length", 1, 1 << 24), (float) m.number("norm_eps"), (float) m.number("rope_theta"), style);
+        return m.has("rope_frequencies") ? c.withRopeFrequencies(m.doubles("rope_frequencies")) : c;
     }
 
     /** Reads tensor entries, checking each part against the data section. */

@@ -83,6 +83,16 @@ public record JsonObject(Map<String, Object> map, String path) {
         return out;
     }
 
+    public double[] doubles(String key) {
+        List<Object> l = list(key);
+        double[] out = new double[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(l.get(i) instanceof Number n)) throw new JsonException(path + "." + key + "[" + i + "] is not a number");
+            out[i] = n.doubleValue();
+        }
+        return out;
+    }
+
     public long[] longs(String key) {
         List<Object> l = list(key);
         long[] out = new long[l.size()];

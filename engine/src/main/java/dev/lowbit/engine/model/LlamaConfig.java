@@ -3,14 +3,23 @@ package dev.lowbit.engine.model;
 /**
  * Hyper-parameters of a Llama-family decoder.
  *
- * @param dim           model (residual) width
- * @param hiddenDim     SwiGLU inner width
- * @param headDim       width of one attention head (usually dim / nHeads, not always)
- * @param contextLength the longest context the model was trained for
+ * @param dim              model (residual) width
+ * @param hiddenDim        SwiGLU inner width
+ * @param headDim          width of one attention head (usually dim / nHeads, not always)
+ * @param contextLength    the longest context the model was trained for
+ * @param ropeFrequencies  the angle per position of each rotated pair (headDim / 2 values): theta^(−2i/headDim), or
+ *                         those scaled per pair (Llama 3.1's {@code rope_scaling}, GGUF's {@code rope_freqs}). Part
+ *                         of the configuration so that no path from a source to a model can drop the scaling.
  */
 public record LlamaConfig(
         int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int headDim,
-        int vocabSize, int contextLength, float normEps, float ropeTheta, RopeStyle ropeStyle) {
+        int vocabSize, int contextLength, float normEps, float ropeTheta, RopeStyle ropeStyle, double[] ropeFrequencies) {
+
+    /** A configuration with the standard frequencies of {@code ropeTheta}. */
+    public LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int headDim,
+                       int vocabSize, int contextLength, float normEps, float ropeTheta, RopeStyle ropeStyle) {
+        this(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle, null);
+    }
 
     public LlamaConfig {
         require(dim > 0, "dim must be positive");
@@ -24,6 +33,46 @@ public record LlamaConfig(
         require(normEps > 0 && Float.isFinite(normEps), "norm epsilon must be positive");
         require(ropeTheta > 0 && Float.isFinite(ropeTheta), "rope theta must be positive");
         require(ropeStyle != null, "rope style missing");
+        if (ropeFrequencies == null) ropeFrequencies = Rope.standardFrequencies(headDim, ropeTheta);
+        require(ropeFrequencies.length == headDim / 2, ropeFrequencies.length + " RoPE frequencies for head size " + headDim);
+        for (double f : ropeFrequencies) require(f > 0 && Double.isFinite(f), "RoPE frequency " + f + " is not positive");
+        ropeFrequencies = ropeFrequencies.clone();
+    }
+
+    /** The same configuration with other RoPE frequencies (scaled ones). */
+    public LlamaConfig withRopeFrequencies(double[] frequencies) {
+        return new LlamaConfig(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle, frequencies);
+    }
+
+    @Override
+    public double[] ropeFrequencies() {
+        return ropeFrequencies.clone();
+    }
+
+    /** True when the frequencies are not the standard ones of {@code ropeTheta}. */
+    public boolean ropeScaled() {
+        return !java.util.Arrays.equals(ropeFrequencies, Rope.standardFrequencies(headDim, ropeTheta));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LlamaConfig c && dim == c.dim && hiddenDim == c.hiddenDim && nLayers == c.nLayers && nHeads == c.nHeads
+                && nKvHeads == c.nKvHeads && headDim == c.headDim && vocabSize == c.vocabSize && contextLength == c.contextLength
+                && Float.compare(normEps, c.normEps) == 0 && Float.compare(ropeTheta, c.ropeTheta) == 0 && ropeStyle == c.ropeStyle
+                && java.util.Arrays.equals(ropeFrequencies, c.ropeFrequencies);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle)
+                * 31 + java.util.Arrays.hashCode(ropeFrequencies);
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaConfig[dim=" + dim + ", hiddenDim=" + hiddenDim + ", nLayers=" + nLayers + ", nHeads=" + nHeads + ", nKvHeads=" + nKvHeads
+                + ", headDim=" + headDim + ", vocabSize=" + vocabSize + ", contextLength=" + contextLength + ", normEps=" + normEps
+                + ", ropeTheta=" + ropeTheta + ", ropeStyle=" + ropeStyle + (ropeScaled() ? ", RoPE scaled" : "") + "]";
     }
 
     private static void require(boolean ok, String message) {

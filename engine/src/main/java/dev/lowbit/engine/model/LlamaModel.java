@@ -33,15 +33,11 @@ public final class LlamaModel {
     }
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool) {
-        this(config, weights, pool, Rope.standardFrequencies(config.headDim(), config.ropeTheta()));
-    }
-
-    public LlamaModel(LlamaConfig config, LlamaWeights weights, WorkerPool pool, double[] ropeFrequencies) {
         weights.validate(config);
         this.config = config;
         this.weights = weights;
         this.pool = pool;
-        this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), ropeFrequencies);
+        this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), config.ropeFrequencies());
         this.groups = new BlockGroups[config.nLayers()];
         for (int l = 0; l < groups.length; l++) groups[l] = BlockGroups.of(weights.layers().get(l));
         this.classifier = new MatrixGroup(weights.classifier());

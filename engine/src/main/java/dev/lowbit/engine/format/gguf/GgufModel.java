@@ -20,7 +20,7 @@ import java.util.Map;
  * uses rotate-half ("NEOX"). Llama 3.1-style RoPE scaling arrives as the {@code rope_freqs} tensor of per-pair
  * frequency divisors.
  */
-public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeFrequencies, Tokenizer tokenizer, String chatTemplate) {
+public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, String chatTemplate) {
 
     public static GgufModel read(GgufFile gguf) {
         String arch = gguf.require("general.architecture", String.class);
@@ -75,7 +75,12 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, double[] ropeF
             if (divisors.length != freqs.length) throw gguf.file().error("rope_freqs has " + divisors.length + " values, expected " + freqs.length);
             for (int i = 0; i < freqs.length; i++) freqs[i] /= divisors[i];
         }
-        return new GgufModel(config, weights, freqs, GgufTokenizer.from(gguf), gguf.get("tokenizer.chat_template", String.class, null));
+        try {
+            config = config.withRopeFrequencies(freqs);
+        } catch (IllegalArgumentException e) {
+            throw gguf.file().error("rope_freqs: " + e.getMessage());
+        }
+        return new GgufModel(config, weights, GgufTokenizer.from(gguf), gguf.get("tokenizer.chat_template", String.class, null));
     }
 
     /** The GGUF tensor name without ".weight": lowbit's canonical names (NamedWeights). */

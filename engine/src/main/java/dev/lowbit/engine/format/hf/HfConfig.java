@@ -12,7 +12,7 @@ import java.util.List;
  * {@code Qwen2ForCausalLM}: the hyper-parameters, RoPE frequencies (with {@code rope_scaling} of type
  * {@code llama3} applied), tied embeddings and the BOS/EOS ids.
  */
-public record HfConfig(String architecture, LlamaConfig config, double[] ropeFrequencies, boolean tiedEmbeddings, int bos,
+public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbeddings, int bos,
                        List<Integer> eos) {
     public static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
 
@@ -44,7 +44,12 @@ public record HfConfig(String architecture, LlamaConfig config, double[] ropeFre
             Object e = c.map().get("eos_token_id");
             eos = e instanceof List<?> l ? l.stream().map(x -> ((Number) x).intValue()).toList() : List.of(((Number) e).intValue());
         }
-        return new HfConfig(arch, config, freqs, tied, bos, eos);
+        try {
+            config = config.withRopeFrequencies(freqs);
+        } catch (IllegalArgumentException e) {
+            throw new JsonException("rope_scaling: " + e.getMessage());
+        }
+        return new HfConfig(arch, config, tied, bos, eos);
     }
 
     /**

@@ -100,8 +100,12 @@ final class HfFolderWriter {
     }
 
     static void write(Path dir, Map<String, float[][]> weights, boolean bf16, int shards) throws IOException {
+        write(dir, config(true), weights, bf16, shards);
+    }
+
+    static void write(Path dir, String config, Map<String, float[][]> weights, boolean bf16, int shards) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("config.json"), config(true));
+        Files.writeString(dir.resolve("config.json"), config);
         Map<String, Tensor> all = new LinkedHashMap<>();
         weights.forEach((k, v) -> all.put(k, tensor(v, bf16)));
         if (shards == 1) {

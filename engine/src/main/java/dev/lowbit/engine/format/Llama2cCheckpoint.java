@@ -101,7 +101,7 @@ public final class Llama2cCheckpoint {
         List<LayerWeights> layers = new ArrayList<>(n);
         for (int l = 0; l < n; l++) {
             // llama2.c names: w1 = gate, w3 = up, w2 = down.
-            layers.add(new LayerWeights(attnNorm[l], wq[l], wk[l], wv[l], wo[l], null, null, null,
+            layers.add(new LayerWeights(attnNorm[l], wq[l], wk[l], wv[l], wo[l], null, null, null, null, null,
                     ffnNorm[l], w1[l], w3[l], w2[l]));
         }
         return new LlamaWeights(embedding, layers, finalNorm, classifier);

@@ -4,11 +4,12 @@ import dev.lowbit.kernels.WeightMatrix;
 
 /**
  * One decoder block: attention (norm, q/k/v/o) and SwiGLU MLP (norm, gate/up/down).
- * The q/k/v biases are {@code null} except for architectures that have them (Qwen2).
+ * The q/k/v biases are {@code null} except for architectures that have them (Qwen2); so are the per-head RMSNorm
+ * weights of q and k (Qwen3: each head of q and of k is normalized, before RoPE, with one weight per head dimension).
  */
 public record LayerWeights(
         float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-        float[] qBias, float[] kBias, float[] vBias,
+        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
         float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown) {
 
     /** Checks every shape against the config; a mismatch names the layer and the tensor. */
@@ -25,6 +26,9 @@ public record LayerWeights(
         if (qBias != null) checkVector(qBias, c.qDim(), layer, "q bias");
         if (kBias != null) checkVector(kBias, c.kvDim(), layer, "k bias");
         if (vBias != null) checkVector(vBias, c.kvDim(), layer, "v bias");
+        if ((qNorm == null) != (kNorm == null)) throw new IllegalArgumentException("layer " + layer + ": q and k norms come together");
+        if (qNorm != null) checkVector(qNorm, c.headDim(), layer, "q norm");
+        if (kNorm != null) checkVector(kNorm, c.headDim(), layer, "k norm");
     }
 
     static void checkMatrix(WeightMatrix m, int rows, int cols, int layer, String name) {

@@ -115,6 +115,10 @@ public final class LlamaModel {
         rmsNorm(s.xb, s.x, w.attnNorm(), n);
         linears(s, l, g.qkv(), s.xb, n, new Linear(LinearKind.Q, s.q, w.qBias()),
                 new Linear(LinearKind.K, s.k, w.kBias()), new Linear(LinearKind.V, s.v, w.vBias()));
+        if (w.qNorm() != null) { // Qwen3: each head of q and k normalized on its own, before RoPE
+            headNorm(s.q, n * c.nHeads(), w.qNorm());
+            headNorm(s.k, n * c.nKvHeads(), w.kNorm());
+        }
         rope.apply(s.q, n, c.nHeads(), pos);
         rope.apply(s.k, n, c.nKvHeads(), pos);
         appendToCache(s, l, n, pos);
@@ -139,6 +143,12 @@ public final class LlamaModel {
         if (pos < 0 || pos + n > s.contextLength) {
             throw new IllegalArgumentException("positions " + pos + ".." + (pos + n) + " exceed the context of " + s.contextLength);
         }
+    }
+
+    /** RMSNorm of each of {@code heads} consecutive head vectors of x, in place. */
+    private void headNorm(float[] x, int heads, float[] weight) {
+        int hd = config.headDim();
+        for (int h = 0; h < heads; h++) VectorOps.rmsNorm(x, h * hd, x, h * hd, weight, hd, config.normEps());
     }
 
     private void rmsNorm(float[] out, float[] x, float[] weight, int n) {

@@ -40,6 +40,8 @@ public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float
         if (lw.qBias() != null) v.put(p + "attn_q.bias", lw.qBias());
         if (lw.kBias() != null) v.put(p + "attn_k.bias", lw.kBias());
         if (lw.vBias() != null) v.put(p + "attn_v.bias", lw.vBias());
+        if (lw.qNorm() != null) v.put(p + "attn_q_norm", lw.qNorm());
+        if (lw.kNorm() != null) v.put(p + "attn_k_norm", lw.kNorm());
         m.put(p + "attn_output", lw.wo());
         v.put(p + "ffn_norm", lw.ffnNorm());
         m.put(p + "ffn_gate", lw.wGate());
@@ -62,6 +64,7 @@ public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float
         return new LayerWeights(vector(p + "attn_norm"),
                 matrix(p + "attn_q"), matrix(p + "attn_k"), matrix(p + "attn_v"), matrix(p + "attn_output"),
                 vectors.get(p + "attn_q.bias"), vectors.get(p + "attn_k.bias"), vectors.get(p + "attn_v.bias"),
+                vectors.get(p + "attn_q_norm"), vectors.get(p + "attn_k_norm"),
                 vector(p + "ffn_norm"), matrix(p + "ffn_gate"), matrix(p + "ffn_up"), matrix(p + "ffn_down"));
     }
 

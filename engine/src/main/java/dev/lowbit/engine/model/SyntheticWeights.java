@@ -48,6 +48,7 @@ public final class SyntheticWeights {
                     qkvBias ? f.vector(c.qDim(), 0.1) : null,
                     qkvBias ? f.vector(c.kvDim(), 0.1) : null,
                     qkvBias ? f.vector(c.kvDim(), 0.1) : null,
+                    null, null,
                     f.norm(c.dim()),
                     f.matrix(c.hiddenDim(), c.dim()), f.matrix(c.hiddenDim(), c.dim()), f.matrix(c.dim(), c.hiddenDim())));
         }

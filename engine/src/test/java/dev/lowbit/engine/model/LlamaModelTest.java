@@ -3,6 +3,7 @@ package dev.lowbit.engine.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.Golden;
 import dev.lowbit.engine.LoadedModel;
@@ -45,6 +46,33 @@ class LlamaModelTest {
                     assertEquals(expected[i], s.logits()[i], 1e-4, "pos " + pos + " logit " + i);
                 }
             }
+        }
+    }
+
+    /** Qwen3's block: per-head RMSNorm of q and k before RoPE, head size 16 while dim / heads is 8, no biases. */
+    @Test
+    void qwen3HeadNormsMatchTheNaiveReference() {
+        LlamaConfig c = new LlamaConfig(64, 172, 3, 8, 4, 16, 96, 32, 1e-6f, 1000000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights w = TestWeights.withHeadNorms(SyntheticWeights.random(c, 21, false, true), c.headDim(), 22);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            ReferenceForward ref = new ReferenceForward(c, w, c.contextLength());
+            InferenceState s = model.newState(c.contextLength(), 8);
+            int[] tokens = randomTokens(20, c.vocabSize(), 23);
+            double difference = 0;
+            LlamaModel without = new LlamaModel(c, SyntheticWeights.random(c, 21, false, true), pool);
+            InferenceState s2 = without.newState(c.contextLength(), 8);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                model.forward(s, tokens, pos, 1, pos, false);
+                without.forward(s2, tokens, pos, 1, pos, false);
+                double[] expected = ref.step(tokens[pos], pos);
+                for (int i = 0; i < c.vocabSize(); i++) {
+                    assertEquals(expected[i], s.logits()[i], 1e-4, "pos " + pos + " logit " + i);
+                    difference = Math.max(difference, Math.abs(s.logits()[i] - s2.logits()[i]));
+                }
+            }
+            assertTrue(difference > 1e-2, "the norms change the logits");
+            assertPrefillMatchesDecode(model, randomTokens(23, c.vocabSize(), 24), 7);
         }
     }
 

@@ -26,6 +26,10 @@ final class ReferenceForward {
             double[] q = add(matmul(lw.wq(), n), lw.qBias());
             double[] k = add(matmul(lw.wk(), n), lw.kBias());
             double[] v = add(matmul(lw.wv(), n), lw.vBias());
+            if (lw.qNorm() != null) {
+                headNorm(q, lw.qNorm());
+                headNorm(k, lw.kNorm());
+            }
             rope(q, pos);
             rope(k, pos);
             keys[l][pos] = k;
@@ -86,6 +90,17 @@ final class ReferenceForward {
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) out[i] = x[i] * inv * weight[i];
         return out;
+    }
+
+    /** Qwen3's q/k norm: each head's slice of x by its own RMS, times the per-dimension weight (in place). */
+    private void headNorm(double[] x, float[] weight) {
+        int hd = c.headDim();
+        for (int h = 0; h < x.length / hd; h++) {
+            double ss = 0;
+            for (int i = 0; i < hd; i++) ss += x[h * hd + i] * x[h * hd + i];
+            double inv = 1 / Math.sqrt(ss / hd + c.normEps());
+            for (int i = 0; i < hd; i++) x[h * hd + i] = x[h * hd + i] * inv * weight[i];
+        }
     }
 
     private static double[] row(dev.lowbit.kernels.WeightMatrix m, int r) {

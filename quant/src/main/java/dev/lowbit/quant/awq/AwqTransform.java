@@ -251,10 +251,10 @@ public final class AwqTransform {
     }
 
     private static LayerWeights withAttention(LayerWeights w, WeightMatrix q, WeightMatrix k, WeightMatrix v) {
-        return new LayerWeights(w.attnNorm(), q, k, v, w.wo(), w.qBias(), w.kBias(), w.vBias(), w.ffnNorm(), w.wGate(), w.wUp(), w.wDown());
+        return new LayerWeights(w.attnNorm(), q, k, v, w.wo(), w.qBias(), w.kBias(), w.vBias(), w.qNorm(), w.kNorm(), w.ffnNorm(), w.wGate(), w.wUp(), w.wDown());
     }
 
     private static LayerWeights withMlp(LayerWeights w, WeightMatrix gate, WeightMatrix up) {
-        return new LayerWeights(w.attnNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.qBias(), w.kBias(), w.vBias(), w.ffnNorm(), gate, up, w.wDown());
+        return new LayerWeights(w.attnNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.qBias(), w.kBias(), w.vBias(), w.qNorm(), w.kNorm(), w.ffnNorm(), gate, up, w.wDown());
     }
 }

@@ -9,7 +9,7 @@ import dev.lowbit.engine.model.LayerWeights;
  * gate/up columns × s, MLP norm ÷ s; down columns × s, up rows ÷ s (silu(gate) ⊙ up is linear in up).
  */
 record FoldedBlock(float[] attnNorm, DenseMatrix wq, DenseMatrix wk, DenseMatrix wv, DenseMatrix wo, float[] qBias, float[] kBias,
-                   float[] vBias, float[] ffnNorm, DenseMatrix gate, DenseMatrix up, DenseMatrix down) {
+                   float[] vBias, float[] qNorm, float[] kNorm, float[] ffnNorm, DenseMatrix gate, DenseMatrix up, DenseMatrix down) {
 
     /** {@code o} may be null (not scaled: grouped-query attention). */
     static FoldedBlock fold(LayerWeights fp, float[] qkv, float[] o, float[] mlp, float[] down) {
@@ -28,12 +28,12 @@ record FoldedBlock(float[] attnNorm, DenseMatrix wq, DenseMatrix wk, DenseMatrix
         up.multiplyColumns(mlp);
         up.divideRows(down);
         wDown.multiplyColumns(down);
-        return new FoldedBlock(divided(fp.attnNorm(), qkv), wq, wk, wv, wo, fp.qBias(), fp.kBias(), vBias,
+        return new FoldedBlock(divided(fp.attnNorm(), qkv), wq, wk, wv, wo, fp.qBias(), fp.kBias(), vBias, fp.qNorm(), fp.kNorm(),
                 divided(fp.ffnNorm(), mlp), gate, up, wDown);
     }
 
     LayerWeights toWeights() {
-        return new LayerWeights(attnNorm, wq.toMatrix(), wk.toMatrix(), wv.toMatrix(), wo.toMatrix(), qBias, kBias, vBias,
+        return new LayerWeights(attnNorm, wq.toMatrix(), wk.toMatrix(), wv.toMatrix(), wo.toMatrix(), qBias, kBias, vBias, qNorm, kNorm,
                 ffnNorm, gate.toMatrix(), up.toMatrix(), down.toMatrix());
     }
 

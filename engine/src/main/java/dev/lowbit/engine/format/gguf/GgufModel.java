@@ -14,10 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Llama-family model from a GGUF file: architectures {@code llama} (Llama, Mistral, TinyLlama, …) and
- * {@code qwen2} (q/k/v biases). Hyper-parameters come from {@code <arch>.*} metadata, weights stay in the mapped
+ * A Llama-family model from a GGUF file: architectures {@code llama} (Llama, Mistral, TinyLlama, …),
+ * {@code qwen2} (q/k/v biases) and {@code qwen3} (per-head q/k norms, {@code attn_q_norm}/{@code attn_k_norm}; head
+ * size from {@code key_length}). Hyper-parameters come from {@code <arch>.*} metadata, weights stay in the mapped
  * file. RoPE: llama.cpp's converter stores {@code llama} q/k weights for adjacent-pair rotation; {@code qwen2}
- * uses rotate-half ("NEOX"). Llama 3.1-style RoPE scaling arrives as the {@code rope_freqs} tensor of per-pair
+ * and {@code qwen3} use rotate-half ("NEOX"). Llama 3.1-style RoPE scaling arrives as the {@code rope_freqs} tensor of per-pair
  * frequency divisors.
  */
 public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, String chatTemplate) {
@@ -26,8 +27,8 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
         String arch = gguf.require("general.architecture", String.class);
         RopeStyle rope = switch (arch) {
             case "llama" -> RopeStyle.ADJACENT_PAIRS;
-            case "qwen2" -> RopeStyle.ROTATE_HALF;
-            default -> throw gguf.file().error("architecture '" + arch + "' is not supported (llama, qwen2)");
+            case "qwen2", "qwen3" -> RopeStyle.ROTATE_HALF;
+            default -> throw gguf.file().error("architecture '" + arch + "' is not supported (llama, qwen2, qwen3)");
         };
         if (gguf.tensors().isEmpty()) throw gguf.file().error("has no tensors (a vocabulary-only GGUF file)");
         GgufTensorInfo embedding = tensor(gguf, "token_embd.weight");

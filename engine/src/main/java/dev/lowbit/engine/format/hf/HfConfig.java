@@ -8,13 +8,13 @@ import dev.lowbit.engine.model.RopeStyle;
 import java.util.List;
 
 /**
- * A Hugging Face {@code config.json} for {@code LlamaForCausalLM}, {@code MistralForCausalLM} or
- * {@code Qwen2ForCausalLM}: the hyper-parameters, RoPE frequencies (with {@code rope_scaling} of type
+ * A Hugging Face {@code config.json} for {@code LlamaForCausalLM}, {@code MistralForCausalLM},
+ * {@code Qwen2ForCausalLM} or {@code Qwen3ForCausalLM} (q/k norms; {@code head_dim} from the config): the hyper-parameters, RoPE frequencies (with {@code rope_scaling} of type
  * {@code llama3} applied), tied embeddings and the BOS/EOS ids.
  */
 public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbeddings, int bos,
                        List<Integer> eos) {
-    public static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
+    public static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
 
     public static HfConfig parse(JsonObject c) {
         List<Object> archs = c.has("architectures") ? c.list("architectures") : List.of();

@@ -36,6 +36,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
     private static final Map<String, String> LAYER_NAMES = Map.ofEntries(
             Map.entry("input_layernorm", "attn_norm"), Map.entry("self_attn.q_proj", "attn_q"), Map.entry("self_attn.k_proj", "attn_k"),
             Map.entry("self_attn.v_proj", "attn_v"), Map.entry("self_attn.o_proj", "attn_output"),
+            Map.entry("self_attn.q_norm", "attn_q_norm"), Map.entry("self_attn.k_norm", "attn_k_norm"),
             Map.entry("post_attention_layernorm", "ffn_norm"), Map.entry("mlp.gate_proj", "ffn_gate"), Map.entry("mlp.up_proj", "ffn_up"),
             Map.entry("mlp.down_proj", "ffn_down"));
 
@@ -58,7 +59,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             JsonObject tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? JsonObject.readFile(dir.resolve("tokenizer_config.json")) : null;
             // Qwen2 names a BOS id in config.json but never prepends it; tokenizer_config.json says so when it is explicit.
             boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token") : config.bos() >= 0
-                    && !config.architecture().equals("Qwen2ForCausalLM");
+                    && !config.architecture().startsWith("Qwen");
             Tokenizer tokenizer = needTokenizer ? tokenizer(dir, config, addBos ? config.bos() : -1) : null;
             String template = tokConfig == null ? null : chatTemplate(tokConfig);
             return new HfModel(config, weights, tokenizer, template, addBos, files);

@@ -1,0 +1,90 @@
+package dev.lowbit.engine.format.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import dev.lowbit.engine.Golden;
+import dev.lowbit.engine.LoadedModel;
+import dev.lowbit.engine.ModelLoader;
+import dev.lowbit.engine.format.LowbitWriter;
+import dev.lowbit.engine.model.InferenceState;
+import dev.lowbit.engine.model.LlamaConfig;
+import dev.lowbit.engine.model.LlamaModel;
+import dev.lowbit.engine.model.TestWeights;
+import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.NamedWeights;
+import dev.lowbit.engine.model.RopeStyle;
+import dev.lowbit.engine.model.SyntheticWeights;
+import dev.lowbit.engine.tokenizer.Llama2cTokenizerFile;
+import dev.lowbit.engine.tokenizer.SentencePieceBpe;
+import dev.lowbit.kernels.WeightMatrix;
+import dev.lowbit.kernels.WorkerPool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A {@code qwen3} GGUF (random weights, q/k norms, head size 16 with dim / heads = 8) runs as the model it was written from. */
+class GgufQwen3Test {
+    @TempDir Path dir;
+
+    @Test
+    void qwen3GgufRunsAsItsWeights() throws Exception {
+        LlamaConfig c = new LlamaConfig(64, 172, 3, 8, 4, 16, 512, 64, 1e-6f, 1000000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights w = TestWeights.withHeadNorms(SyntheticWeights.random(c, 31, false, true), c.headDim(), 32);
+        Path file = dir.resolve("qwen3.gguf");
+        Files.write(file, write(c, w).bytes());
+        int[] prompt = {1, 72, 300, 17, 5, 260, 44, 9, 400, 12};
+        try (LoadedModel m = ModelLoader.load(file, null, 1); WorkerPool pool = new WorkerPool(1)) {
+            assertEquals(16, m.model().config().headDim());
+            assertNotNull(m.model().weights().layers().get(0).qNorm());
+            float[] expected = logits(new LlamaModel(c, w, pool), prompt);
+            assertArrayEquals(expected, logits(m.model(), prompt));
+            // and through a .lowbit file, whose reader finds the norms by their names
+            Path lowbit = dir.resolve("qwen3.lowbit");
+            LowbitWriter.write(lowbit, m.model().config(), m.tokenizer(), null, Map.of(), m.model().weights(), false);
+            try (LoadedModel back = ModelLoader.load(lowbit, null, 1)) {
+                assertArrayEquals(expected, logits(back.model(), prompt));
+            }
+        }
+    }
+
+    /** A GGUF of architecture qwen3 holding {@code w}, with the stories tokenizer (512 tokens). */
+    private static GgufWriter write(LlamaConfig c, LlamaWeights w) throws Exception {
+        SentencePieceBpe tok = Llama2cTokenizerFile.read(Golden.TOKENIZER);
+        String[] tokens = new String[tok.vocabSize()];
+        float[] scores = new float[tokens.length];
+        int[] types = new int[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = tok.piece(i).replace(" ", "\u2581");
+            scores[i] = tok.score(i);
+            types[i] = i == 0 ? 2 : i <= 2 ? 3 : i <= 258 ? 6 : 1;
+        }
+        GgufWriter g = new GgufWriter()
+                .put("general.architecture", "qwen3").put("qwen3.context_length", c.contextLength()).put("qwen3.embedding_length", c.dim())
+                .put("qwen3.feed_forward_length", c.hiddenDim()).put("qwen3.block_count", c.nLayers())
+                .put("qwen3.attention.head_count", c.nHeads()).put("qwen3.attention.head_count_kv", c.nKvHeads())
+                .put("qwen3.attention.key_length", c.headDim()).put("qwen3.attention.value_length", c.headDim())
+                .put("qwen3.attention.layer_norm_rms_epsilon", c.normEps()).put("qwen3.rope.freq_base", c.ropeTheta())
+                .put("tokenizer.ggml.model", "llama").put("tokenizer.ggml.tokens", tokens).put("tokenizer.ggml.scores", scores)
+                .put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.bos_token_id", 1).put("tokenizer.ggml.eos_token_id", 2);
+        NamedWeights named = NamedWeights.of(w);
+        for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
+            WeightMatrix m = e.getValue();
+            float[] v = new float[m.rows() * m.cols()];
+            for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
+            g.tensor(e.getKey() + ".weight", 0, GgufWriter.f32(v), m.cols(), m.rows());
+        }
+        named.vectors().forEach((name, v) -> g.tensor(name + ".weight", 0, GgufWriter.f32(v), v.length));
+        return g;
+    }
+
+    private static float[] logits(LlamaModel m, int[] tokens) {
+        InferenceState s = m.newState(64, 64);
+        m.forward(s, tokens, 0, tokens.length, 0, true);
+        return Arrays.copyOf(s.logits(), tokens.length * m.config().vocabSize());
+    }
+}

@@ -1,0 +1,24 @@
+package dev.lowbit.engine.model;
+
+import java.util.SplittableRandom;
+
+/** Weights for tests of this package and of the file formats. */
+public final class TestWeights {
+    private TestWeights() {}
+
+    /** The same weights with random per-head q and k norm weights (around 1) in every layer. */
+    public static LlamaWeights withHeadNorms(LlamaWeights w, int headDim, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        java.util.List<LayerWeights> layers = new java.util.ArrayList<>();
+        for (LayerWeights l : w.layers()) {
+            float[] qn = new float[headDim], kn = new float[headDim];
+            for (int i = 0; i < headDim; i++) {
+                qn[i] = (float) (0.5 + r.nextDouble());
+                kn[i] = (float) (0.5 + r.nextDouble());
+            }
+            layers.add(new LayerWeights(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.qBias(), l.kBias(), l.vBias(), qn, kn,
+                    l.ffnNorm(), l.wGate(), l.wUp(), l.wDown()));
+        }
+        return new LlamaWeights(w.tokenEmbedding(), layers, w.finalNorm(), w.classifier());
+    }
+}

@@ -3,6 +3,7 @@ package dev.lowbit.engine.format.gguf;
 import dev.lowbit.kernels.CodeLayout;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.Int8Matrix;
+import dev.lowbit.kernels.KernelChoice;
 import dev.lowbit.kernels.LutPacker;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
@@ -19,7 +20,13 @@ import java.nio.ByteOrder;
  *
  * <p>Q4_K is the asymmetric 4-bit grid with a scale d·sc and offset −dmin·m per sub-block of 32; those products of an
  * f16 and a 6-bit integer are rounded to f16 here (a relative change below 2⁻¹¹, far inside the table-lookup
- * kernel's int8-table error), so Q4_K runs on the table-lookup kernel too.
+ * kernel's int8-table error), so Q4_K runs on the table-lookup kernel too; so do Q5_K (the 5-bit grid, two passes)
+ * and IQ4_XS (IQ4_NL's codebook with a 6-bit scale per 32) the same way.
+ *
+ * <p>Exactly, as copies: Q5_0 and Q5_1 are the 5-bit grids (symmetric; asymmetric with an f16 offset) per 32, run in
+ * two table-lookup passes; IQ4_NL is a 16-level codebook with an f16 scale per 32; TQ2_0 is the 2-bit grid
+ * {−1, 0, 1, 2} with an f16 scale per 256; MXFP4 is lowbit's mxfp4 (E2M1 with an E8M0 scale per 32: ggml doubles
+ * the values and halves the scale). Q2_K and Q3_K, with scales per 16 values, are dequantized row by row.
  */
 final class GgmlRepack {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -32,11 +39,190 @@ final class GgmlRepack {
             case Q4_0, Q4_1 -> codebook(type, data, rows, cols, 4);
             case Q8_0 -> codebook(type, data, rows, cols, 8);
             case Q4_K -> q4K(data, rows, cols);
+            case Q5_0, Q5_1 -> q5(type, data, rows, cols);
+            case Q5_K -> q5K(data, rows, cols);
+            case IQ4_NL -> iq4nl(data, rows, cols);
+            case IQ4_XS -> iq4xs(data, rows, cols);
+            case TQ2_0 -> tq2(data, rows, cols);
+            case MXFP4 -> mxfp4(data, rows, cols);
             default -> null;
         };
         if (c == null) return null;
         if (type == GgmlType.Q8_0) return Int8Matrix.over(c);
-        return LutPacker.eligible(c) ? LutPacker.pack(c) : null;
+        if (LutPacker.eligible(c)) return LutPacker.pack(c);
+        return KernelChoice.of(c, true); // 5-bit codes: two table-lookup passes where a vector kernel runs
+    }
+
+    /** Codes, scales and offsets of a codebook matrix being assembled row by row. */
+    private record Parts(CodeLayout layout, MemorySegment codes, MemorySegment scales, MemorySegment offsets, byte[] row) {
+        static Parts of(int rows, int cols, int bits, int group, ScaleFormat format, boolean offsets) {
+            CodeLayout layout = new CodeLayout(rows, cols, bits, group);
+            Arena arena = Arena.ofAuto();
+            return new Parts(layout, arena.allocate(layout.codeBytes(), 64), arena.allocate(layout.groups() * format.bytes(), 64),
+                    offsets ? arena.allocate(layout.groups() * 2, 64) : null, new byte[layout.rowBytes()]);
+        }
+
+        void code(int col, int code) {
+            CodeLayout.setCode(row, 0, col, layout.bits(), code);
+        }
+
+        /** Stores the row assembled so far as row r and clears it. */
+        void endRow(int r) {
+            MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, (long) r * row.length, row.length);
+            java.util.Arrays.fill(row, (byte) 0);
+        }
+
+        CodebookMatrix matrix(float[] levels, ScaleFormat format) {
+            return new CodebookMatrix(layout, levels, format, codes, scales, offsets);
+        }
+    }
+
+    private static float[] steps(int count, int base) {
+        float[] l = new float[count];
+        for (int i = 0; i < count; i++) l[i] = base + i;
+        return l;
+    }
+
+    private static int u8(MemorySegment data, long p) {
+        return data.get(ValueLayout.JAVA_BYTE, p) & 0xFF;
+    }
+
+    /** Q5_0 (x = d·(q − 16)) and Q5_1 (x = d·q + m): 5-bit codes, the f16 scale (and offset) copied. */
+    static CodebookMatrix q5(GgmlType type, MemorySegment data, int rows, int cols) {
+        boolean offset = type == GgmlType.Q5_1;
+        Parts parts = Parts.of(rows, cols, 5, 32, ScaleFormat.F16, offset);
+        int blocks = cols / 32;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                long p = ((long) r * blocks + b) * type.blockBytes, group = (long) r * blocks + b;
+                parts.scales().set(HALF, group * 2, data.get(HALF, p));
+                if (offset) parts.offsets().set(HALF, group * 2, data.get(HALF, p + 2));
+                long qh = p + (offset ? 4 : 2), qs = qh + 4;
+                int high = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), qh);
+                for (int j = 0; j < 16; j++) {
+                    int q = u8(data, qs + j);
+                    parts.code(b * 32 + j, (q & 0xF) | ((high >>> j) & 1) << 4);
+                    parts.code(b * 32 + j + 16, (q >> 4) | ((high >>> (j + 16)) & 1) << 4);
+                }
+            }
+            parts.endRow(r);
+        }
+        return parts.matrix(steps(32, offset ? 0 : -16), ScaleFormat.F16);
+    }
+
+    /** Q5_K as asymmetric int5 in groups of 32: codes as they are, scale d·sc and offset −dmin·m rounded to f16 (as Q4_K). */
+    static CodebookMatrix q5K(MemorySegment data, int rows, int cols) {
+        Parts parts = Parts.of(rows, cols, 5, 32, ScaleFormat.F16, true);
+        int superBlocks = cols / 256;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < superBlocks; b++) {
+                long p = ((long) r * superBlocks + b) * GgmlType.Q5_K.blockBytes;
+                float d = GgmlDequant.half(data, p), dmin = GgmlDequant.half(data, p + 2);
+                for (int sub = 0; sub < 8; sub++) {
+                    long group = (long) r * (cols / 32) + b * 8 + sub;
+                    ScaleFormat.F16.write(parts.scales(), group, d * GgmlDequant.scaleK4(data, p + 4, sub, false));
+                    ScaleFormat.F16.write(parts.offsets(), group, -(dmin * GgmlDequant.scaleK4(data, p + 4, sub, true)));
+                    long ql = p + 48 + 32L * (sub / 2), qh = p + 16;
+                    for (int l = 0; l < 32; l++) {
+                        int low = sub % 2 == 0 ? u8(data, ql + l) & 0xF : u8(data, ql + l) >> 4;
+                        parts.code(b * 256 + sub * 32 + l, low | ((u8(data, qh + l) >> sub) & 1) << 4);
+                    }
+                }
+            }
+            parts.endRow(r);
+        }
+        return parts.matrix(steps(32, 0), ScaleFormat.F16);
+    }
+
+    /** IQ4_NL: the codebook's 16 values as levels, the f16 scale per 32 copied, codes as they are. */
+    static CodebookMatrix iq4nl(MemorySegment data, int rows, int cols) {
+        Parts parts = Parts.of(rows, cols, 4, 32, ScaleFormat.F16, false);
+        int blocks = cols / 32;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                long p = ((long) r * blocks + b) * GgmlType.IQ4_NL.blockBytes;
+                parts.scales().set(HALF, ((long) r * blocks + b) * 2, data.get(HALF, p));
+                for (int j = 0; j < 16; j++) {
+                    int q = u8(data, p + 2 + j);
+                    parts.code(b * 32 + j, q & 0xF);
+                    parts.code(b * 32 + j + 16, q >> 4);
+                }
+            }
+            parts.endRow(r);
+        }
+        return parts.matrix(iq4Levels(), ScaleFormat.F16);
+    }
+
+    private static float[] iq4Levels() {
+        float[] l = new float[16];
+        for (int i = 0; i < 16; i++) l[i] = GgmlDequant.IQ4_NL_VALUES[i];
+        return l;
+    }
+
+    /** IQ4_XS: IQ4_NL's codebook per 32 values, scale d·(ls − 32) rounded to f16 (as Q4_K's). */
+    static CodebookMatrix iq4xs(MemorySegment data, int rows, int cols) {
+        Parts parts = Parts.of(rows, cols, 4, 32, ScaleFormat.F16, false);
+        int superBlocks = cols / 256;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < superBlocks; b++) {
+                long p = ((long) r * superBlocks + b) * GgmlType.IQ4_XS.blockBytes;
+                float d = GgmlDequant.half(data, p);
+                int scalesH = data.get(HALF, p + 2) & 0xFFFF;
+                for (int ib = 0; ib < 8; ib++) {
+                    int ls = ((u8(data, p + 4 + ib / 2) >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
+                    ScaleFormat.F16.write(parts.scales(), (long) r * (cols / 32) + b * 8 + ib, d * (ls - 32));
+                    long qs = p + 8 + 16L * ib;
+                    for (int j = 0; j < 16; j++) {
+                        int q = u8(data, qs + j);
+                        parts.code(b * 256 + ib * 32 + j, q & 0xF);
+                        parts.code(b * 256 + ib * 32 + j + 16, q >> 4);
+                    }
+                }
+            }
+            parts.endRow(r);
+        }
+        return parts.matrix(iq4Levels(), ScaleFormat.F16);
+    }
+
+    /** TQ2_0: 2-bit codes q with levels q − 1 and the f16 scale of each 256 values, copied. */
+    static CodebookMatrix tq2(MemorySegment data, int rows, int cols) {
+        Parts parts = Parts.of(rows, cols, 2, 256, ScaleFormat.F16, false);
+        int superBlocks = cols / 256;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < superBlocks; b++) {
+                long p = ((long) r * superBlocks + b) * GgmlType.TQ2_0.blockBytes;
+                parts.scales().set(HALF, ((long) r * superBlocks + b) * 2, data.get(HALF, p + 64));
+                int k = b * 256;
+                for (int j = 0; j < 64; j += 32) {
+                    for (int l = 0; l < 4; l++) {
+                        for (int m = 0; m < 32; m++) parts.code(k++, (u8(data, p + j + m) >> (2 * l)) & 3);
+                    }
+                }
+            }
+            parts.endRow(r);
+        }
+        return parts.matrix(steps(4, -1), ScaleFormat.F16);
+    }
+
+    /** MXFP4: E2M1 codes as they are, the E8M0 byte as the scale (ggml's doubled values and halved scale cancel). */
+    static CodebookMatrix mxfp4(MemorySegment data, int rows, int cols) {
+        Parts parts = Parts.of(rows, cols, 4, 32, ScaleFormat.E8M0, false);
+        int blocks = cols / 32;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                long p = ((long) r * blocks + b) * GgmlType.MXFP4.blockBytes;
+                parts.scales().set(ValueLayout.JAVA_BYTE, (long) r * blocks + b, data.get(ValueLayout.JAVA_BYTE, p));
+                for (int j = 0; j < 16; j++) {
+                    int q = u8(data, p + 1 + j);
+                    parts.code(b * 32 + j, q & 0xF);
+                    parts.code(b * 32 + j + 16, q >> 4);
+                }
+            }
+            parts.endRow(r);
+        }
+        float[] levels = new float[16];
+        for (int i = 0; i < 16; i++) levels[i] = GgmlDequant.MXFP4_VALUES[i] / 2f;
+        return parts.matrix(levels, ScaleFormat.E8M0);
     }
 
     static CodebookMatrix codebook(GgmlType type, MemorySegment data, int rows, int cols, int bits) {

@@ -34,6 +34,38 @@ class GgmlDequantTest {
         }
     }
 
+    /**
+     * The types lowbit copies into its own layouts decode there to ggml's values: exactly where the copy is exact,
+     * within the f16 rounding of a sub-block's scale for Q5_K and IQ4_XS (d·sc is stored as one f16), and MXFP4's
+     * E8M0 byte 0 (2^-127, only in all-zero blocks in practice) reads as 0.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q5_0", "Q5_1", "Q5_K", "IQ4_NL", "IQ4_XS", "TQ2_0", "MXFP4"})
+    void copiedIntoLowbitsLayoutsTheyDecodeAsGgml(GgmlType type) throws IOException {
+        String name = type.name().toLowerCase(Locale.ROOT).replace("_k", "_K");
+        byte[] blocks = resource(name + ".blocks");
+        float[] expected = floats(resource(name + ".values"));
+        dev.lowbit.kernels.WeightMatrix m = GgmlRepack.fast(type, MemorySegment.ofArray(blocks), 1, expected.length);
+        org.junit.jupiter.api.Assertions.assertNotNull(m, name);
+        float[] got = new float[expected.length];
+        m.readRow(0, got, 0);
+        MemorySegment seg = MemorySegment.ofArray(blocks);
+        for (int i = 0; i < got.length; i++) {
+            long p = (long) (i / 256) * type.blockBytes;
+            int sub = i % 256 / 32;
+            double tolerance = switch (type) {
+                // x = d1·q − m1 with d1 and m1 each rounded to f16 (half an ulp: 2^-11 relative), q ≤ 31
+                case Q5_K -> 0x1p-11 * (31 * Math.abs(GgmlDequant.half(seg, p) * GgmlDequant.scaleK4(seg, p + 4, sub, false))
+                        + Math.abs(GgmlDequant.half(seg, p + 2) * GgmlDequant.scaleK4(seg, p + 4, sub, true)));
+                // x = dl·v with dl rounded to f16, |v| ≤ 127
+                case IQ4_XS -> 0x1p-11 * 127 * Math.abs(GgmlDequant.half(seg, p)) * 32;
+                case MXFP4 -> 1e-36;
+                default -> 0;
+            };
+            assertEquals(expected[i], got[i], tolerance * 1.001, name + " value " + i + " (" + m.typeName() + ")");
+        }
+    }
+
     private static byte[] resource(String name) throws IOException {
         try (InputStream in = GgmlDequantTest.class.getResourceAsStream("/ggml-dequant/" + name)) {
             if (in == null) throw new IOException("missing test resource ggml-dequant/" + name);

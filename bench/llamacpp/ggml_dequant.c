@@ -17,6 +17,7 @@ void dequantize_row_q2_K(const void *, float *, int64_t);
 void dequantize_row_q3_K(const void *, float *, int64_t);
 void dequantize_row_q4_K(const void *, float *, int64_t);
 void dequantize_row_q5_K(const void *, float *, int64_t);
+void dequantize_row_q6_K(const void *, float *, int64_t);
 void dequantize_row_iq4_nl(const void *, float *, int64_t);
 void dequantize_row_iq4_xs(const void *, float *, int64_t);
 void dequantize_row_tq1_0(const void *, float *, int64_t);
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
         {"tq1_0", 256, 54, {52, -1}, dequantize_row_tq1_0},
         {"tq2_0", 256, 66, {64, -1}, dequantize_row_tq2_0},
         {"mxfp4", 32, 17, {-1, -1}, dequantize_row_mxfp4},
+        {"q6_K", 256, 210, {208, -1}, dequantize_row_q6_K},
     };
     for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
         struct type *ty = &types[t];

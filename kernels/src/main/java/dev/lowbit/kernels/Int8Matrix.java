@@ -28,12 +28,12 @@ public final class Int8Matrix implements WeightMatrix {
     }
 
     /**
-     * An Int8Matrix over {@code m} when its codes are 8-bit integers with unit steps, its groups hold 32·k codes
-     * and its rows 64·k; else null.
+     * An Int8Matrix over {@code m} when its codes are 8-bit integers with unit steps, its groups hold 16·k codes
+     * and its rows 64·k; else null. (Groups of 16: GGUF's Q6_K, Q3_K and Q2_K sub-blocks.)
      */
     public static Int8Matrix over(CodebookMatrix m) {
         CodeLayout c = m.layout();
-        if (c.bits() != 8 || c.groupSize() % 32 != 0 || c.cols() % 64 != 0) return null;
+        if (c.bits() != 8 || c.groupSize() % 16 != 0 || c.cols() % 64 != 0) return null;
         float[] levels = m.levels();
         for (int i = 1; i < levels.length; i++) if (levels[i] != levels[0] + i) return null;
         return new Int8Matrix(m, levels[0] + 128);
@@ -71,7 +71,8 @@ public final class Int8Matrix implements WeightMatrix {
                 for (int t = 0; t < batch; t++) {
                     float constantTerm = constant * VectorOps.dot(scales, 0, groupSums, t * groups, groups)
                             + VectorOps.dot(offsets, 0, groupSums, t * groups, groups);
-                    y[t * rows + r] = dotRow(r, x, t * cols, scales) + constantTerm;
+                    float dot = g % 32 == 0 ? dotRow(r, x, t * cols, scales) : dotRow16(r, x, t * cols, scales);
+                    y[t * rows + r] = dot + constantTerm;
                 }
             }
         });
@@ -95,6 +96,26 @@ public final class Int8Matrix implements WeightMatrix {
             // Parts 0–1 and 2–3 each cover 2n ≤ 32 codes, which lie in one group because groups hold 32·k codes.
             acc0 = p0.fma(FloatVector.broadcast(F, scales[i / group]), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / group]), acc1);
+        }
+        return VectorOps.sum(acc0.add(acc1));
+    }
+
+    /** {@link #dotRow} for groups of 16: each quarter of a load scaled on its own (a quarter holds at most 16 codes). */
+    private float dotRow16(int r, float[] x, int xOff, float[] scales) {
+        int cols = codebook.layout().cols(), n = F.length(), step = B.length();
+        MemorySegment codes = codebook.codes();
+        long w = (long) r * cols;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int i = 0; i < cols; i += step) {
+            ByteVector b = ByteVector.fromMemorySegment(B, codes, w + i, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.XOR, (byte) 0x80);
+            FloatVector p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xOff + i));
+            FloatVector p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 1)).mul(FloatVector.fromArray(F, x, xOff + i + n));
+            FloatVector p2 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 2)).mul(FloatVector.fromArray(F, x, xOff + i + 2 * n));
+            FloatVector p3 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 3)).mul(FloatVector.fromArray(F, x, xOff + i + 3 * n));
+            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / 16]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + n) / 16]), acc1);
+            acc0 = p2.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / 16]), acc0);
+            acc1 = p3.fma(FloatVector.broadcast(F, scales[(i + 3 * n) / 16]), acc1);
         }
         return VectorOps.sum(acc0.add(acc1));
     }

@@ -209,7 +209,7 @@ final class GgmlDequant {
     }
 
     /** Q3_K's sixteen 6-bit scales from their 12 bytes: low 4 bits in bytes 0–7, high 2 bits in bytes 8–11. */
-    private static int[] q3Scales(MemorySegment seg, long p) {
+    static int[] q3Scales(MemorySegment seg, long p) {
         int[] s = new int[16];
         for (int j = 0; j < 16; j++) {
             int low = j < 8 ? u8(seg, p + j) & 0xF : u8(seg, p + j - 8) >> 4;

@@ -26,7 +26,12 @@ import java.nio.ByteOrder;
  * <p>Exactly, as copies: Q5_0 and Q5_1 are the 5-bit grids (symmetric; asymmetric with an f16 offset) per 32, run in
  * two table-lookup passes; IQ4_NL is a 16-level codebook with an f16 scale per 32; TQ2_0 is the 2-bit grid
  * {−1, 0, 1, 2} with an f16 scale per 256; MXFP4 is lowbit's mxfp4 (E2M1 with an E8M0 scale per 32: ggml doubles
- * the values and halves the scale). Q2_K and Q3_K, with scales per 16 values, are dequantized row by row.
+ * the values and halves the scale).
+ *
+ * <p>Q6_K, Q3_K and Q2_K, with a scale (and for Q2_K a min) per 16 values, run on the int8 kernel: each code as a byte
+ * (level = code), and per 16 values the scale d·sc (and offset −dmin·m) rounded to f16 as for Q4_K. That reads 8 bits
+ * per weight where the file has 6.6, 3.4 or 2.6, but multiplies them as fast as lowbit's int8 matrices instead of
+ * decoding each block on every token.
  */
 final class GgmlRepack {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -45,10 +50,11 @@ final class GgmlRepack {
             case IQ4_XS -> iq4xs(data, rows, cols);
             case TQ2_0 -> tq2(data, rows, cols);
             case MXFP4 -> mxfp4(data, rows, cols);
+            case Q6_K, Q3_K, Q2_K -> sixteens(type, data, rows, cols);
             default -> null;
         };
         if (c == null) return null;
-        if (type == GgmlType.Q8_0) return Int8Matrix.over(c);
+        if (c.layout().bits() == 8) return Int8Matrix.over(c);
         if (LutPacker.eligible(c)) return LutPacker.pack(c);
         return KernelChoice.of(c, true); // 5-bit codes: two table-lookup passes where a vector kernel runs
     }
@@ -202,6 +208,85 @@ final class GgmlRepack {
             parts.endRow(r);
         }
         return parts.matrix(steps(4, -1), ScaleFormat.F16);
+    }
+
+    /** Q6_K, Q3_K or Q2_K as 8-bit codes (level = code − 128 = the block's integer) with f16 scales (and offsets) per 16. */
+    static CodebookMatrix sixteens(GgmlType type, MemorySegment data, int rows, int cols) {
+        Parts parts = Parts.of(rows, cols, 8, 16, ScaleFormat.F16, type == GgmlType.Q2_K);
+        int superBlocks = cols / 256;
+        int[] q = new int[256];
+        float[] scale = new float[16], offset = new float[16];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < superBlocks; b++) {
+                long p = ((long) r * superBlocks + b) * type.blockBytes;
+                switch (type) {
+                    case Q6_K -> q6KBlock(data, p, q, scale);
+                    case Q3_K -> q3KBlock(data, p, q, scale);
+                    default -> q2KBlock(data, p, q, scale, offset);
+                }
+                long group = (long) r * (cols / 16) + b * 16L;
+                for (int j = 0; j < 16; j++) {
+                    ScaleFormat.F16.write(parts.scales(), group + j, scale[j]);
+                    if (type == GgmlType.Q2_K) ScaleFormat.F16.write(parts.offsets(), group + j, offset[j]);
+                }
+                for (int v = 0; v < 256; v++) parts.code(b * 256 + v, q[v] + 128);
+            }
+            parts.endRow(r);
+        }
+        return parts.matrix(steps(256, -128), ScaleFormat.F16);
+    }
+
+    /** Q6_K's integers (−32..31) in value order and d·sc per 16, as ggml's dequantize_row_q6_K orders them. */
+    private static void q6KBlock(MemorySegment data, long p, int[] q, float[] scale) {
+        float d = GgmlDequant.half(data, p + 208);
+        for (int j = 0; j < 16; j++) scale[j] = d * data.get(ValueLayout.JAVA_BYTE, p + 192 + j);
+        for (int h = 0; h < 2; h++) {
+            long ql = p + 64L * h, qh = p + 128 + 32L * h;
+            for (int l = 0; l < 32; l++) {
+                int high = u8(data, qh + l);
+                q[128 * h + l] = ((u8(data, ql + l) & 0xF) | (high & 3) << 4) - 32;
+                q[128 * h + l + 32] = ((u8(data, ql + l + 32) & 0xF) | ((high >> 2) & 3) << 4) - 32;
+                q[128 * h + l + 64] = ((u8(data, ql + l) >> 4) | ((high >> 4) & 3) << 4) - 32;
+                q[128 * h + l + 96] = ((u8(data, ql + l + 32) >> 4) | ((high >> 6) & 3) << 4) - 32;
+            }
+        }
+    }
+
+    /** Q3_K's integers (−4..3) in value order and d·(sc − 32) per 16 (dequantize_row_q3_K's order). */
+    private static void q3KBlock(MemorySegment data, long p, int[] q, float[] scale) {
+        float d = GgmlDequant.half(data, p + 108);
+        int[] sc = GgmlDequant.q3Scales(data, p + 96);
+        for (int j = 0; j < 16; j++) scale[j] = d * (sc[j] - 32);
+        int k = 0;
+        for (int h = 0; h < 2; h++) {
+            for (int shift = 0; shift < 4; shift++) {
+                for (int half = 0; half < 32; half += 16) {
+                    for (int l = 0; l < 16; l++) {
+                        int low = (u8(data, p + 32 + 32L * h + half + l) >> (2 * shift)) & 3;
+                        boolean high = (u8(data, p + half + l) & (1 << (4 * h + shift))) != 0;
+                        q[k++] = low - (high ? 0 : 4);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Q2_K's codes (0..3) in value order, d·sc and −dmin·m per 16 (dequantize_row_q2_K's order). */
+    private static void q2KBlock(MemorySegment data, long p, int[] q, float[] scale, float[] offset) {
+        float d = GgmlDequant.half(data, p + 80), dmin = GgmlDequant.half(data, p + 82);
+        for (int j = 0; j < 16; j++) {
+            int sc = u8(data, p + j);
+            scale[j] = d * (sc & 0xF);
+            offset[j] = -(dmin * (sc >> 4));
+        }
+        int k = 0;
+        for (int h = 0; h < 2; h++) {
+            for (int shift = 0; shift < 4; shift++) {
+                for (int half = 0; half < 32; half += 16) {
+                    for (int l = 0; l < 16; l++) q[k++] = (u8(data, p + 16 + 32L * h + half + l) >> (2 * shift)) & 3;
+                }
+            }
+        }
     }
 
     /** MXFP4: E2M1 codes as they are, the E8M0 byte as the scale (ggml's doubled values and halved scale cancel). */

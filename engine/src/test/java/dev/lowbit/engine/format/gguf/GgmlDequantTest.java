@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class GgmlDequantTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0", "MXFP4"})
+    @EnumSource(value = GgmlType.class, names = {"Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0", "MXFP4"})
     void decodesAsGgml(GgmlType type) throws IOException {
         String name = type.name().toLowerCase(Locale.ROOT).replace("_k", "_K");
         byte[] blocks = resource(name + ".blocks");
@@ -40,7 +40,7 @@ class GgmlDequantTest {
      * E8M0 byte 0 (2^-127, only in all-zero blocks in practice) reads as 0.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q5_0", "Q5_1", "Q5_K", "IQ4_NL", "IQ4_XS", "TQ2_0", "MXFP4"})
+    @EnumSource(value = GgmlType.class, names = {"Q5_0", "Q5_1", "Q5_K", "IQ4_NL", "IQ4_XS", "TQ2_0", "MXFP4", "Q6_K", "Q3_K", "Q2_K"})
     void copiedIntoLowbitsLayoutsTheyDecodeAsGgml(GgmlType type) throws IOException {
         String name = type.name().toLowerCase(Locale.ROOT).replace("_k", "_K");
         byte[] blocks = resource(name + ".blocks");
@@ -59,6 +59,11 @@ class GgmlDequantTest {
                         + Math.abs(GgmlDequant.half(seg, p + 2) * GgmlDequant.scaleK4(seg, p + 4, sub, true)));
                 // x = dl·v with dl rounded to f16, |v| ≤ 127
                 case IQ4_XS -> 0x1p-11 * 127 * Math.abs(GgmlDequant.half(seg, p)) * 32;
+                // x = (d·sc)·q with d·sc rounded to f16: |sc| ≤ 128, |q| ≤ 32 (Q6_K), 32 and 4 (Q3_K)
+                case Q6_K -> 0x1p-11 * 128 * 32 * Math.abs(GgmlDequant.half(seg, p + 208));
+                case Q3_K -> 0x1p-11 * 32 * 4 * Math.abs(GgmlDequant.half(seg, p + 108));
+                // x = (d·sc)·q − (dmin·m), both products rounded to f16: sc, m ≤ 15, q ≤ 3
+                case Q2_K -> 0x1p-11 * (15 * 3 * Math.abs(GgmlDequant.half(seg, p + 80)) + 15 * Math.abs(GgmlDequant.half(seg, p + 82)));
                 case MXFP4 -> 1e-36;
                 default -> 0;
             };

@@ -72,6 +72,20 @@ final class GgmlRepack {
             CodeLayout.setCode(row, 0, col, layout.bits(), code);
         }
 
+        /** What to copy from one ggml block: that of row {@code row}, number {@code block} in it, at byte {@code at}. */
+        interface BlockCopy {
+            void copy(int row, int block, long at);
+        }
+
+        /** Each block of {@code type} in {@code data}, row by row, each row stored when its blocks are copied. */
+        void eachBlock(GgmlType type, MemorySegment data, BlockCopy copy) {
+            int blocks = layout.cols() / type.blockSize;
+            for (int r = 0; r < layout.rows(); r++) {
+                for (int b = 0; b < blocks; b++) copy.copy(r, b, ((long) r * blocks + b) * type.blockBytes);
+                endRow(r);
+            }
+        }
+
         /** Stores the row assembled so far as row r and clears it. */
         void endRow(int r) {
             MemorySegment.copy(row, 0, codes, ValueLayout.JAVA_BYTE, (long) r * row.length, row.length);
@@ -98,45 +112,37 @@ final class GgmlRepack {
         boolean offset = type == GgmlType.Q5_1;
         Parts parts = Parts.of(rows, cols, 5, 32, ScaleFormat.F16, offset);
         int blocks = cols / 32;
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                long p = ((long) r * blocks + b) * type.blockBytes, group = (long) r * blocks + b;
-                parts.scales().set(HALF, group * 2, data.get(HALF, p));
-                if (offset) parts.offsets().set(HALF, group * 2, data.get(HALF, p + 2));
-                long qh = p + (offset ? 4 : 2), qs = qh + 4;
-                int high = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), qh);
-                for (int j = 0; j < 16; j++) {
-                    int q = u8(data, qs + j);
-                    parts.code(b * 32 + j, (q & 0xF) | ((high >>> j) & 1) << 4);
-                    parts.code(b * 32 + j + 16, (q >> 4) | ((high >>> (j + 16)) & 1) << 4);
-                }
+        parts.eachBlock(type, data, (r, b, p) -> {
+            long group = (long) r * blocks + b;
+            parts.scales().set(HALF, group * 2, data.get(HALF, p));
+            if (offset) parts.offsets().set(HALF, group * 2, data.get(HALF, p + 2));
+            long qh = p + (offset ? 4 : 2), qs = qh + 4;
+            int high = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), qh);
+            for (int j = 0; j < 16; j++) {
+                int q = u8(data, qs + j);
+                parts.code(b * 32 + j, (q & 0xF) | ((high >>> j) & 1) << 4);
+                parts.code(b * 32 + j + 16, (q >> 4) | ((high >>> (j + 16)) & 1) << 4);
             }
-            parts.endRow(r);
-        }
+        });
         return parts.matrix(steps(32, offset ? 0 : -16), ScaleFormat.F16);
     }
 
     /** Q5_K as asymmetric int5 in groups of 32: codes as they are, scale d·sc and offset −dmin·m rounded to f16 (as Q4_K). */
     static CodebookMatrix q5K(MemorySegment data, int rows, int cols) {
         Parts parts = Parts.of(rows, cols, 5, 32, ScaleFormat.F16, true);
-        int superBlocks = cols / 256;
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < superBlocks; b++) {
-                long p = ((long) r * superBlocks + b) * GgmlType.Q5_K.blockBytes;
-                float d = GgmlDequant.half(data, p), dmin = GgmlDequant.half(data, p + 2);
-                for (int sub = 0; sub < 8; sub++) {
-                    long group = (long) r * (cols / 32) + b * 8 + sub;
-                    ScaleFormat.F16.write(parts.scales(), group, d * GgmlDequant.scaleK4(data, p + 4, sub, false));
-                    ScaleFormat.F16.write(parts.offsets(), group, -(dmin * GgmlDequant.scaleK4(data, p + 4, sub, true)));
-                    long ql = p + 48 + 32L * (sub / 2), qh = p + 16;
-                    for (int l = 0; l < 32; l++) {
-                        int low = sub % 2 == 0 ? u8(data, ql + l) & 0xF : u8(data, ql + l) >> 4;
-                        parts.code(b * 256 + sub * 32 + l, low | ((u8(data, qh + l) >> sub) & 1) << 4);
-                    }
+        parts.eachBlock(GgmlType.Q5_K, data, (r, b, p) -> {
+            float d = GgmlDequant.half(data, p), dmin = GgmlDequant.half(data, p + 2);
+            for (int sub = 0; sub < 8; sub++) {
+                long group = (long) r * (cols / 32) + b * 8 + sub;
+                ScaleFormat.F16.write(parts.scales(), group, d * GgmlDequant.scaleK4(data, p + 4, sub, false));
+                ScaleFormat.F16.write(parts.offsets(), group, -(dmin * GgmlDequant.scaleK4(data, p + 4, sub, true)));
+                long ql = p + 48 + 32L * (sub / 2), qh = p + 16;
+                for (int l = 0; l < 32; l++) {
+                    int low = sub % 2 == 0 ? u8(data, ql + l) & 0xF : u8(data, ql + l) >> 4;
+                    parts.code(b * 256 + sub * 32 + l, low | ((u8(data, qh + l) >> sub) & 1) << 4);
                 }
             }
-            parts.endRow(r);
-        }
+        });
         return parts.matrix(steps(32, 0), ScaleFormat.F16);
     }
 
@@ -144,18 +150,14 @@ final class GgmlRepack {
     static CodebookMatrix iq4nl(MemorySegment data, int rows, int cols) {
         Parts parts = Parts.of(rows, cols, 4, 32, ScaleFormat.F16, false);
         int blocks = cols / 32;
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                long p = ((long) r * blocks + b) * GgmlType.IQ4_NL.blockBytes;
-                parts.scales().set(HALF, ((long) r * blocks + b) * 2, data.get(HALF, p));
-                for (int j = 0; j < 16; j++) {
-                    int q = u8(data, p + 2 + j);
-                    parts.code(b * 32 + j, q & 0xF);
-                    parts.code(b * 32 + j + 16, q >> 4);
-                }
+        parts.eachBlock(GgmlType.IQ4_NL, data, (r, b, p) -> {
+            parts.scales().set(HALF, ((long) r * blocks + b) * 2, data.get(HALF, p));
+            for (int j = 0; j < 16; j++) {
+                int q = u8(data, p + 2 + j);
+                parts.code(b * 32 + j, q & 0xF);
+                parts.code(b * 32 + j + 16, q >> 4);
             }
-            parts.endRow(r);
-        }
+        });
         return parts.matrix(iq4Levels(), ScaleFormat.F16);
     }
 
@@ -168,25 +170,20 @@ final class GgmlRepack {
     /** IQ4_XS: IQ4_NL's codebook per 32 values, scale d·(ls − 32) rounded to f16 (as Q4_K's). */
     static CodebookMatrix iq4xs(MemorySegment data, int rows, int cols) {
         Parts parts = Parts.of(rows, cols, 4, 32, ScaleFormat.F16, false);
-        int superBlocks = cols / 256;
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < superBlocks; b++) {
-                long p = ((long) r * superBlocks + b) * GgmlType.IQ4_XS.blockBytes;
-                float d = GgmlDequant.half(data, p);
-                int scalesH = data.get(HALF, p + 2) & 0xFFFF;
-                for (int ib = 0; ib < 8; ib++) {
-                    int ls = ((u8(data, p + 4 + ib / 2) >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
-                    ScaleFormat.F16.write(parts.scales(), (long) r * (cols / 32) + b * 8 + ib, d * (ls - 32));
-                    long qs = p + 8 + 16L * ib;
-                    for (int j = 0; j < 16; j++) {
-                        int q = u8(data, qs + j);
-                        parts.code(b * 256 + ib * 32 + j, q & 0xF);
-                        parts.code(b * 256 + ib * 32 + j + 16, q >> 4);
-                    }
+        parts.eachBlock(GgmlType.IQ4_XS, data, (r, b, p) -> {
+            float d = GgmlDequant.half(data, p);
+            int scalesH = data.get(HALF, p + 2) & 0xFFFF;
+            for (int ib = 0; ib < 8; ib++) {
+                int ls = ((u8(data, p + 4 + ib / 2) >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
+                ScaleFormat.F16.write(parts.scales(), (long) r * (cols / 32) + b * 8 + ib, d * (ls - 32));
+                long qs = p + 8 + 16L * ib;
+                for (int j = 0; j < 16; j++) {
+                    int q = u8(data, qs + j);
+                    parts.code(b * 256 + ib * 32 + j, q & 0xF);
+                    parts.code(b * 256 + ib * 32 + j + 16, q >> 4);
                 }
             }
-            parts.endRow(r);
-        }
+        });
         return parts.matrix(iq4Levels(), ScaleFormat.F16);
     }
 
@@ -194,45 +191,36 @@ final class GgmlRepack {
     static CodebookMatrix tq2(MemorySegment data, int rows, int cols) {
         Parts parts = Parts.of(rows, cols, 2, 256, ScaleFormat.F16, false);
         int superBlocks = cols / 256;
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < superBlocks; b++) {
-                long p = ((long) r * superBlocks + b) * GgmlType.TQ2_0.blockBytes;
-                parts.scales().set(HALF, ((long) r * superBlocks + b) * 2, data.get(HALF, p + 64));
-                int k = b * 256;
-                for (int j = 0; j < 64; j += 32) {
-                    for (int l = 0; l < 4; l++) {
-                        for (int m = 0; m < 32; m++) parts.code(k++, (u8(data, p + j + m) >> (2 * l)) & 3);
-                    }
+        parts.eachBlock(GgmlType.TQ2_0, data, (r, b, p) -> {
+            parts.scales().set(HALF, ((long) r * superBlocks + b) * 2, data.get(HALF, p + 64));
+            int k = b * 256;
+            for (int j = 0; j < 64; j += 32) {
+                for (int l = 0; l < 4; l++) {
+                    for (int m = 0; m < 32; m++) parts.code(k++, (u8(data, p + j + m) >> (2 * l)) & 3);
                 }
             }
-            parts.endRow(r);
-        }
+        });
         return parts.matrix(steps(4, -1), ScaleFormat.F16);
     }
 
     /** Q6_K, Q3_K or Q2_K as 8-bit codes (level = code − 128 = the block's integer) with f16 scales (and offsets) per 16. */
     static CodebookMatrix sixteens(GgmlType type, MemorySegment data, int rows, int cols) {
         Parts parts = Parts.of(rows, cols, 8, 16, ScaleFormat.F16, type == GgmlType.Q2_K);
-        int superBlocks = cols / 256;
         int[] q = new int[256];
         float[] scale = new float[16], offset = new float[16];
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < superBlocks; b++) {
-                long p = ((long) r * superBlocks + b) * type.blockBytes;
-                switch (type) {
-                    case Q6_K -> q6KBlock(data, p, q, scale);
-                    case Q3_K -> q3KBlock(data, p, q, scale);
-                    default -> q2KBlock(data, p, q, scale, offset);
-                }
-                long group = (long) r * (cols / 16) + b * 16L;
-                for (int j = 0; j < 16; j++) {
-                    ScaleFormat.F16.write(parts.scales(), group + j, scale[j]);
-                    if (type == GgmlType.Q2_K) ScaleFormat.F16.write(parts.offsets(), group + j, offset[j]);
-                }
-                for (int v = 0; v < 256; v++) parts.code(b * 256 + v, q[v] + 128);
+        parts.eachBlock(type, data, (r, b, p) -> {
+            switch (type) {
+                case Q6_K -> q6KBlock(data, p, q, scale);
+                case Q3_K -> q3KBlock(data, p, q, scale);
+                default -> q2KBlock(data, p, q, scale, offset);
             }
-            parts.endRow(r);
-        }
+            long group = (long) r * (cols / 16) + b * 16L;
+            for (int j = 0; j < 16; j++) {
+                ScaleFormat.F16.write(parts.scales(), group + j, scale[j]);
+                if (type == GgmlType.Q2_K) ScaleFormat.F16.write(parts.offsets(), group + j, offset[j]);
+            }
+            for (int v = 0; v < 256; v++) parts.code(b * 256 + v, q[v] + 128);
+        });
         return parts.matrix(steps(256, -128), ScaleFormat.F16);
     }
 
@@ -293,18 +281,14 @@ final class GgmlRepack {
     static CodebookMatrix mxfp4(MemorySegment data, int rows, int cols) {
         Parts parts = Parts.of(rows, cols, 4, 32, ScaleFormat.E8M0, false);
         int blocks = cols / 32;
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                long p = ((long) r * blocks + b) * GgmlType.MXFP4.blockBytes;
-                parts.scales().set(ValueLayout.JAVA_BYTE, (long) r * blocks + b, data.get(ValueLayout.JAVA_BYTE, p));
-                for (int j = 0; j < 16; j++) {
-                    int q = u8(data, p + 1 + j);
-                    parts.code(b * 32 + j, q & 0xF);
-                    parts.code(b * 32 + j + 16, q >> 4);
-                }
+        parts.eachBlock(GgmlType.MXFP4, data, (r, b, p) -> {
+            parts.scales().set(ValueLayout.JAVA_BYTE, (long) r * blocks + b, data.get(ValueLayout.JAVA_BYTE, p));
+            for (int j = 0; j < 16; j++) {
+                int q = u8(data, p + 1 + j);
+                parts.code(b * 32 + j, q & 0xF);
+                parts.code(b * 32 + j + 16, q >> 4);
             }
-            parts.endRow(r);
-        }
+        });
         float[] levels = new float[16];
         for (int i = 0; i < 16; i++) levels[i] = GgmlDequant.MXFP4_VALUES[i] / 2f;
         return parts.matrix(levels, ScaleFormat.E8M0);

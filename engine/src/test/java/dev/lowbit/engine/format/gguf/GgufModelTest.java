@@ -38,23 +38,12 @@ class GgufModelTest {
     static GgufWriter stories(Predicate<String> asQ8, Map<String, float[]> q8Values, int type) {
         try (LoadedModel m = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
             var c = m.model().config();
-            SentencePieceBpe tok = Llama2cTokenizerFile.read(Golden.TOKENIZER);
-            String[] tokens = new String[tok.vocabSize()];
-            float[] scores = new float[tokens.length];
-            int[] types = new int[tokens.length];
-            for (int i = 0; i < tokens.length; i++) {
-                tokens[i] = tok.piece(i).replace(" ", "\u2581");
-                scores[i] = tok.score(i);
-                types[i] = i == 0 ? 2 : i <= 2 ? 3 : i <= 258 ? 6 : 1;
-            }
-            GgufWriter w = new GgufWriter()
+            GgufWriter w = storiesTokenizer(new GgufWriter()
                     .put("general.architecture", "llama").put("general.name", "stories260K")
                     .put("llama.context_length", c.contextLength()).put("llama.embedding_length", c.dim())
                     .put("llama.feed_forward_length", c.hiddenDim()).put("llama.block_count", c.nLayers())
                     .put("llama.attention.head_count", c.nHeads()).put("llama.attention.head_count_kv", c.nKvHeads())
-                    .put("llama.attention.layer_norm_rms_epsilon", c.normEps()).put("llama.rope.freq_base", c.ropeTheta())
-                    .put("tokenizer.ggml.model", "llama").put("tokenizer.ggml.tokens", tokens).put("tokenizer.ggml.scores", scores)
-                    .put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.bos_token_id", 1).put("tokenizer.ggml.eos_token_id", 2)
+                    .put("llama.attention.layer_norm_rms_epsilon", c.normEps()).put("llama.rope.freq_base", c.ropeTheta()))
                     .put("tokenizer.chat_template", "{{ messages }}");
             NamedWeights named = NamedWeights.of(m.model().weights());
             for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
@@ -72,6 +61,21 @@ class GgufModelTest {
             named.vectors().forEach((name, v) -> w.tensor(name + ".weight", 0, GgufWriter.f32(v), v.length));
             return w;
         }
+    }
+
+    /** The stories model's 512-token SentencePiece vocabulary as GGUF tokenizer metadata (BOS 1, EOS 2). */
+    static GgufWriter storiesTokenizer(GgufWriter w) {
+        SentencePieceBpe tok = Llama2cTokenizerFile.read(Golden.TOKENIZER);
+        String[] tokens = new String[tok.vocabSize()];
+        float[] scores = new float[tokens.length];
+        int[] types = new int[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = tok.piece(i).replace(" ", "\u2581");
+            scores[i] = tok.score(i);
+            types[i] = i == 0 ? 2 : i <= 2 ? 3 : i <= 258 ? 6 : 1;
+        }
+        return w.put("tokenizer.ggml.model", "llama").put("tokenizer.ggml.tokens", tokens).put("tokenizer.ggml.scores", scores)
+                .put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.bos_token_id", 1).put("tokenizer.ggml.eos_token_id", 2);
     }
 
     /** Q8_0: per 32 values d = max|x| / 127 (stored as f16), q = round(x / d); {@code back} receives d·q. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.lowbit.engine.Golden;
 import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.format.LowbitWriter;
@@ -16,8 +15,6 @@ import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.model.RopeStyle;
 import dev.lowbit.engine.model.SyntheticWeights;
-import dev.lowbit.engine.tokenizer.Llama2cTokenizerFile;
-import dev.lowbit.engine.tokenizer.SentencePieceBpe;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import java.nio.file.Files;
@@ -53,24 +50,13 @@ class GgufQwen3Test {
     }
 
     /** A GGUF of architecture qwen3 holding {@code w}, with the stories tokenizer (512 tokens). */
-    private static GgufWriter write(LlamaConfig c, LlamaWeights w) throws Exception {
-        SentencePieceBpe tok = Llama2cTokenizerFile.read(Golden.TOKENIZER);
-        String[] tokens = new String[tok.vocabSize()];
-        float[] scores = new float[tokens.length];
-        int[] types = new int[tokens.length];
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = tok.piece(i).replace(" ", "\u2581");
-            scores[i] = tok.score(i);
-            types[i] = i == 0 ? 2 : i <= 2 ? 3 : i <= 258 ? 6 : 1;
-        }
-        GgufWriter g = new GgufWriter()
+    private static GgufWriter write(LlamaConfig c, LlamaWeights w) {
+        GgufWriter g = GgufModelTest.storiesTokenizer(new GgufWriter())
                 .put("general.architecture", "qwen3").put("qwen3.context_length", c.contextLength()).put("qwen3.embedding_length", c.dim())
                 .put("qwen3.feed_forward_length", c.hiddenDim()).put("qwen3.block_count", c.nLayers())
                 .put("qwen3.attention.head_count", c.nHeads()).put("qwen3.attention.head_count_kv", c.nKvHeads())
                 .put("qwen3.attention.key_length", c.headDim()).put("qwen3.attention.value_length", c.headDim())
-                .put("qwen3.attention.layer_norm_rms_epsilon", c.normEps()).put("qwen3.rope.freq_base", c.ropeTheta())
-                .put("tokenizer.ggml.model", "llama").put("tokenizer.ggml.tokens", tokens).put("tokenizer.ggml.scores", scores)
-                .put("tokenizer.ggml.token_type", types).put("tokenizer.ggml.bos_token_id", 1).put("tokenizer.ggml.eos_token_id", 2);
+                .put("qwen3.attention.layer_norm_rms_epsilon", c.normEps()).put("qwen3.rope.freq_base", c.ropeTheta());
         NamedWeights named = NamedWeights.of(w);
         for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
             WeightMatrix m = e.getValue();

@@ -111,6 +111,7 @@ public final class LowbitFile {
         m.put("rope_style", c.ropeStyle().name().toLowerCase());
         // Scaled RoPE (Llama 3.1's rope_scaling, GGUF's rope_freqs) as the angle of each pair; absent: theta's own.
         if (c.ropeScaled()) m.put("rope_frequencies", java.util.Arrays.stream(c.ropeFrequencies()).boxed().toList());
+        if (c.noRopeEvery() > 0) m.put("no_rope_every", c.noRopeEvery());
         m.put("tied_classifier", tied);
         return m;
     }
@@ -127,7 +128,8 @@ public final class LowbitFile {
                 m.integer("n_layers", 1, 1 << 10), m.integer("n_heads", 1, 1 << 12), m.integer("n_kv_heads", 1, 1 << 12),
                 m.integer("head_dim", 2, 1 << 12), m.integer("vocab_size", 1, 1 << 22),
                 m.integer("context_length", 1, 1 << 24), (float) m.number("norm_eps"), (float) m.number("rope_theta"), style);
-        return m.has("rope_frequencies") ? c.withRopeFrequencies(m.doubles("rope_frequencies")) : c;
+        if (m.has("rope_frequencies")) c = c.withRopeFrequencies(m.doubles("rope_frequencies"));
+        return m.has("no_rope_every") ? c.withNoRopeEvery(m.integer("no_rope_every", 1, 1 << 10)) : c;
     }
 
     /** Reads tensor entries, checking each part against the data section. */

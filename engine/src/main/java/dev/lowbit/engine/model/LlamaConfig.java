@@ -10,15 +10,17 @@ package dev.lowbit.engine.model;
  * @param ropeFrequencies  the angle per position of each rotated pair (headDim / 2 values): theta^(−2i/headDim), or
  *                         those scaled per pair (Llama 3.1's {@code rope_scaling}, GGUF's {@code rope_freqs}). Part
  *                         of the configuration so that no path from a source to a model can drop the scaling.
+ * @param noRopeEvery      0, or n: every n-th layer (layers n−1, 2n−1, …) applies no RoPE (SmolLM3: 4)
  */
 public record LlamaConfig(
         int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int headDim,
-        int vocabSize, int contextLength, float normEps, float ropeTheta, RopeStyle ropeStyle, double[] ropeFrequencies) {
+        int vocabSize, int contextLength, float normEps, float ropeTheta, RopeStyle ropeStyle, double[] ropeFrequencies,
+        int noRopeEvery) {
 
     /** A configuration with the standard frequencies of {@code ropeTheta}. */
     public LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int headDim,
                        int vocabSize, int contextLength, float normEps, float ropeTheta, RopeStyle ropeStyle) {
-        this(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle, null);
+        this(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle, null, 0);
     }
 
     public LlamaConfig {
@@ -37,11 +39,24 @@ public record LlamaConfig(
         require(ropeFrequencies.length == headDim / 2, ropeFrequencies.length + " RoPE frequencies for head size " + headDim);
         for (double f : ropeFrequencies) require(f > 0 && Double.isFinite(f), "RoPE frequency " + f + " is not positive");
         ropeFrequencies = ropeFrequencies.clone();
+        require(noRopeEvery >= 0, "no-RoPE layer interval " + noRopeEvery + " is negative");
+    }
+
+    /** Whether layer l rotates q and k. */
+    public boolean ropeInLayer(int l) {
+        return noRopeEvery == 0 || (l + 1) % noRopeEvery != 0;
+    }
+
+    /** The same configuration with every n-th layer without RoPE (0: none). */
+    public LlamaConfig withNoRopeEvery(int n) {
+        return new LlamaConfig(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle,
+                ropeFrequencies, n);
     }
 
     /** The same configuration with other RoPE frequencies (scaled ones). */
     public LlamaConfig withRopeFrequencies(double[] frequencies) {
-        return new LlamaConfig(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle, frequencies);
+        return new LlamaConfig(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle,
+                frequencies, noRopeEvery);
     }
 
     @Override
@@ -59,20 +74,21 @@ public record LlamaConfig(
         return o instanceof LlamaConfig c && dim == c.dim && hiddenDim == c.hiddenDim && nLayers == c.nLayers && nHeads == c.nHeads
                 && nKvHeads == c.nKvHeads && headDim == c.headDim && vocabSize == c.vocabSize && contextLength == c.contextLength
                 && Float.compare(normEps, c.normEps) == 0 && Float.compare(ropeTheta, c.ropeTheta) == 0 && ropeStyle == c.ropeStyle
-                && java.util.Arrays.equals(ropeFrequencies, c.ropeFrequencies);
+                && java.util.Arrays.equals(ropeFrequencies, c.ropeFrequencies) && noRopeEvery == c.noRopeEvery;
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize, contextLength, normEps, ropeTheta, ropeStyle)
-                * 31 + java.util.Arrays.hashCode(ropeFrequencies);
+                * 31 + java.util.Arrays.hashCode(ropeFrequencies) * 7 + noRopeEvery;
     }
 
     @Override
     public String toString() {
         return "LlamaConfig[dim=" + dim + ", hiddenDim=" + hiddenDim + ", nLayers=" + nLayers + ", nHeads=" + nHeads + ", nKvHeads=" + nKvHeads
                 + ", headDim=" + headDim + ", vocabSize=" + vocabSize + ", contextLength=" + contextLength + ", normEps=" + normEps
-                + ", ropeTheta=" + ropeTheta + ", ropeStyle=" + ropeStyle + (ropeScaled() ? ", RoPE scaled" : "") + "]";
+                + ", ropeTheta=" + ropeTheta + ", ropeStyle=" + ropeStyle + (ropeScaled() ? ", RoPE scaled" : "")
+                + (noRopeEvery > 0 ? ", no RoPE every " + noRopeEvery + " layers" : "") + "]";
     }
 
     private static void require(boolean ok, String message) {

@@ -119,8 +119,10 @@ public final class LlamaModel {
             headNorm(s.q, n * c.nHeads(), w.qNorm());
             headNorm(s.k, n * c.nKvHeads(), w.kNorm());
         }
-        rope.apply(s.q, n, c.nHeads(), pos);
-        rope.apply(s.k, n, c.nKvHeads(), pos);
+        if (c.ropeInLayer(l)) {
+            rope.apply(s.q, n, c.nHeads(), pos);
+            rope.apply(s.k, n, c.nKvHeads(), pos);
+        }
         appendToCache(s, l, n, pos);
         causalAttention(s, l, n, pos);
         linears(s, l, g.o(), s.attOut, n, new Linear(LinearKind.O, s.xb2, null));

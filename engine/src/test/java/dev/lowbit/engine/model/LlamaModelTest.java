@@ -76,6 +76,31 @@ class LlamaModelTest {
         }
     }
 
+    /** SmolLM3's block: Llama's, without RoPE in every fourth layer (4 layers here: the last one has none). */
+    @Test
+    void smolLm3LayersWithoutRopeMatchTheNaiveReference() {
+        LlamaConfig c = new LlamaConfig(64, 172, 4, 8, 4, 8, 96, 32, 1e-6f, 10000f, RopeStyle.ADJACENT_PAIRS).withNoRopeEvery(4);
+        assertTrue(c.ropeInLayer(0) && c.ropeInLayer(2) && !c.ropeInLayer(3));
+        LlamaWeights w = SyntheticWeights.random(c, 51, false, true);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool), everyLayer = new LlamaModel(c.withNoRopeEvery(0), w, pool);
+            ReferenceForward ref = new ReferenceForward(c, w, c.contextLength());
+            InferenceState s = model.newState(c.contextLength(), 8), s2 = everyLayer.newState(c.contextLength(), 8);
+            int[] tokens = randomTokens(16, c.vocabSize(), 52);
+            double difference = 0;
+            for (int pos = 0; pos < tokens.length; pos++) {
+                model.forward(s, tokens, pos, 1, pos, false);
+                everyLayer.forward(s2, tokens, pos, 1, pos, false);
+                double[] expected = ref.step(tokens[pos], pos);
+                for (int i = 0; i < c.vocabSize(); i++) {
+                    assertEquals(expected[i], s.logits()[i], 1e-4, "pos " + pos + " logit " + i);
+                    difference = Math.max(difference, Math.abs(s.logits()[i] - s2.logits()[i]));
+                }
+            }
+            assertTrue(difference > 1e-3, "the layer without RoPE changes the logits");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(RopeStyle.class)
     void batchedPrefillEqualsTokenByTokenDecode(RopeStyle style) {

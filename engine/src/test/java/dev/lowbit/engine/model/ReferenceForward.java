@@ -30,8 +30,10 @@ final class ReferenceForward {
                 headNorm(q, lw.qNorm());
                 headNorm(k, lw.kNorm());
             }
-            rope(q, pos);
-            rope(k, pos);
+            if (c.noRopeEvery() == 0 || (l + 1) % c.noRopeEvery() != 0) { // SmolLM3: no RoPE in every fourth layer
+                rope(q, pos);
+                rope(k, pos);
+            }
             keys[l][pos] = k;
             values[l][pos] = v;
             double[] att = new double[c.qDim()];

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * A Llama-family model from a GGUF file: architectures {@code llama} (Llama, Mistral, TinyLlama, …),
- * {@code qwen2} (q/k/v biases) and {@code qwen3} (per-head q/k norms, {@code attn_q_norm}/{@code attn_k_norm}; head
- * size from {@code key_length}). Hyper-parameters come from {@code <arch>.*} metadata, weights stay in the mapped
+ * {@code qwen2} (q/k/v biases), {@code qwen3} (per-head q/k norms, {@code attn_q_norm}/{@code attn_k_norm}; head
+ * size from {@code key_length}) and {@code smollm3} (Llama's block, no RoPE in every fourth layer). Hyper-parameters come from {@code <arch>.*} metadata, weights stay in the mapped
  * file. RoPE: llama.cpp's converter stores {@code llama} q/k weights for adjacent-pair rotation; {@code qwen2}
  * and {@code qwen3} use rotate-half ("NEOX"). Llama 3.1-style RoPE scaling arrives as the {@code rope_freqs} tensor of per-pair
  * frequency divisors.
@@ -26,9 +26,9 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
     public static GgufModel read(GgufFile gguf) {
         String arch = gguf.require("general.architecture", String.class);
         RopeStyle rope = switch (arch) {
-            case "llama" -> RopeStyle.ADJACENT_PAIRS;
+            case "llama", "smollm3" -> RopeStyle.ADJACENT_PAIRS;
             case "qwen2", "qwen3" -> RopeStyle.ROTATE_HALF;
-            default -> throw gguf.file().error("architecture '" + arch + "' is not supported (llama, qwen2, qwen3)");
+            default -> throw gguf.file().error("architecture '" + arch + "' is not supported (llama, qwen2, qwen3, smollm3)");
         };
         if (gguf.tensors().isEmpty()) throw gguf.file().error("has no tensors (a vocabulary-only GGUF file)");
         GgufTensorInfo embedding = tensor(gguf, "token_embd.weight");
@@ -76,6 +76,7 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
             if (divisors.length != freqs.length) throw gguf.file().error("rope_freqs has " + divisors.length + " values, expected " + freqs.length);
             for (int i = 0; i < freqs.length; i++) freqs[i] /= divisors[i];
         }
+        if (arch.equals("smollm3")) config = config.withNoRopeEvery(4); // llama.cpp: n_no_rope_layer_step = 4
         try {
             config = config.withRopeFrequencies(freqs);
         } catch (IllegalArgumentException e) {

@@ -9,12 +9,14 @@ import java.util.List;
 
 /**
  * A Hugging Face {@code config.json} for {@code LlamaForCausalLM}, {@code MistralForCausalLM},
- * {@code Qwen2ForCausalLM} or {@code Qwen3ForCausalLM} (q/k norms; {@code head_dim} from the config): the hyper-parameters, RoPE frequencies (with {@code rope_scaling} of type
+ * {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM} (q/k norms; {@code head_dim} from the config) or
+ * {@code SmolLM3ForCausalLM} (no RoPE in every n-th layer): the hyper-parameters, RoPE frequencies (with {@code rope_scaling} of type
  * {@code llama3} applied), tied embeddings and the BOS/EOS ids.
  */
 public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbeddings, int bos,
                        List<Integer> eos) {
-    public static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
+    public static final List<String> ARCHITECTURES = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM",
+            "SmolLM3ForCausalLM");
 
     public static HfConfig parse(JsonObject c) {
         List<Object> archs = c.has("architectures") ? c.list("architectures") : List.of();
@@ -49,6 +51,7 @@ public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbe
         } catch (IllegalArgumentException e) {
             throw new JsonException("rope_scaling: " + e.getMessage());
         }
+        if (arch.equals("SmolLM3ForCausalLM")) config = config.withNoRopeEvery(noRopeEvery(c, config.nLayers()));
         return new HfConfig(arch, config, tied, bos, eos);
     }
 
@@ -56,6 +59,24 @@ public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbe
      * Llama 3.1's frequency-dependent scaling: long wavelengths are divided by {@code factor}, short ones kept, the
      * band between interpolated smoothly.
      */
+    /**
+     * SmolLM3's layers without RoPE: {@code no_rope_layers} (1 = RoPE, per layer), which lowbit takes when it is
+     * every n-th layer ({@code no_rope_layer_interval}, 4 by default), as SmolLM3 ships it.
+     */
+    static int noRopeEvery(JsonObject c, int layers) {
+        int n = c.has("no_rope_layer_interval") ? c.integer("no_rope_layer_interval", 1, 1 << 10) : 4;
+        if (c.has("no_rope_layers")) {
+            long[] flags = c.longs("no_rope_layers");
+            if (flags.length != layers) throw new JsonException("no_rope_layers has " + flags.length + " entries for " + layers + " layers");
+            for (int l = 0; l < layers; l++) {
+                if ((flags[l] != 0) != ((l + 1) % n != 0)) {
+                    throw new JsonException("no_rope_layers is not every " + n + "-th layer without RoPE, the only pattern lowbit runs");
+                }
+            }
+        }
+        return n;
+    }
+
     static void scaleRope(JsonObject s, double[] freqs) {
         String type = s.has("rope_type") ? s.string("rope_type") : s.has("type") ? s.string("type") : "";
         if (type.equals("default")) return;

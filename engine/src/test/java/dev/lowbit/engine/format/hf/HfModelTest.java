@@ -128,6 +128,16 @@ class HfModelTest {
     }
 
     @Test
+    void smolLm3LayersWithoutRope() {
+        var ok = dev.lowbit.engine.json.JsonObject.of(dev.lowbit.engine.json.Json.parse(
+                "{\"no_rope_layers\": [1, 1, 1, 0, 1, 1, 1, 0], \"no_rope_layer_interval\": 4}"), "config.json");
+        assertEquals(4, HfConfig.noRopeEvery(ok, 8));
+        var other = dev.lowbit.engine.json.JsonObject.of(dev.lowbit.engine.json.Json.parse("{\"no_rope_layers\": [1, 0, 1, 1]}"), "config.json");
+        var e = assertThrows(dev.lowbit.engine.json.JsonException.class, () -> HfConfig.noRopeEvery(other, 4));
+        assertTrue(e.getMessage().contains("not every 4-th layer"), e.getMessage());
+    }
+
+    @Test
     void llama3RopeScaling() {
         // Llama 3.1 8B's settings: the highest frequency stays, the lowest is divided by 8.
         double[] f = dev.lowbit.engine.model.Rope.standardFrequencies(128, 500000);

@@ -24,8 +24,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A {@code qwen3} GGUF (random weights, q/k norms, head size 16 with dim / heads = 8) runs as the model it was written from. */
-class GgufQwen3Test {
+/**
+ * GGUF architectures beyond Llama's block, from random weights: a {@code qwen3} file (q/k norms, head size 16 with
+ * dim / heads = 8) and a {@code smollm3} one (no RoPE in every fourth layer) run as the models they were written from.
+ */
+class GgufArchitecturesTest {
     @TempDir Path dir;
 
     @Test
@@ -49,14 +52,40 @@ class GgufQwen3Test {
         }
     }
 
+    /** A {@code smollm3} GGUF is Llama's block with no RoPE in every fourth layer; a .lowbit file keeps that. */
+    @Test
+    void smolLm3GgufSkipsRopeInEveryFourthLayer() throws Exception {
+        LlamaConfig c = new LlamaConfig(64, 172, 4, 8, 4, 8, 512, 64, 1e-6f, 10000f, RopeStyle.ADJACENT_PAIRS);
+        LlamaWeights w = SyntheticWeights.random(c, 61, false, true);
+        Path file = dir.resolve("smollm3.gguf");
+        Files.write(file, write("smollm3", c, w).bytes());
+        int[] prompt = {1, 72, 300, 17, 5, 260, 44, 9, 400, 12};
+        try (LoadedModel m = ModelLoader.load(file, null, 1); WorkerPool pool = new WorkerPool(1)) {
+            assertEquals(4, m.model().config().noRopeEvery());
+            float[] expected = logits(new LlamaModel(c.withNoRopeEvery(4), w, pool), prompt);
+            assertArrayEquals(expected, logits(m.model(), prompt));
+            Path lowbit = dir.resolve("smollm3.lowbit");
+            LowbitWriter.write(lowbit, m.model().config(), m.tokenizer(), null, Map.of(), m.model().weights(), false);
+            try (LoadedModel back = ModelLoader.load(lowbit, null, 1)) {
+                assertEquals(4, back.model().config().noRopeEvery());
+                assertArrayEquals(expected, logits(back.model(), prompt));
+            }
+        }
+    }
+
     /** A GGUF of architecture qwen3 holding {@code w}, with the stories tokenizer (512 tokens). */
     private static GgufWriter write(LlamaConfig c, LlamaWeights w) {
+        return write("qwen3", c, w);
+    }
+
+    /** A GGUF of architecture {@code arch} holding {@code w}, with the stories tokenizer (512 tokens). */
+    private static GgufWriter write(String arch, LlamaConfig c, LlamaWeights w) {
         GgufWriter g = GgufModelTest.storiesTokenizer(new GgufWriter())
-                .put("general.architecture", "qwen3").put("qwen3.context_length", c.contextLength()).put("qwen3.embedding_length", c.dim())
-                .put("qwen3.feed_forward_length", c.hiddenDim()).put("qwen3.block_count", c.nLayers())
-                .put("qwen3.attention.head_count", c.nHeads()).put("qwen3.attention.head_count_kv", c.nKvHeads())
-                .put("qwen3.attention.key_length", c.headDim()).put("qwen3.attention.value_length", c.headDim())
-                .put("qwen3.attention.layer_norm_rms_epsilon", c.normEps()).put("qwen3.rope.freq_base", c.ropeTheta());
+                .put("general.architecture", arch).put(arch + ".context_length", c.contextLength()).put(arch + ".embedding_length", c.dim())
+                .put(arch + ".feed_forward_length", c.hiddenDim()).put(arch + ".block_count", c.nLayers())
+                .put(arch + ".attention.head_count", c.nHeads()).put(arch + ".attention.head_count_kv", c.nKvHeads())
+                .put(arch + ".attention.key_length", c.headDim()).put(arch + ".attention.value_length", c.headDim())
+                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps()).put(arch + ".rope.freq_base", c.ropeTheta());
         NamedWeights named = NamedWeights.of(w);
         for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
             WeightMatrix m = e.getValue();

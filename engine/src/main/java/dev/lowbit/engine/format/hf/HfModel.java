@@ -57,9 +57,12 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         try {
             LlamaWeights weights = weights(dir, config, files);
             JsonObject tokConfig = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? JsonObject.readFile(dir.resolve("tokenizer_config.json")) : null;
-            // Qwen2 names a BOS id in config.json but never prepends it; tokenizer_config.json says so when it is explicit.
-            boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token") : config.bos() >= 0
-                    && !config.architecture().startsWith("Qwen");
+            // As transformers decides: tokenizer_config.json's add_bos_token when it says; else tokenizer.json's
+            // post-processor (Llama 3 and TinyLlama prepend BOS there, Qwen's only maps bytes); else BOS where
+            // config.json names one, but for Qwen (which names one and never prepends it).
+            Boolean fromTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? postProcessorAddsBos(dir.resolve("tokenizer.json"), config.bos()) : null;
+            boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token")
+                    : fromTokenizer != null ? fromTokenizer : config.bos() >= 0 && !config.architecture().startsWith("Qwen");
             Tokenizer tokenizer = needTokenizer ? tokenizer(dir, config, addBos ? config.bos() : -1) : null;
             String template = tokConfig == null ? null : chatTemplate(tokConfig);
             return new HfModel(config, weights, tokenizer, template, addBos, files);
@@ -157,6 +160,43 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             default -> throw file.error("tensor '" + t.name() + "' has dtype " + t.dtype() + " (F32, F16 and BF16 are supported)");
         };
         return GgmlMatrix.floats(type, file.slice(t.offset(), t.bytes(), t.name()), (int) t.elements());
+    }
+
+    /**
+     * Whether tokenizer.json's post-processor puts a special token with BOS's id before a single sequence: true or
+     * false when it has a {@code TemplateProcessing} (alone or in a {@code Sequence}), false for one without (Qwen's
+     * {@code ByteLevel}), null when there is none.
+     */
+    static Boolean postProcessorAddsBos(Path tokenizerJson, int bos) {
+        JsonObject root;
+        try {
+            root = JsonObject.readFile(tokenizerJson);
+        } catch (JsonException e) {
+            throw new ModelFileException(tokenizerJson, e.getMessage());
+        }
+        if (!root.has("post_processor") || root.map().get("post_processor") == null) return null;
+        JsonObject pp = root.object("post_processor");
+        java.util.List<JsonObject> processors = new java.util.ArrayList<>();
+        if ("Sequence".equals(pp.map().get("type")) && pp.has("processors")) {
+            for (Object o : pp.list("processors")) if (o instanceof java.util.Map<?, ?>) processors.add(JsonObject.of(o, "post_processor"));
+        } else {
+            processors.add(pp);
+        }
+        for (JsonObject p : processors) {
+            if (!"TemplateProcessing".equals(p.map().get("type")) || !p.has("single")) continue;
+            java.util.List<Object> single = p.list("single");
+            if (single.isEmpty() || !(single.getFirst() instanceof java.util.Map<?, ?> first) || !(first.get("SpecialToken") instanceof java.util.Map<?, ?> st)) {
+                return false;
+            }
+            Object id = st.get("id");
+            if (!(id instanceof String name) || !p.has("special_tokens")) return false;
+            Object entry = p.object("special_tokens").map().get(name);
+            if (entry instanceof java.util.Map<?, ?> e && e.get("ids") instanceof java.util.List<?> ids && !ids.isEmpty() && ids.getFirst() instanceof Number n) {
+                return n.intValue() == bos;
+            }
+            return false;
+        }
+        return false;
     }
 
     /** @param bos the BOS id when the model prepends it, else -1 */

@@ -127,6 +127,28 @@ class HfModelTest {
         fails(bad, "architecture 'GPT2LMHeadModel' is not supported");
     }
 
+    /** BOS as transformers prepends it when tokenizer_config.json does not say: from tokenizer.json's post-processor. */
+    @Test
+    void bosFromTheTokenizersPostProcessor() throws Exception {
+        String llama3 = """
+            {"post_processor": {"type": "Sequence", "processors": [
+              {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true},
+              {"type": "TemplateProcessing",
+               "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+               "pair": [],
+               "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [128000], "tokens": ["<|begin_of_text|>"]}}}]}}""";
+        Path f = dir.resolve("tokenizer.json");
+        java.nio.file.Files.writeString(f, llama3);
+        assertEquals(Boolean.TRUE, HfModel.postProcessorAddsBos(f, 128000));
+        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(f, 1)); // its special token is not this model's BOS
+        java.nio.file.Files.writeString(f, "{\"post_processor\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false}}"); // Qwen2.5
+        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(f, 151643));
+        java.nio.file.Files.writeString(f, "{\"post_processor\": null}");
+        assertEquals(null, HfModel.postProcessorAddsBos(f, 1));
+        java.nio.file.Files.writeString(f, "{\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}]}}");
+        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(f, 1));
+    }
+
     @Test
     void smolLm3LayersWithoutRope() {
         var ok = dev.lowbit.engine.json.JsonObject.of(dev.lowbit.engine.json.Json.parse(

@@ -60,10 +60,14 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             // As transformers decides: tokenizer_config.json's add_bos_token when it says; else tokenizer.json's
             // post-processor (Llama 3 and TinyLlama prepend BOS there, Qwen's only maps bytes); else BOS where
             // config.json names one, but for Qwen (which names one and never prepends it).
-            Boolean fromTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? postProcessorAddsBos(dir.resolve("tokenizer.json"), config.bos()) : null;
-            boolean addBos = tokConfig != null && tokConfig.has("add_bos_token") ? tokConfig.bool("add_bos_token")
+            boolean explicitBos = tokConfig != null && tokConfig.has("add_bos_token");
+            Path tokPath = dir.resolve("tokenizer.json");
+            // Read once, and only when the tokenizer or the BOS rule needs it.
+            JsonObject tokJson = Files.isRegularFile(tokPath) && (needTokenizer || !explicitBos) ? readJson(tokPath) : null;
+            Boolean fromTokenizer = tokJson == null ? null : postProcessorAddsBos(tokJson, config.bos());
+            boolean addBos = explicitBos ? tokConfig.bool("add_bos_token")
                     : fromTokenizer != null ? fromTokenizer : config.bos() >= 0 && !config.architecture().startsWith("Qwen");
-            Tokenizer tokenizer = needTokenizer ? tokenizer(dir, config, addBos ? config.bos() : -1) : null;
+            Tokenizer tokenizer = needTokenizer ? tokenizer(dir, tokJson, config, addBos ? config.bos() : -1) : null;
             String template = tokConfig == null ? null : chatTemplate(tokConfig);
             return new HfModel(config, weights, tokenizer, template, addBos, files);
         } catch (RuntimeException e) {
@@ -167,13 +171,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
      * false when it has a {@code TemplateProcessing} (alone or in a {@code Sequence}), false for one without (Qwen's
      * {@code ByteLevel}), null when there is none.
      */
-    static Boolean postProcessorAddsBos(Path tokenizerJson, int bos) {
-        JsonObject root;
-        try {
-            root = JsonObject.readFile(tokenizerJson);
-        } catch (JsonException e) {
-            throw new ModelFileException(tokenizerJson, e.getMessage());
-        }
+    static Boolean postProcessorAddsBos(JsonObject root, int bos) {
         if (!root.has("post_processor") || root.map().get("post_processor") == null) return null;
         JsonObject pp = root.object("post_processor");
         java.util.List<JsonObject> processors = new java.util.ArrayList<>();
@@ -199,16 +197,27 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         return false;
     }
 
-    /** @param bos the BOS id when the model prepends it, else -1 */
-    private static Tokenizer tokenizer(Path dir, HfConfig config, int bos) {
-        Path tokJson = dir.resolve("tokenizer.json");
+    /** tokenizer.json, parsed; its errors name the file. */
+    private static JsonObject readJson(Path file) {
+        try {
+            return JsonObject.readFile(file);
+        } catch (JsonException e) {
+            throw new ModelFileException(file, e.getMessage());
+        }
+    }
+
+    /**
+     * @param tokJson tokenizer.json, parsed, or null when the folder has none
+     * @param bos the BOS id when the model prepends it, else -1
+     */
+    private static Tokenizer tokenizer(Path dir, JsonObject tokJson, HfConfig config, int bos) {
         java.util.Set<Integer> stops = new java.util.HashSet<>(config.eos());
         int eos = config.eos().isEmpty() ? -1 : config.eos().getFirst();
-        if (Files.isRegularFile(tokJson)) {
+        if (tokJson != null) {
             try {
-                return HfTokenizerJson.parse(JsonObject.readFile(tokJson), dir.getFileName() + "/tokenizer.json", bos, eos, stops);
+                return HfTokenizerJson.parse(tokJson, dir.getFileName() + "/tokenizer.json", bos, eos, stops);
             } catch (JsonException e) {
-                throw new ModelFileException(tokJson, e.getMessage());
+                throw new ModelFileException(dir.resolve("tokenizer.json"), e.getMessage());
             }
         }
         if (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) {

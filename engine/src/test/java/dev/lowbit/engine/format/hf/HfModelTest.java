@@ -139,14 +139,14 @@ class HfModelTest {
                "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [128000], "tokens": ["<|begin_of_text|>"]}}}]}}""";
         Path f = dir.resolve("tokenizer.json");
         java.nio.file.Files.writeString(f, llama3);
-        assertEquals(Boolean.TRUE, HfModel.postProcessorAddsBos(f, 128000));
-        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(f, 1)); // its special token is not this model's BOS
+        assertEquals(Boolean.TRUE, HfModel.postProcessorAddsBos(dev.lowbit.engine.json.JsonObject.readFile(f), 128000));
+        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(dev.lowbit.engine.json.JsonObject.readFile(f), 1)); // its special token is not this model's BOS
         java.nio.file.Files.writeString(f, "{\"post_processor\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false}}"); // Qwen2.5
-        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(f, 151643));
+        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(dev.lowbit.engine.json.JsonObject.readFile(f), 151643));
         java.nio.file.Files.writeString(f, "{\"post_processor\": null}");
-        assertEquals(null, HfModel.postProcessorAddsBos(f, 1));
+        assertEquals(null, HfModel.postProcessorAddsBos(dev.lowbit.engine.json.JsonObject.readFile(f), 1));
         java.nio.file.Files.writeString(f, "{\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}]}}");
-        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(f, 1));
+        assertEquals(Boolean.FALSE, HfModel.postProcessorAddsBos(dev.lowbit.engine.json.JsonObject.readFile(f), 1));
     }
 
     @Test

@@ -5,7 +5,6 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.GptBytePairEncodingParams;
 import com.knuddels.jtokkit.api.IntArrayList;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,24 +105,14 @@ public final class ByteLevelBpe implements Tokenizer {
      */
     public static ByteLevelBpe fromMerges(String name, String[] tokens, String[] merges, boolean[] special, boolean[] control,
                                           PreTokenizer pre, int bos, int eos, Set<Integer> stops) {
-        Set<String> texts = new java.util.HashSet<>(tokens.length * 2);
         byte[][] idBytes = new byte[tokens.length][];
         Map<String, Integer> specials = new LinkedHashMap<>();
         for (int i = 0; i < tokens.length; i++) {
-            texts.add(tokens[i]);
             if (special[i]) specials.put(tokens[i], i);
             // Special and control tokens are raw text; so are a few ordinary ones in some vocabularies (Command R's
             // U+200D), which no merge builds and which decode to their own text, as llama.cpp decodes them.
             byte[] bytes = special[i] || control[i] ? null : ByteLevel.decode(tokens[i]);
             idBytes[i] = bytes != null ? bytes : tokens[i].getBytes(StandardCharsets.UTF_8);
-        }
-        for (int m = 0; m < merges.length; m++) {
-            int space = merges[m].indexOf(' ', 1);
-            if (space < 0) throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' is not two tokens");
-            String left = merges[m].substring(0, space), right = merges[m].substring(space + 1);
-            if (!texts.contains(left + right) || !texts.contains(left) || !texts.contains(right)) {
-                throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' uses or makes a token outside the vocabulary");
-            }
         }
         ByteLevelBpe t = new ByteLevelBpe(name, new MergeListBpe(tokens, merges, pre.name())::encode, idBytes, control, specials, pre, bos, eos, stops);
         t.definition = new Definition(name, tokens.clone(), merges.clone(), special.clone(), control.clone(), pre.name(), pre.expressions(),

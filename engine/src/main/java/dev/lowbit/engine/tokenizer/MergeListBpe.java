@@ -13,13 +13,12 @@ import java.util.Set;
  * ({@code "left right"}) comes first in the list is merged, the leftmost of equal pairs first, until no pair has a
  * merge. Each symbol is then looked up in the vocabulary; one that is not there gives the tokens of its single
  * ASCII characters (llama.cpp's fallback, bytes outside ASCII dropped). With the Llama 3 family of pre-tokenizers
- * ({@link #ignoresMerges}) a piece that is itself a token is that token, merges or not: Llama 3's vocabulary holds
+ * ({@link #IGNORE_MERGES}) a piece that is itself a token is that token, merges or not: Llama 3's vocabulary holds
  * tokens that its merges never build.
  */
 final class MergeListBpe {
-    /** Pre-tokenizers for which llama.cpp sets {@code ignore_merges} (src/llama-vocab.cpp). */
-    private static final Set<String> IGNORE_MERGES = Set.of("llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral",
-            "midm-2.0", "lfm2", "jina-v5-nano", "minicpm5", "youtu", "tekken");
+    /** Pre-tokenizers for which llama.cpp sets {@code ignore_merges} (src/llama-vocab.cpp): Llama 3's type and three more. */
+    private static final Set<String> IGNORE_MERGES = PreTokenizer.llama3TypeAnd("minicpm5", "youtu", "tekken");
 
     private final Map<String, Integer> ranks; // "left right" → its index in the merge list (the first, for repeats)
     private final Map<String, Integer> ids;   // token text → id, the last id for repeated texts (as llama.cpp's map)
@@ -28,17 +27,23 @@ final class MergeListBpe {
     /** A candidate merge of the symbols at {@code left} and {@code right}, valid while they still read {@code text}. */
     private record Bigram(int rank, int left, int right, String text) {}
 
+    /** Refuses a merge that is not two tokens of the vocabulary making a third. */
     MergeListBpe(String[] tokens, String[] merges, String preName) {
-        ranks = new HashMap<>(merges.length * 2);
-        for (int m = 0; m < merges.length; m++) ranks.putIfAbsent(merges[m], m);
         ids = new HashMap<>(tokens.length * 2);
         for (int i = 0; i < tokens.length; i++) ids.put(tokens[i], i);
-        ignoreMerges = ignoresMerges(preName);
+        ranks = new HashMap<>(merges.length * 2);
+        for (int m = 0; m < merges.length; m++) {
+            int space = merges[m].indexOf(' ', 1);
+            if (space < 0) throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' is not two tokens");
+            String left = merges[m].substring(0, space), right = merges[m].substring(space + 1);
+            if (!ids.containsKey(left + right) || !ids.containsKey(left) || !ids.containsKey(right)) {
+                throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' uses or makes a token outside the vocabulary");
+            }
+            ranks.putIfAbsent(merges[m], m);
+        }
+        ignoreMerges = IGNORE_MERGES.contains(preName);
     }
 
-    static boolean ignoresMerges(String preName) {
-        return IGNORE_MERGES.contains(preName);
-    }
 
     /** The ids of one pre-tokenized piece of text. */
     void encode(String piece, IntArrayList out) {

@@ -73,8 +73,7 @@ public final class GgufTokenizer {
     }
 
     /** Byte-level pre-tokenizers after which llama.cpp puts BOS by default: the Llama 3 family, Tekken, Chameleon. */
-    private static final java.util.Set<String> BOS_BY_DEFAULT = java.util.Set.of("llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1",
-            "pixtral", "midm-2.0", "lfm2", "jina-v5-nano", "tekken", "chameleon");
+    private static final java.util.Set<String> BOS_BY_DEFAULT = PreTokenizer.llama3TypeAnd("tekken", "chameleon");
 
     /**
      * Whether llama.cpp puts BOS before a prompt (src/llama-vocab.cpp, {@code add_bos}): SentencePiece vocabularies

@@ -64,7 +64,8 @@ final class LutDotAvx2Kernel implements LutKernel {
 
     /** 4-bit codes, f16 scales, levels l0 + step · c with step ≠ 0. */
     static boolean supports(LutLayout layout, float[] levels) {
-        return layout.bits() == 4 && layout.scaleFormat() == ScaleFormat.F16 && Float.isFinite(step(levels)) && step(levels) != 0;
+        float step = step(levels);
+        return layout.bits() == 4 && layout.scaleFormat() == ScaleFormat.F16 && Float.isFinite(step) && step != 0;
     }
 
     /** The spacing of evenly spaced levels; NaN when they are not. */
@@ -75,8 +76,8 @@ final class LutDotAvx2Kernel implements LutKernel {
     }
 
     /** The level of code 8, which the integer sums are centred on. */
-    static float centre(float[] levels) {
-        return levels[0] + 8 * step(levels);
+    static float centre(float[] levels, float step) {
+        return levels[0] + 8 * step;
     }
 
     /**
@@ -90,7 +91,7 @@ final class LutDotAvx2Kernel implements LutKernel {
         LutLayout layout = m.layout();
         LutGeometry g = m.geometry();
         MemorySegment data = m.data();
-        float step = step(m.levelsView()), centre = centre(m.levelsView());
+        float step = step(m.levelsView()), centre = centre(m.levelsView(), step);
         int tiles = Math.min(TILES, layout.tiles() - firstTile);
         float[] out = s.out;
         short[] acc = s.acc;

@@ -32,7 +32,7 @@ final class LutDotScalarKernel implements LutKernel {
         LutLayout layout = m.layout();
         LutGeometry g = m.geometry();
         MemorySegment data = m.data();
-        float step = LutDotAvx2Kernel.step(m.levelsView()), centre = LutDotAvx2Kernel.centre(m.levelsView());
+        float step = LutDotAvx2Kernel.step(m.levelsView()), centre = LutDotAvx2Kernel.centre(m.levelsView(), step);
         long base = tile * g.tileBytes;
         float[] out = new float[LutLayout.TILE], meta = new float[2 * LutLayout.TILE];
         int[] d = new int[LutLayout.TILE];

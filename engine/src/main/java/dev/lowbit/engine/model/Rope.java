@@ -50,6 +50,18 @@ public final class Rope {
      * vector t sits at position {@code pos0 + t}.
      */
     public void apply(float[] x, int batch, int nHeads, int pos0) {
+        rotate(x, batch, nHeads, pos0, 1f);
+    }
+
+    /**
+     * The inverse (and transpose) of {@link #apply}: rotates by the negative angles. The backward pass sends a
+     * gradient through RoPE with it.
+     */
+    public void applyInverse(float[] x, int batch, int nHeads, int pos0) {
+        rotate(x, batch, nHeads, pos0, -1f);
+    }
+
+    private void rotate(float[] x, int batch, int nHeads, int pos0, float sign) {
         int stride = nHeads * headDim;
         for (int t = 0; t < batch; t++) {
             int row = (pos0 + t) * half;
@@ -58,7 +70,7 @@ public final class Rope {
                 for (int i = 0; i < half; i++) {
                     int a = style == RopeStyle.ADJACENT_PAIRS ? base + 2 * i : base + i;
                     int b = style == RopeStyle.ADJACENT_PAIRS ? a + 1 : a + half;
-                    float c = cos[row + i], s = sin[row + i];
+                    float c = cos[row + i], s = sign * sin[row + i];
                     float xa = x[a], xb = x[b];
                     x[a] = xa * c - xb * s;
                     x[b] = xa * s + xb * c;

@@ -6,7 +6,16 @@ import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.format.LowbitWriter;
 import dev.lowbit.engine.eval.Progress;
 import dev.lowbit.engine.generate.SelfGeneratedText;
-import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.LayerWeights;
+import dev.lowbit.engine.model.LlamaModel;
+import dev.lowbit.quant.GroupCodes;
+import dev.lowbit.quant.QuantMethod;
+import dev.lowbit.quant.discquant.DiscQuantBlocks;
+import dev.lowbit.quant.discquant.DiscQuantModel;
+import dev.lowbit.quant.discquant.DiscQuantResult;
+import dev.lowbit.quant.discquant.DiscQuantSettings;
+import dev.lowbit.quant.gptq.GptqMatrix;
+import dev.lowbit.quant.gptq.GptqModel;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantRecipe;
@@ -39,7 +48,15 @@ import picocli.CommandLine.Spec;
         description = {"Quantize a model to a .lowbit file.",
                 "Grids: int (1-8 bits, --sym or asymmetric), e2m1 (FP4), e3m0, e2m2, e3m2, e4m3, e5m2, mxfp4, nf4,"
                         + " or codebook:v1,v2,... (explicit levels).",
-                "Methods: rtn (round to nearest), awq (activation-aware scaling and clipping, needs --calib)."})
+                "Methods (all but rtn need --calib):",
+                "  rtn            round to nearest: instant, no data; fine at 4+ bits.",
+                "  awq            activation-aware scales and clipping, then RTN: minutes; helps most at 3-4 bits.",
+                "  gptq           rounds column by column, spreading each error over the inputs not yet rounded (second-order):",
+                "                 minutes; the usual choice at 2-3 bits.",
+                "  discquant      learns which way each weight rounds from the model's own outputs (KL to the unquantized model,",
+                "                 --scope model) or each block's output (--scope block, for large models): slowest, best at 2-3 bits.",
+                "  awq+gptq, awq+discquant: AWQ's scales first, then that rounding.",
+                "docs/DISCQUANT.md compares them."})
 final class QuantizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -49,18 +66,46 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "Output .lowbit file (written atomically).")
     Path output;
 
-    @Option(names = "--method", paramLabel = "M", description = "Quantization method: rtn or awq (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", paramLabel = "M", description = "rtn, awq, gptq, discquant, awq+gptq or awq+discquant (default: ${DEFAULT-VALUE}).")
     String method = "rtn";
 
-    @Option(names = "--calib", paramLabel = "FILE", description = "AWQ calibration text (UTF-8), or 'self' to sample it from the"
-            + " model itself (seeded: --calib-seed), a data-free choice.")
+    @Option(names = "--calib", paramLabel = "FILE", description = "Calibration text (UTF-8) for every method but rtn, or 'self' to sample"
+            + " it from the model itself (seeded: --calib-seed), a data-free choice. Never the text you evaluate on.")
     String calib;
 
-    @Option(names = "--calib-samples", paramLabel = "N", description = "AWQ calibration windows (default: ${DEFAULT-VALUE}).")
-    int calibSamples = 128;
+    @Option(names = "--calib-samples", paramLabel = "N", description = "Calibration windows (default: 128; discquant: 32).")
+    Integer calibSamples;
 
-    @Option(names = "--calib-len", paramLabel = "L", description = "Tokens per calibration window, at most the model's context (default: ${DEFAULT-VALUE}).")
-    int calibLen = 512;
+    @Option(names = "--calib-len", paramLabel = "L", description = "Tokens per calibration window, at most the model's context (default: 512; discquant: 128).")
+    Integer calibLen;
+
+    @Option(names = "--scope", paramLabel = "S", description = "discquant: model (match the unquantized model's next-token distribution)"
+            + " or block (match each block's output; memory of one block; default: ${DEFAULT-VALUE}).")
+    String scope = "model";
+
+    @Option(names = "--steps", paramLabel = "N", description = "discquant: optimiser steps (per block with --scope block; default: ${DEFAULT-VALUE}).")
+    int steps = DiscQuantSettings.DEFAULT_STEPS;
+
+    @Option(names = "--batch", paramLabel = "N", description = "discquant: calibration windows per step (default: ${DEFAULT-VALUE}).")
+    int batch = DiscQuantSettings.DEFAULT_WINDOWS_PER_STEP;
+
+    @Option(names = "--lr", paramLabel = "F", description = "discquant: peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+    float lr = DiscQuantSettings.DEFAULT_LR;
+
+    @Option(names = "--rho", paramLabel = "F", description = "discquant: weight of the loss gradient against the pull toward RTN (default: ${DEFAULT-VALUE}).")
+    float rho = DiscQuantSettings.DEFAULT_RHO;
+
+    @Option(names = "--clamp", paramLabel = "F", description = "discquant: bound on the weighted loss gradient (default: ${DEFAULT-VALUE}).")
+    float clamp = DiscQuantSettings.DEFAULT_CLAMP;
+
+    @Option(names = "--seed", paramLabel = "S", description = "discquant: seed of the random start and of the window order (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--act-order", description = "gptq: round the inputs with the largest Hessian diagonal first (group scales fitted beforehand).")
+    boolean actOrder;
+
+    @Option(names = "--damp", paramLabel = "F", description = "gptq: damping, as a fraction of the Hessian's mean diagonal (default: ${DEFAULT-VALUE}).")
+    float damp = 0.01f;
 
     @Option(names = "--calib-score-tokens", paramLabel = "N", description = "AWQ: calibration tokens (whole windows, at least one)"
             + " that score each candidate scale and clip; fewer is faster (default: ${DEFAULT-VALUE}).")
@@ -105,14 +150,13 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!method.equals("rtn") && !method.equals("awq")) throw new IllegalArgumentException("unknown --method " + method + " (available: rtn, awq)");
-        boolean awq = method.equals("awq");
-        if (awq && calib == null) {
-            throw new IllegalArgumentException("--method awq needs calibration text: --calib FILE (plain UTF-8 text), or --calib self"
+        QuantMethod m = QuantMethod.parse(method);
+        if (m.needsCalibration() && calib == null) {
+            throw new IllegalArgumentException("--method " + m.label() + " needs calibration text: --calib FILE (plain UTF-8 text), or --calib self"
                     + " to sample it from the model itself");
         }
-        if (!awq && calib != null) throw new IllegalArgumentException("--calib applies to --method awq only");
-        if (awq && search) throw new IllegalArgumentException("--search is RTN's weight-error clipping; AWQ searches clipping on the layer outputs itself");
+        if (!m.needsCalibration() && calib != null) throw new IllegalArgumentException("--calib applies to every method but rtn");
+        if (m.awq() && search) throw new IllegalArgumentException("--search is RTN's weight-error clipping; AWQ searches clipping on the layer outputs itself");
         if (bits != null && !grid.equals("int")) throw new IllegalArgumentException("--bits applies to the int grid only; " + grid + " fixes its own width");
         if (symmetric && !grid.equals("int")) throw new IllegalArgumentException("--sym applies to the int grid only");
         Grid g = Grids.parse(grid, bits == null ? 4 : bits, symmetric);
@@ -121,45 +165,108 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("mxfp4 shares one scale per block of " + MxGrid.BLOCK + " (--group " + MxGrid.BLOCK + ")");
         }
         if (!layout.equals("lut") && !layout.equals("rows")) throw new IllegalArgumentException("--layout must be lut or rows, got " + layout);
-        QuantRecipe recipe = new QuantRecipe(method, g, groupSize, search, TensorPrecision.parse(embeddings), keep, layout.equals("lut"));
+        DiscQuantSettings dq = m.discQuant() ? discQuantSettings() : null;
+        if (m.gptq() && !(damp >= 0 && Float.isFinite(damp))) throw new IllegalArgumentException("--damp must be zero or positive, got " + damp);
+        QuantRecipe recipe = new QuantRecipe(m.label(), g, groupSize, search, TensorPrecision.parse(embeddings), keep, layout.equals("lut"));
         if (Files.exists(output) && !force) throw new LowbitException(output + ": already exists (use --force to overwrite)");
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        try (LoadedModel m = ModelLoader.load(input, tokenizer, threads)) {
-            LlamaWeights weights = m.model().weights();
+        try (LoadedModel loaded = ModelLoader.load(input, tokenizer, threads)) {
+            LlamaModel model = loaded.model();
             Map<String, Object> recorded = new LinkedHashMap<>(recipe.toJson());
+            CalibrationSet set = m.needsCalibration() ? calibration(loaded, m) : null;
+            RtnQuantizer rtn = new RtnQuantizer(g, groupSize, search);
             ModelQuantizer.Result r;
-            if (awq) {
-                CalibrationSet set = calibration(m);
+            if (m == QuantMethod.AWQ) {
                 long a0 = System.nanoTime();
-                AwqSettings settings = new AwqSettings(AwqSettings.DEFAULT.alphaSteps(), AwqSettings.DEFAULT.clipSteps(), scoreTokens);
+                AwqSettings settings = awqSettings();
                 // Each block is rounded as soon as AWQ has transformed it: one block in fp32 at a time.
-                ModelQuantizer q = new ModelQuantizer(weights, recipe, m.model().pool(), Progress.NONE);
-                AwqTransform.Result a = new AwqTransform(m.model(), new RtnQuantizer(g, groupSize, false), settings)
+                ModelQuantizer q = new ModelQuantizer(model.weights(), recipe, model.pool(), Progress.NONE);
+                AwqTransform.Result a = new AwqTransform(model, new RtnQuantizer(g, groupSize, false), settings)
                         .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"), q::layer);
-                r = q.finish(weights, a.weights().layers());
+                r = q.finish(model.weights(), a.weights().layers());
                 recorded.put("awq", a.toJson(settings, set));
                 printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
+            } else if (m == QuantMethod.RTN) {
+                r = ModelQuantizer.quantize(model.weights(), recipe, model.pool(), new ProgressBar(spec.commandLine().getErr(), "quantize"));
             } else {
-                r = ModelQuantizer.quantize(weights, recipe, m.model().pool(), new ProgressBar(spec.commandLine().getErr(), "quantize"));
+                if (m.awq()) { // AWQ's scales and clips on the fp32 weights, then the data-dependent rounding of those
+                    long a0 = System.nanoTime();
+                    AwqSettings settings = awqSettings();
+                    AwqTransform.Result a = new AwqTransform(model, new RtnQuantizer(g, groupSize, false), settings)
+                            .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"));
+                    recorded.put("awq", a.toJson(settings, set));
+                    printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
+                    model = new LlamaModel(model.config(), a.weights(), model.pool());
+                }
+                List<GroupCodes[]> rounded = m.gptq() ? gptq(model, rtn, g, set, recorded, out) : discQuant(model, rtn, g, dq, set, recorded, out);
+                ModelQuantizer q = new ModelQuantizer(model.weights(), recipe, model.pool(), Progress.NONE);
+                List<LayerWeights> layers = new ArrayList<>();
+                for (int l = 0; l < rounded.size(); l++) layers.add(q.layer(l, model.weights().layers().get(l), rounded.get(l)));
+                r = q.finish(model.weights(), layers);
             }
             recorded.put("source", input.getFileName().toString());
             recorded.put("created_by", VersionProvider.VERSION);
-            LowbitWriter.write(output, m.model().config(), m.tokenizer(), m.chatTemplate(), recorded, r.weights(), force);
+            LowbitWriter.write(output, model.config(), loaded.tokenizer(), loaded.chatTemplate(), recorded, r.weights(), force);
             double seconds = (System.nanoTime() - t0) / 1e9;
             printReport(out, r.report(), output, seconds);
         }
         return 0;
     }
 
-    private CalibrationSet calibration(LoadedModel m) {
-        if (calibSamples < 1 || calibLen < 2) throw new IllegalArgumentException("--calib-samples must be >= 1 and --calib-len >= 2");
-        int len = Math.min(calibLen, m.model().config().contextLength());
+    private AwqSettings awqSettings() {
+        return new AwqSettings(AwqSettings.DEFAULT.alphaSteps(), AwqSettings.DEFAULT.clipSteps(), scoreTokens);
+    }
+
+    private DiscQuantSettings discQuantSettings() {
+        DiscQuantSettings.Scope sc = switch (scope) {
+            case "model" -> DiscQuantSettings.Scope.MODEL;
+            case "block" -> DiscQuantSettings.Scope.BLOCK;
+            default -> throw new IllegalArgumentException("--scope must be model or block, got " + scope);
+        };
+        return new DiscQuantSettings(sc, steps, batch, lr, rho, clamp, DiscQuantSettings.DEFAULT_WEIGHT_DECAY, DiscQuantSettings.warmupFor(steps), seed);
+    }
+
+    private List<GroupCodes[]> gptq(LlamaModel model, RtnQuantizer rtn, Grid g, CalibrationSet set, Map<String, Object> recorded, PrintWriter out) {
+        GptqModel.Result res = new GptqModel(model, new GptqMatrix(g, rtn, damp, actOrder))
+                .run(set.windows(), new ProgressBar(spec.commandLine().getErr(), "gptq"));
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("calibration", set.description());
+        info.put("damp", damp);
+        info.put("act_order", actOrder);
+        info.put("block_size", GptqMatrix.BLOCK);
+        info.put("seconds", res.seconds());
+        recorded.put("gptq", info);
+        out.printf("GPTQ calibration: %s; %.1f s%n%n", set.description(), res.seconds());
+        return res.blocks();
+    }
+
+    private List<GroupCodes[]> discQuant(LlamaModel model, RtnQuantizer rtn, Grid g, DiscQuantSettings s, CalibrationSet set,
+                                         Map<String, Object> recorded, PrintWriter out) {
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "discquant");
+        DiscQuantResult res = s.scope() == DiscQuantSettings.Scope.MODEL
+                ? new DiscQuantModel(model.config(), model.weights(), g, rtn, s, model.pool()).run(set.windows(), bar)
+                : new DiscQuantBlocks(model.config(), model.weights(), g, rtn, s, model.pool()).run(set.windows(), bar);
+        recorded.put("discquant", res.toJson(s, set.description()));
+        String loss = s.scope() == DiscQuantSettings.Scope.MODEL ? "KL per position" : "block output error (normalised, mean over blocks)";
+        out.printf("DiscQuant (%s scope) calibration: %s%n", s.scope().name().toLowerCase(), set.description());
+        out.printf("  %s on the calibration windows: RTN %.5f -> DiscQuant %.5f (optimised: first step %.5f, last step %.5f)%n", loss,
+                res.rtnLoss(), res.finalLoss(), res.firstLoss(), res.lastLoss());
+        out.printf("  %.1f s, %.3f s per step, %.1f MiB held by the optimisation (besides the model)%n%n", res.seconds(), res.secondsPerStep(),
+                res.workingBytes() / 1048576.0);
+        return res.blocks();
+    }
+
+    private CalibrationSet calibration(LoadedModel m, QuantMethod method) {
+        int samples = calibSamples != null ? calibSamples : method.discQuant() ? DiscQuantSettings.DEFAULT_WINDOWS : 128;
+        int length = calibLen != null ? calibLen : method.discQuant() ? DiscQuantSettings.DEFAULT_WINDOW_TOKENS : 512;
+        if (samples < 1 || length < 2) throw new IllegalArgumentException("--calib-samples must be >= 1 and --calib-len >= 2");
+        int len = Math.min(length, m.model().config().contextLength());
         int[] tokens;
         String source;
         if (calib.equals("self")) {
             long t0 = System.nanoTime();
-            tokens = SelfGeneratedText.sample(m.model(), m.tokenizer(), Math.multiplyExact(calibSamples, len), len, calibSeed,
+            tokens = SelfGeneratedText.sample(m.model(), m.tokenizer(), Math.multiplyExact(samples, len), len, calibSeed,
                     new ProgressBar(spec.commandLine().getErr(), "sampling calibration text"));
             source = String.format("text sampled from the model (seed %d, %.1f s)", calibSeed, (System.nanoTime() - t0) / 1e9);
         } else {
@@ -175,7 +282,7 @@ final class QuantizeCommand implements Callable<Integer> {
             tokens = m.tokenizer().encode(text, false, false);
             source = file.getFileName().toString();
         }
-        return CalibrationSet.of(tokens, m.tokenizer().bos(), calibSamples, len, source);
+        return CalibrationSet.of(tokens, m.tokenizer().bos(), samples, len, source);
     }
 
     private static void printAwq(PrintWriter out, AwqTransform.Result a, CalibrationSet set, double seconds) {

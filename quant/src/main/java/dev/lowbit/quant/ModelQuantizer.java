@@ -60,16 +60,30 @@ public final class ModelQuantizer {
 
     /** Block {@code l} as the recipe stores it. */
     public LayerWeights layer(int l, LayerWeights w) {
+        return layer(l, w, null);
+    }
+
+    /**
+     * Block {@code l} with its linear layers rounded already by a data-dependent method (GPTQ, DiscQuant), in the
+     * order q, k, v, o, gate, up, down; each is stored with the codes given, unless the recipe keeps it.
+     */
+    public LayerWeights layer(int l, LayerWeights w, GroupCodes[] rounded) {
         NamedWeights named = NamedWeights.ofLayer(l, w);
         Map<String, WeightMatrix> out = new LinkedHashMap<>();
-        named.matrices().forEach((name, m) -> out.put(name, tensor(name, m)));
+        named.matrices().forEach((name, m) -> {
+            int i = rounded == null ? -1 : LINEARS.indexOf(name.substring(name.indexOf('.', 4) + 1));
+            out.put(name, tensor(name, m, i < 0 ? null : rounded[i]));
+        });
         return new NamedWeights(out, named.vectors()).layer(l);
     }
 
+    /** The block's linear layers by their tensor names, in the order of {@code rounded}. */
+    private static final List<String> LINEARS = List.of("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down");
+
     /** The model with the given (already stored) blocks and its embedding and classifier stored by the recipe. */
     public Result finish(LlamaWeights model, List<LayerWeights> layers) {
-        WeightMatrix embedding = tensor("token_embd", model.tokenEmbedding());
-        WeightMatrix classifier = model.tiedClassifier() ? embedding : tensor("output", model.classifier());
+        WeightMatrix embedding = tensor("token_embd", model.tokenEmbedding(), null);
+        WeightMatrix classifier = model.tiedClassifier() ? embedding : tensor("output", model.classifier(), null);
         progress.update(total, total, "");
         LlamaWeights result = new LlamaWeights(embedding, layers, model.finalNorm(), classifier);
         List<TensorReport> lines = new ArrayList<>();
@@ -77,8 +91,8 @@ public final class ModelQuantizer {
         return new Result(result, lines);
     }
 
-    /** One tensor, by the recipe's action for its name. */
-    private WeightMatrix tensor(String name, WeightMatrix source) {
+    /** One tensor, by the recipe's action for its name; {@code rounded}: its codes, when a method chose them. */
+    private WeightMatrix tensor(String name, WeightMatrix source, GroupCodes rounded) {
         WeightMatrix m = LowbitFile.unwrap(source);
         progress.update(done, total, name);
         QuantRecipe.Action action = recipe.actionFor(name);
@@ -91,7 +105,7 @@ public final class ModelQuantizer {
                     case INT6 -> int6;
                     default -> main;
                 };
-                QuantizedTensor t = q.quantize(m, pool);
+                QuantizedTensor t = rounded != null && action == QuantRecipe.Action.QUANTIZE ? rounded.toTensor(values(m)) : q.quantize(m, pool);
                 stored = t.matrix();
                 if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
                     stored = LutPacker.pack(c, pool);
@@ -103,9 +117,7 @@ public final class ModelQuantizer {
                         t.relativeRmsError());
             }
             case F16 -> {
-                float[] all = new float[Math.multiplyExact(m.rows(), m.cols())];
-                for (int r = 0; r < m.rows(); r++) m.readRow(r, all, r * m.cols());
-                stored = F16Matrix.of(all, m.rows(), m.cols());
+                stored = F16Matrix.of(values(m), m.rows(), m.cols());
                 line = new TensorReport(name, m.rows(), m.cols(), "f16", 16, relativeError(m, stored));
             }
             default -> {
@@ -122,6 +134,12 @@ public final class ModelQuantizer {
     private String groupLabel(QuantRecipe.Action action, WeightMatrix m) {
         int g = action == QuantRecipe.Action.INT8 || action == QuantRecipe.Action.INT6 ? EMBEDDING_GROUP : recipe.groupSize();
         return g == 0 ? "row" : "g" + Math.min(g, m.cols());
+    }
+
+    private static float[] values(WeightMatrix m) {
+        float[] v = new float[Math.multiplyExact(m.rows(), m.cols())];
+        for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
+        return v;
     }
 
     private static double bitsPerWeight(WeightMatrix m) {

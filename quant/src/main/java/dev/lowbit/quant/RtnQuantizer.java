@@ -97,6 +97,16 @@ public final class RtnQuantizer implements Quantizer {
         return groupSize == 0 ? cols : Math.min(groupSize, cols);
     }
 
+    /** Every group's scale for a row-major matrix, row by row (the scales {@link #quantize} stores). */
+    public GroupScale[] groupScales(float[] w, int rows, int cols) {
+        int g = groupWidth(cols), perRow = (cols + g - 1) / g;
+        GroupScale[] s = new GroupScale[rows * perRow];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < perRow; k++) s[r * perRow + k] = bestScale(w, r * cols + k * g, Math.min(g, cols - k * g));
+        }
+        return s;
+    }
+
     /** The group's scale: plain, or the best of the clipping candidates. */
     GroupScale bestScale(float[] w, int off, int n) {
         if (!search) return grid.fit(w, off, n, 1f);

@@ -103,12 +103,50 @@ class QuantizeCliTest {
         assertTrue(run("quantize", MODEL, out, "--grid", "fp5").err().startsWith("lowbit: error: unknown grid 'fp5'"));
         assertTrue(run("quantize", MODEL, out, "--group", "0").err().contains("--group must be a positive number or 'row'"));
         assertTrue(run("quantize", MODEL, out, "--bits", "9").err().contains("1 to 8 bits"));
-        assertTrue(run("quantize", MODEL, out, "--method", "gptq").err().contains("unknown --method gptq"));
+        assertTrue(run("quantize", MODEL, out, "--method", "obq").err().contains("unknown --method obq"));
+        assertTrue(run("quantize", MODEL, out, "--method", "discquant", "--calib", TEXT, "--scope", "layer").err()
+                .contains("--scope must be model or block, got layer"));
+        assertTrue(run("quantize", MODEL, out, "--method", "discquant", "--calib", TEXT, "--steps", "0").err().contains("--steps must be at least 1"));
+        assertTrue(run("quantize", MODEL, out, "--method", "gptq", "--calib", TEXT, "--damp", "-1").err().contains("--damp must be zero or positive"));
         assertTrue(run("quantize", MODEL, out, "--method", "awq").err().startsWith("lowbit: error: --method awq needs calibration text: --calib FILE"));
         assertEquals("lowbit: error: " + dir.resolve("none.txt") + ": no such calibration file\n",
                 run("quantize", MODEL, out, "--method", "awq", "--calib", dir.resolve("none.txt").toString()).err());
-        assertTrue(run("quantize", MODEL, out, "--calib", TEXT).err().contains("--calib applies to --method awq only"));
+        assertTrue(run("quantize", MODEL, out, "--calib", TEXT).err().contains("--calib applies to every method but rtn"));
         assertEquals(0, dir.toFile().list().length, "no output written");
+    }
+
+    /** GPTQ, DiscQuant in both scopes and the AWQ compositions write files that load, run on the table-lookup kernel and record their settings. */
+    @Test
+    void dataDependentRoundingFromTheCommandLine() {
+        String[][] methods = {
+                {"gptq", "--act-order"},
+                {"discquant", "--steps", "6"},
+                {"discquant", "--scope", "block", "--steps", "4"},
+                {"awq+gptq"},
+                {"awq+discquant", "--steps", "4"}};
+        for (String[] m : methods) {
+            String out = dir.resolve(m[0].replace('+', '-') + m.length + ".lowbit").toString();
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("quantize", MODEL, out, "--method", m[0], "--calib", SHAKESPEARE,
+                    "--calib-samples", "4", "--calib-len", "64", "--bits", "2"));
+            args.addAll(java.util.List.of(m).subList(1, m.length));
+            Run q = run(args.toArray(String[]::new));
+            assertEquals(0, q.exit(), q.err());
+            assertTrue(q.err().contains("ETA"), "progress bar: " + q.err());
+            assertTrue(q.out().contains("blk.4.ffn_down") && q.out().contains("int2/g32 lut"), "stored for the table-lookup kernel: " + q.out());
+            Run i = run("inspect", out);
+            assertEquals(0, i.exit(), i.err());
+            assertTrue(i.out().contains("method=" + m[0]), i.out());
+            if (m[0].endsWith("discquant")) {
+                assertTrue(q.out().contains("DiscQuant (" + (m.length > 3 ? "block" : "model") + " scope)"), q.out());
+                assertTrue(i.out().contains("discquant={scope=" + (m.length > 3 ? "block" : "model") + ", steps=" + m[m.length - 1]), i.out());
+                assertTrue(i.out().contains("rho=200.0, clamp=1.0"), i.out());
+            } else {
+                assertTrue(i.out().contains("gptq={calibration=input.txt: 4 windows of 64 tokens") && i.out().contains("act_order=" + (m.length > 1)), i.out());
+            }
+            if (m[0].startsWith("awq+")) assertTrue(i.out().contains("awq={calibration="), i.out());
+            Run g = run("generate", "-m", out, "--temperature", "0", "-n", "8");
+            assertEquals(0, g.exit(), g.err());
+        }
     }
 
     @Test

@@ -4,25 +4,16 @@ import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.LowbitException;
 import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.format.LowbitWriter;
-import dev.lowbit.engine.eval.Progress;
 import dev.lowbit.engine.generate.SelfGeneratedText;
-import dev.lowbit.engine.model.LayerWeights;
-import dev.lowbit.engine.model.LlamaModel;
-import dev.lowbit.quant.GroupCodes;
+import dev.lowbit.quant.MethodRun;
 import dev.lowbit.quant.QuantMethod;
-import dev.lowbit.quant.discquant.DiscQuantBlocks;
-import dev.lowbit.quant.discquant.DiscQuantModel;
 import dev.lowbit.quant.discquant.DiscQuantResult;
 import dev.lowbit.quant.discquant.DiscQuantSettings;
-import dev.lowbit.quant.gptq.GptqMatrix;
-import dev.lowbit.quant.gptq.GptqModel;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.ModelQuantizer;
 import dev.lowbit.quant.QuantRecipe;
-import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.quant.awq.AwqLayerReport;
 import dev.lowbit.quant.awq.AwqSettings;
-import dev.lowbit.quant.awq.AwqTransform;
 import dev.lowbit.quant.awq.CalibrationSet;
 import dev.lowbit.quant.TensorPrecision;
 import dev.lowbit.quant.TensorReport;
@@ -34,7 +25,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -172,42 +162,17 @@ final class QuantizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         try (LoadedModel loaded = ModelLoader.load(input, tokenizer, threads)) {
-            LlamaModel model = loaded.model();
-            Map<String, Object> recorded = new LinkedHashMap<>(recipe.toJson());
             CalibrationSet set = m.needsCalibration() ? calibration(loaded, m) : null;
-            RtnQuantizer rtn = new RtnQuantizer(g, groupSize, search);
-            ModelQuantizer.Result r;
-            if (m == QuantMethod.AWQ) {
-                long a0 = System.nanoTime();
-                AwqSettings settings = awqSettings();
-                // Each block is rounded as soon as AWQ has transformed it: one block in fp32 at a time.
-                ModelQuantizer q = new ModelQuantizer(model.weights(), recipe, model.pool(), Progress.NONE);
-                AwqTransform.Result a = new AwqTransform(model, new RtnQuantizer(g, groupSize, false), settings)
-                        .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"), q::layer);
-                r = q.finish(model.weights(), a.weights().layers());
-                recorded.put("awq", a.toJson(settings, set));
-                printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
-            } else if (m == QuantMethod.RTN) {
-                r = ModelQuantizer.quantize(model.weights(), recipe, model.pool(), new ProgressBar(spec.commandLine().getErr(), "quantize"));
-            } else {
-                if (m.awq()) { // AWQ's scales and clips on the fp32 weights, then the data-dependent rounding of those
-                    long a0 = System.nanoTime();
-                    AwqSettings settings = awqSettings();
-                    AwqTransform.Result a = new AwqTransform(model, new RtnQuantizer(g, groupSize, false), settings)
-                            .run(set, new ProgressBar(spec.commandLine().getErr(), "awq"));
-                    recorded.put("awq", a.toJson(settings, set));
-                    printAwq(out, a, set, (System.nanoTime() - a0) / 1e9);
-                    model = new LlamaModel(model.config(), a.weights(), model.pool());
-                }
-                List<GroupCodes[]> rounded = m.gptq() ? gptq(model, rtn, g, set, recorded, out) : discQuant(model, rtn, g, dq, set, recorded, out);
-                ModelQuantizer q = new ModelQuantizer(model.weights(), recipe, model.pool(), Progress.NONE);
-                List<LayerWeights> layers = new ArrayList<>();
-                for (int l = 0; l < rounded.size(); l++) layers.add(q.layer(l, model.weights().layers().get(l), rounded.get(l)));
-                r = q.finish(model.weights(), layers);
-            }
+            MethodRun.Settings settings = new MethodRun.Settings(awqSettings(), dq, damp, actOrder);
+            MethodRun.Outcome o = MethodRun.run(m, loaded.model(), recipe, set, settings, label -> new ProgressBar(spec.commandLine().getErr(), label));
+            if (o.awq() != null) printAwq(out, o.awq(), set, o.awqSeconds());
+            if (o.gptq() != null) out.printf("GPTQ calibration: %s; %.1f s%n%n", set.description(), o.gptq().seconds());
+            if (o.discQuant() != null) printDiscQuant(out, o.discQuant(), dq, set);
+            Map<String, Object> recorded = o.recorded();
+            ModelQuantizer.Result r = o.result();
             recorded.put("source", input.getFileName().toString());
             recorded.put("created_by", VersionProvider.VERSION);
-            LowbitWriter.write(output, model.config(), loaded.tokenizer(), loaded.chatTemplate(), recorded, r.weights(), force);
+            LowbitWriter.write(output, o.source().config(), loaded.tokenizer(), loaded.chatTemplate(), recorded, r.weights(), force);
             double seconds = (System.nanoTime() - t0) / 1e9;
             printReport(out, r.report(), output, seconds);
         }
@@ -227,34 +192,13 @@ final class QuantizeCommand implements Callable<Integer> {
         return new DiscQuantSettings(sc, steps, batch, lr, rho, clamp, DiscQuantSettings.DEFAULT_WEIGHT_DECAY, DiscQuantSettings.warmupFor(steps), seed);
     }
 
-    private List<GroupCodes[]> gptq(LlamaModel model, RtnQuantizer rtn, Grid g, CalibrationSet set, Map<String, Object> recorded, PrintWriter out) {
-        GptqModel.Result res = new GptqModel(model, new GptqMatrix(g, rtn, damp, actOrder))
-                .run(set.windows(), new ProgressBar(spec.commandLine().getErr(), "gptq"));
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("calibration", set.description());
-        info.put("damp", damp);
-        info.put("act_order", actOrder);
-        info.put("block_size", GptqMatrix.BLOCK);
-        info.put("seconds", res.seconds());
-        recorded.put("gptq", info);
-        out.printf("GPTQ calibration: %s; %.1f s%n%n", set.description(), res.seconds());
-        return res.blocks();
-    }
-
-    private List<GroupCodes[]> discQuant(LlamaModel model, RtnQuantizer rtn, Grid g, DiscQuantSettings s, CalibrationSet set,
-                                         Map<String, Object> recorded, PrintWriter out) {
-        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "discquant");
-        DiscQuantResult res = s.scope() == DiscQuantSettings.Scope.MODEL
-                ? new DiscQuantModel(model.config(), model.weights(), g, rtn, s, model.pool()).run(set.windows(), bar)
-                : new DiscQuantBlocks(model.config(), model.weights(), g, rtn, s, model.pool()).run(set.windows(), bar);
-        recorded.put("discquant", res.toJson(s, set.description()));
+    private static void printDiscQuant(PrintWriter out, DiscQuantResult res, DiscQuantSettings s, CalibrationSet set) {
         String loss = s.scope() == DiscQuantSettings.Scope.MODEL ? "KL per position" : "block output error (normalised, mean over blocks)";
         out.printf("DiscQuant (%s scope) calibration: %s%n", s.scope().name().toLowerCase(), set.description());
         out.printf("  %s on the calibration windows: RTN %.5f -> DiscQuant %.5f (optimised: first step %.5f, last step %.5f)%n", loss,
                 res.rtnLoss(), res.finalLoss(), res.firstLoss(), res.lastLoss());
         out.printf("  %.1f s, %.3f s per step, %.1f MiB held by the optimisation (besides the model)%n%n", res.seconds(), res.secondsPerStep(),
                 res.workingBytes() / 1048576.0);
-        return res.blocks();
     }
 
     private CalibrationSet calibration(LoadedModel m, QuantMethod method) {
@@ -285,7 +229,7 @@ final class QuantizeCommand implements Callable<Integer> {
         return CalibrationSet.of(tokens, m.tokenizer().bos(), samples, len, source);
     }
 
-    private static void printAwq(PrintWriter out, AwqTransform.Result a, CalibrationSet set, double seconds) {
+    private static void printAwq(PrintWriter out, dev.lowbit.quant.awq.AwqTransform.Result a, CalibrationSet set, double seconds) {
         out.printf("AWQ calibration: %s; search %.1f s%n", set.description(), seconds);
         out.printf("%-6s %6s %6s %6s %6s   %-31s %8s %8s   %s%n", "block", "α qkv", "α o", "α mlp", "α down",
                 "RTN loss / AWQ loss (qkv o mlp down)", "clipped", "mean r", "outliers max/median (attn in, out, mlp in, hidden)");

@@ -112,6 +112,7 @@ public final class QualityReport {
             }
             md.append('\n');
             awqSection(md, base, sample, generated);
+            RoundingMethodsReport.section(md, base, sample, generated);
             Files.writeString(out, md.toString());
             System.err.println("wrote " + out);
         }

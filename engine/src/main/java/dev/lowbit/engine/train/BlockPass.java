@@ -108,7 +108,7 @@ public final class BlockPass {
      * gradients into {@code grads} (null: input gradient only). The tape must be this block's forward pass on x.
      */
     public void backward(DenseBlock b, float[] x, float[] dOut, float[] dx, BlockGradients grads) {
-        int n = tokens, dim = c.dim(), hd = c.headDim(), qd = c.qDim(), kvd = c.kvDim(), hid = c.hiddenDim();
+        int n = tokens, dim = c.dim(), qd = c.qDim(), kvd = c.kvDim(), hid = c.hiddenDim();
         // MLP half: out = x1 + Wdown · swiglu(Wgate·n2, Wup·n2)
         System.arraycopy(dOut, 0, dx1, 0, n * dim);
         Arrays.fill(dh, 0, n * hid, 0f);

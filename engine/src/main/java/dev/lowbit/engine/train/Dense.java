@@ -36,17 +36,25 @@ public record Dense(float[] w, int rows, int cols) {
         });
     }
 
-    /** dx[t] += Wᵀ · dy[t]: the gradient of the input. */
+    /**
+     * dx[t] += Wᵀ · dy[t]: the gradient of the input. Threads split the input columns, so each thread reads its
+     * slice of every row of W once for all tokens (a loop over tokens outside would stream W once per token).
+     */
     public void backwardInput(float[] dy, float[] dx, int tokens, WorkerPool pool) {
-        pool.parallelFor(tokens, Math.max(1, MIN_WORK / Math.max(1, rows * cols)), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                for (int r = 0; r < rows; r++) {
+        int slices = (cols + SLICE - 1) / SLICE;
+        pool.parallelFor(slices, Math.max(1, MIN_WORK / Math.max(1, rows * tokens * SLICE)), (s0, s1) -> {
+            int c0 = s0 * SLICE, n = Math.min(cols, s1 * SLICE) - c0;
+            for (int r = 0; r < rows; r++) {
+                for (int t = 0; t < tokens; t++) {
                     float g = dy[t * rows + r];
-                    if (g != 0) VectorOps.axpy(dx, t * cols, g, w, r * cols, cols);
+                    if (g != 0) VectorOps.axpy(dx, t * cols + c0, g, w, r * cols + c0, n);
                 }
             }
         });
     }
+
+    /** Input columns per slice of {@link #backwardInput}: a slice of all tokens' gradients stays in cache. */
+    private static final int SLICE = 256;
 
     /** dW += Σ_t dy[t] ⊗ x[t]: the gradient of the weights (same shape as W). */
     public void backwardWeights(float[] dy, float[] x, float[] dw, int tokens, WorkerPool pool) {

@@ -33,7 +33,7 @@ public final class ModelPass {
 
     /** Bytes this pass holds: block inputs, logits, one block's tape. */
     public long bytes() {
-        return 4L * ((long) inputs.length * inputs[0].length + 5L * out.length + invNorm.length + logits.length) + block.bytes();
+        return 4L * ((long) inputs.length * inputs[0].length + 4L * out.length + invNorm.length + logits.length) + block.bytes();
     }
 
     /** The logits of every position of {@code window} (tokens × vocab), written into {@code result}. */

@@ -63,7 +63,7 @@ final class QuantizeCommand implements Callable<Integer> {
             + " it from the model itself (seeded: --calib-seed), a data-free choice. Never the text you evaluate on.")
     String calib;
 
-    @Option(names = "--calib-samples", paramLabel = "N", description = "Calibration windows (default: 128; discquant: 32).")
+    @Option(names = "--calib-samples", paramLabel = "N", description = "Calibration windows (default: 128).")
     Integer calibSamples;
 
     @Option(names = "--calib-len", paramLabel = "L", description = "Tokens per calibration window, at most the model's context (default: 512; discquant: 128).")

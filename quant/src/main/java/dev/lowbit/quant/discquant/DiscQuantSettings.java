@@ -23,8 +23,8 @@ public record DiscQuantSettings(Scope scope, int steps, int windowsPerStep, floa
     public static final float BETA1 = 0.9f, BETA2 = 0.999f, ADAM_EPS = 1e-8f;
 
     /** Defaults for a CPU, from the tuning table in docs/DISCQUANT.md. */
-    public static final int DEFAULT_STEPS = 200, DEFAULT_WINDOWS_PER_STEP = 4, DEFAULT_WINDOWS = 32, DEFAULT_WINDOW_TOKENS = 128;
-    public static final float DEFAULT_LR = 0.05f, DEFAULT_RHO = 200f, DEFAULT_CLAMP = 1f, DEFAULT_WEIGHT_DECAY = 0.01f;
+    public static final int DEFAULT_STEPS = 200, DEFAULT_WINDOWS_PER_STEP = 4, DEFAULT_WINDOWS = 128, DEFAULT_WINDOW_TOKENS = 128;
+    public static final float DEFAULT_LR = 0.1f, DEFAULT_RHO = 200f, DEFAULT_CLAMP = 1f, DEFAULT_WEIGHT_DECAY = 0.01f;
 
     /** The reference's 128 warm-up steps, or a quarter of a shorter run. */
     public static int warmupFor(int steps) {

@@ -41,11 +41,12 @@ import picocli.CommandLine.Spec;
                 "Methods (all but rtn need --calib):",
                 "  rtn            round to nearest: instant, no data; fine at 4+ bits.",
                 "  awq            activation-aware scales and clipping, then RTN: minutes; helps most at 3-4 bits.",
-                "  gptq           rounds column by column, spreading each error over the inputs not yet rounded (second-order):",
-                "                 minutes; the usual choice at 2-3 bits.",
-                "  discquant      learns which way each weight rounds from the model's own outputs (KL to the unquantized model,",
-                "                 --scope model) or each block's output (--scope block, for large models): slowest, best at 2-3 bits.",
-                "  awq+gptq, awq+discquant: AWQ's scales first, then that rounding.",
+                "  gptq           rounds column by column, spreading each error over the columns not yet rounded:",
+                "                 minutes; a common choice at 2-3 bits.",
+                "  discquant      learns which way each weight rounds: from the unquantized model's next-token",
+                "                 distribution (--scope model) or each block's output (--scope block, one block in",
+                "                 memory): slowest, best at 2-3 bits.",
+                "  awq+gptq, awq+discquant: AWQ's scales first, then that rounding (best of all here).",
                 "docs/DISCQUANT.md compares them."})
 final class QuantizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -19,6 +19,13 @@ public interface WeightMatrix {
     /** Writes row {@code row} as floats into {@code dst[offset .. offset + cols)}: embedding lookup. */
     void readRow(int row, float[] dst, int offset);
 
+    /** Every row as floats, row-major ({@code rows × cols}): a full-precision copy for quantizers and the backward pass. */
+    default float[] readAll() {
+        float[] v = new float[Math.multiplyExact(rows(), cols())];
+        for (int r = 0; r < rows(); r++) readRow(r, v, r * cols());
+        return v;
+    }
+
     /** Bytes the weights occupy in memory (or in the mapped file). */
     long byteSize();
 

@@ -105,7 +105,7 @@ public final class ModelQuantizer {
                     case INT6 -> int6;
                     default -> main;
                 };
-                QuantizedTensor t = rounded != null && action == QuantRecipe.Action.QUANTIZE ? rounded.toTensor(values(m)) : q.quantize(m, pool);
+                QuantizedTensor t = rounded != null && action == QuantRecipe.Action.QUANTIZE ? rounded.toTensor(m.readAll()) : q.quantize(m, pool);
                 stored = t.matrix();
                 if (recipe.tableLookup() && action == QuantRecipe.Action.QUANTIZE && stored instanceof CodebookMatrix c && LutPacker.eligible(c)) {
                     stored = LutPacker.pack(c, pool);
@@ -117,7 +117,7 @@ public final class ModelQuantizer {
                         t.relativeRmsError());
             }
             case F16 -> {
-                stored = F16Matrix.of(values(m), m.rows(), m.cols());
+                stored = F16Matrix.of(m.readAll(), m.rows(), m.cols());
                 line = new TensorReport(name, m.rows(), m.cols(), "f16", 16, relativeError(m, stored));
             }
             default -> {
@@ -134,12 +134,6 @@ public final class ModelQuantizer {
     private String groupLabel(QuantRecipe.Action action, WeightMatrix m) {
         int g = action == QuantRecipe.Action.INT8 || action == QuantRecipe.Action.INT6 ? EMBEDDING_GROUP : recipe.groupSize();
         return g == 0 ? "row" : "g" + Math.min(g, m.cols());
-    }
-
-    private static float[] values(WeightMatrix m) {
-        float[] v = new float[Math.multiplyExact(m.rows(), m.cols())];
-        for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
-        return v;
     }
 
     private static double bitsPerWeight(WeightMatrix m) {

@@ -21,9 +21,7 @@ public record Dense(float[] w, int rows, int cols) {
 
     /** A copy of any weight matrix's values. */
     public static Dense of(WeightMatrix m) {
-        float[] w = new float[Math.multiplyExact(m.rows(), m.cols())];
-        for (int r = 0; r < m.rows(); r++) m.readRow(r, w, r * m.cols());
-        return new Dense(w, m.rows(), m.cols());
+        return new Dense(m.readAll(), m.rows(), m.cols());
     }
 
     /** y[t] = W · x[t] (+ bias) for {@code tokens} tokens. */

@@ -135,8 +135,7 @@ class ModelGradientTest {
     }
 
     private static F32Matrix times(WeightMatrix m, float f) {
-        float[] v = new float[m.rows() * m.cols()];
-        for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
+        float[] v = m.readAll();
         for (int i = 0; i < v.length; i++) v[i] *= f;
         return F32Matrix.of(v, m.rows(), m.cols());
     }

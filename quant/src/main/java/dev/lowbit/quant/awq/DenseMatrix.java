@@ -14,9 +14,7 @@ record DenseMatrix(float[] values, int rows, int cols) {
     }
 
     static DenseMatrix of(WeightMatrix m) {
-        float[] v = new float[Math.multiplyExact(m.rows(), m.cols())];
-        for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
-        return new DenseMatrix(v, m.rows(), m.cols());
+        return new DenseMatrix(m.readAll(), m.rows(), m.cols());
     }
 
     DenseMatrix copy() {

@@ -110,9 +110,7 @@ public final class GptqModel {
     }
 
     private GroupCodes round(WeightMatrix m, Hessian h, WorkerPool pool) {
-        float[] w = new float[Math.multiplyExact(m.rows(), m.cols())];
-        for (int r = 0; r < m.rows(); r++) m.readRow(r, w, r * m.cols());
-        return gptq.round(w, m.rows(), m.cols(), h.matrix(), pool);
+        return gptq.round(m.readAll(), m.rows(), m.cols(), h.matrix(), pool);
     }
 
     /** The block with the linears rounded so far (non-null codes) in place of the fp32 ones. */

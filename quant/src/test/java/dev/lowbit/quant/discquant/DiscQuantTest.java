@@ -44,10 +44,7 @@ class DiscQuantTest {
     }
 
     static float[] rtnValues(Grid grid, int group, WeightMatrix m) {
-        WeightMatrix q = new RtnQuantizer(grid, group, false).quantize(m, WorkerPool.SERIAL).matrix();
-        float[] v = new float[m.rows() * m.cols()];
-        for (int r = 0; r < m.rows(); r++) q.readRow(r, v, r * m.cols());
-        return v;
+        return new RtnQuantizer(grid, group, false).quantize(m, WorkerPool.SERIAL).matrix().readAll();
     }
 
     static WeightMatrix[] linears(LayerWeights w) {
@@ -155,8 +152,7 @@ class DiscQuantTest {
     }
 
     private static WeightMatrix scaled(WeightMatrix m, float f) {
-        float[] v = new float[m.rows() * m.cols()];
-        for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
+        float[] v = m.readAll();
         for (int i = 0; i < v.length; i++) v[i] *= f;
         return F32Matrix.of(v, m.rows(), m.cols());
     }

@@ -57,10 +57,7 @@ class GptqMatrixTest {
     }
 
     static float[] rtnValues(Grid grid, int group, float[] w, int rows, int cols) {
-        WeightMatrix m = new RtnQuantizer(grid, group, false).quantize(F32Matrix.of(w, rows, cols), WorkerPool.SERIAL).matrix();
-        float[] v = new float[w.length];
-        for (int r = 0; r < rows; r++) m.readRow(r, v, r * cols);
-        return v;
+        return new RtnQuantizer(grid, group, false).quantize(F32Matrix.of(w, rows, cols), WorkerPool.SERIAL).matrix().readAll();
     }
 
     @ParameterizedTest

@@ -89,9 +89,7 @@ class GgufArchitecturesTest {
         NamedWeights named = NamedWeights.of(w);
         for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
             WeightMatrix m = e.getValue();
-            float[] v = new float[m.rows() * m.cols()];
-            for (int r = 0; r < m.rows(); r++) m.readRow(r, v, r * m.cols());
-            g.tensor(e.getKey() + ".weight", 0, GgufWriter.f32(v), m.cols(), m.rows());
+            g.tensor(e.getKey() + ".weight", 0, GgufWriter.f32(m.readAll()), m.cols(), m.rows());
         }
         named.vectors().forEach((name, v) -> g.tensor(name + ".weight", 0, GgufWriter.f32(v), v.length));
         return g;

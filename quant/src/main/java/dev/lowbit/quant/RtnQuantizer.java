@@ -108,7 +108,7 @@ public final class RtnQuantizer implements Quantizer {
     }
 
     /** The group's scale: plain, or the best of the clipping candidates. */
-    GroupScale bestScale(float[] w, int off, int n) {
+    public GroupScale bestScale(float[] w, int off, int n) {
         if (!search) return grid.fit(w, off, n, 1f);
         GroupScale best = null;
         double bestError = Double.POSITIVE_INFINITY;

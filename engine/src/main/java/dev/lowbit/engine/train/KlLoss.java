@@ -11,6 +11,15 @@ public final class KlLoss {
      * The KL of each of {@code positions} rows summed; the student's row is replaced by {@code weight} · (q − p).
      */
     public static double lossAndGradient(float[] teacher, float[] student, int positions, int vocab, float weight) {
+        return kl(teacher, student, positions, vocab, weight, true);
+    }
+
+    /** The KL summed over rows; the student's logits are left as they are. */
+    public static double loss(float[] teacher, float[] student, int positions, int vocab) {
+        return kl(teacher, student, positions, vocab, 0f, false);
+    }
+
+    private static double kl(float[] teacher, float[] student, int positions, int vocab, float weight, boolean gradient) {
         double total = 0;
         double[] logP = new double[vocab];
         for (int t = 0; t < positions; t++) {
@@ -22,15 +31,12 @@ public final class KlLoss {
                 double pi = Math.exp(logP[i]);
                 kl += pi * (logP[i] - (student[o + i] - lseS));
             }
-            for (int i = 0; i < vocab; i++) student[o + i] = (float) (weight * (Math.exp(student[o + i] - lseS) - Math.exp(logP[i])));
+            if (gradient) {
+                for (int i = 0; i < vocab; i++) student[o + i] = (float) (weight * (Math.exp(student[o + i] - lseS) - Math.exp(logP[i])));
+            }
             total += kl;
         }
         return total;
-    }
-
-    /** The KL summed over rows, without gradients. */
-    public static double loss(float[] teacher, float[] student, int positions, int vocab) {
-        return lossAndGradient(teacher, student.clone(), positions, vocab, 0f);
     }
 
     static double logSumExp(float[] x, int off, int n) {

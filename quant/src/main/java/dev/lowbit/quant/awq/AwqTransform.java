@@ -83,13 +83,12 @@ public final class AwqTransform {
      */
     public Result run(CalibrationSet calib, Progress progress, BlockSink sink) {
         LlamaConfig c = model.config();
-        int maxLen = 0;
-        for (int[] w : calib.windows()) maxLen = Math.max(maxLen, w.length);
+        int maxLen = CalibrationSet.longest(calib.windows());
         if (maxLen > c.contextLength()) {
             throw new IllegalArgumentException("calibration windows of " + maxLen + " tokens exceed the model's context of " + c.contextLength());
         }
         InferenceState state = model.newState(maxLen, maxLen);
-        float[][] x = embed(calib);
+        float[][] x = CalibrationSet.embed(calib.windows(), model.weights().tokenEmbedding(), c.vocabSize());
         int scoring = Math.clamp(settings.lossTokens() / maxLen, 1, x.length);
         List<LayerWeights> out = new ArrayList<>();
         List<AwqLayerReport> reports = new ArrayList<>();
@@ -110,21 +109,6 @@ public final class AwqTransform {
         progress.update(total, total, "");
         LlamaWeights w = model.weights();
         return new Result(new LlamaWeights(w.tokenEmbedding(), out, w.finalNorm(), w.classifier()), reports);
-    }
-
-    /** The residual stream of every window at the first block's input: the token embeddings. */
-    private float[][] embed(CalibrationSet calib) {
-        int dim = model.config().dim();
-        float[][] x = new float[calib.windows().length][];
-        for (int w = 0; w < x.length; w++) {
-            int[] tokens = calib.windows()[w];
-            x[w] = new float[tokens.length * dim];
-            for (int t = 0; t < tokens.length; t++) {
-                if (tokens[t] < 0 || tokens[t] >= model.config().vocabSize()) throw new IllegalArgumentException("calibration token " + tokens[t] + " out of range");
-                model.weights().tokenEmbedding().readRow(tokens[t], x[w], t * dim);
-            }
-        }
-        return x;
     }
 
     /** One decoder block's search: its recordings, chosen scales and transformed weights. */

@@ -1,5 +1,6 @@
 package dev.lowbit.quant.awq;
 
+import dev.lowbit.kernels.WeightMatrix;
 import java.util.Arrays;
 
 /**
@@ -39,6 +40,28 @@ public record CalibrationSet(int[][] windows, String description) {
         w[0] = bos;
         System.arraycopy(text, start, w, 1, n);
         return w;
+    }
+
+    /** The residual stream of every window at the first block's input: its tokens' embedding rows (tokens × dim). */
+    public static float[][] embed(int[][] windows, WeightMatrix embedding, int vocabSize) {
+        int dim = embedding.cols();
+        float[][] x = new float[windows.length][];
+        for (int w = 0; w < x.length; w++) {
+            int[] tokens = windows[w];
+            x[w] = new float[tokens.length * dim];
+            for (int t = 0; t < tokens.length; t++) {
+                if (tokens[t] < 0 || tokens[t] >= vocabSize) throw new IllegalArgumentException("calibration token " + tokens[t] + " out of range");
+                embedding.readRow(tokens[t], x[w], t * dim);
+            }
+        }
+        return x;
+    }
+
+    /** The length of the longest window. */
+    public static int longest(int[][] windows) {
+        int n = 0;
+        for (int[] w : windows) n = Math.max(n, w.length);
+        return n;
     }
 
     public int tokens() {

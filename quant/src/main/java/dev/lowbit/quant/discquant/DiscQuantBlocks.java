@@ -10,11 +10,11 @@ import dev.lowbit.engine.train.DenseBlock;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.GroupCodes;
 import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.awq.CalibrationSet;
 import dev.lowbit.quant.grid.Grid;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 
 /**
  * DiscQuant block by block (lowbit's own variant; docs/DISCQUANT.md). Block l's inputs are the calibration
@@ -43,18 +43,10 @@ public final class DiscQuantBlocks {
 
     public DiscQuantResult run(int[][] windows, Progress progress) {
         long t0 = System.nanoTime();
-        int dim = c.dim(), maxLen = 0;
-        for (int[] w : windows) maxLen = Math.max(maxLen, w.length);
-        float[][] inputs = new float[windows.length][], targets = new float[windows.length][];
+        int dim = c.dim(), maxLen = CalibrationSet.longest(windows);
+        float[][] inputs = CalibrationSet.embed(windows, weights.tokenEmbedding(), c.vocabSize()), targets = new float[windows.length][];
+        for (int w = 0; w < windows.length; w++) targets[w] = new float[inputs[w].length];
         double[] energy = new double[windows.length];
-        for (int w = 0; w < windows.length; w++) {
-            inputs[w] = new float[windows[w].length * dim];
-            targets[w] = new float[inputs[w].length];
-            for (int t = 0; t < windows[w].length; t++) {
-                if (windows[w][t] < 0 || windows[w][t] >= c.vocabSize()) throw new IllegalArgumentException("calibration token " + windows[w][t] + " out of range");
-                weights.tokenEmbedding().readRow(windows[w][t], inputs[w], t * dim);
-            }
-        }
         BlockPass pass = new BlockPass(c, maxLen, pool);
         float[] out = new float[maxLen * dim], dOut = new float[maxLen * dim], dx = new float[maxLen * dim];
         SplittableRandom random = new SplittableRandom(s.seed());
@@ -69,20 +61,14 @@ public final class DiscQuantBlocks {
                 pass.forward(teacher, l, inputs[w], targets[w], windows[w].length);
                 energy[w] = squaredDistance(targets[w], inputs[w], targets[w].length);
             }
-            Dense[] linears = teacher.linears();
-            RoundingVariables[] vars = new RoundingVariables[linears.length];
-            Dense[] studentLinears = new Dense[linears.length];
+            BlockVariables vars = new BlockVariables(teacher, grid, rtn, random);
             double delta2 = 0;
-            long blockBytes = pass.bytes() + 3L * 4 * maxLen * dim;
-            for (int i = 0; i < linears.length; i++) {
-                vars[i] = new RoundingVariables(grid, rtn, linears[i], random.split());
-                studentLinears[i] = vars[i].dense();
-                delta2 += 12 * vars[i].rtnSquaredError() / linears.length;
-                blockBytes += vars[i].bytes() + 4L * linears[i].w().length;
-            }
+            for (double t : vars.deltaTerms()) delta2 += t / 7;
+            long blockBytes = pass.bytes() + 3L * 4 * maxLen * dim + vars.bytes();
+            for (Dense d : teacher.linears()) blockBytes += 4L * d.w().length;
             working = Math.max(working, blockBytes);
             if (!(delta2 > 0)) delta2 = 1;
-            DenseBlock student = teacher.withLinears(studentLinears);
+            DenseBlock student = vars.student();
             BlockGradients grads = BlockGradients.zerosLike(student);
             long t1 = System.nanoTime();
             for (int step = 0; step < s.steps(); step++) {
@@ -103,20 +89,18 @@ public final class DiscQuantBlocks {
                     pass.backward(student, inputs[w], dOut, dx, grads);
                 }
                 float lr = s.learningRate(step);
-                for (int i = 0; i < vars.length; i++) vars[i].step(grads.linear(i), lr, step + 1, s, pool);
+                vars.step(grads, lr, step + 1, s, pool);
                 double loss = error / batchEnergy;
                 if (step == 0) first += loss / c.nLayers();
                 if (step == s.steps() - 1) last += loss / c.nLayers();
                 progress.update((long) l * s.steps() + step + 1, total, String.format("block %d: error %.5f", l, loss));
             }
             stepSeconds += (System.nanoTime() - t1) / 1e9;
-            rtnLoss += blockError(pass, l, teacher, vars, v -> v.rounded(true), inputs, targets, energy, windows, out) / c.nLayers();
-            finalLoss += blockError(pass, l, teacher, vars, v -> v.rounded(false), inputs, targets, energy, windows, out) / c.nLayers();
-            GroupCodes[] g = new GroupCodes[vars.length];
-            for (int i = 0; i < vars.length; i++) g[i] = vars[i].codes();
-            codes.add(g);
-            // The next block's inputs: this block as rounded.
-            DenseBlock rounded = roundedBlock(teacher, vars, v -> v.rounded(false));
+            // The final rounding, scored and then run to give the next block's inputs.
+            DenseBlock rounded = vars.rounded(false);
+            rtnLoss += blockError(pass, l, vars.rounded(true), inputs, targets, energy, windows, out) / c.nLayers();
+            finalLoss += blockError(pass, l, rounded, inputs, targets, energy, windows, out) / c.nLayers();
+            codes.add(vars.codes());
             for (int w = 0; w < windows.length; w++) {
                 pass.forward(rounded, l, inputs[w], out, windows[w].length);
                 System.arraycopy(out, 0, inputs[w], 0, inputs[w].length);
@@ -125,16 +109,9 @@ public final class DiscQuantBlocks {
         return new DiscQuantResult(codes, first, last, rtnLoss, finalLoss, (System.nanoTime() - t0) / 1e9, stepSeconds / total, working);
     }
 
-    private static DenseBlock roundedBlock(DenseBlock teacher, RoundingVariables[] vars, Function<RoundingVariables, Dense> rounding) {
-        Dense[] d = new Dense[vars.length];
-        for (int i = 0; i < d.length; i++) d[i] = rounding.apply(vars[i]);
-        return teacher.withLinears(d);
-    }
-
-    /** The normalised output error Σ‖B_x(X) − B(X)‖² / Σ‖B(X) − X‖² of a rounding over every window. */
-    private static double blockError(BlockPass pass, int l, DenseBlock teacher, RoundingVariables[] vars, Function<RoundingVariables, Dense> rounding,
-                              float[][] inputs, float[][] targets, double[] energy, int[][] windows, float[] out) {
-        DenseBlock b = roundedBlock(teacher, vars, rounding);
+    /** The normalised output error Σ‖B_x(X) − B(X)‖² / Σ‖B(X) − X‖² of a rounded block over every window. */
+    private static double blockError(BlockPass pass, int l, DenseBlock b, float[][] inputs, float[][] targets, double[] energy, int[][] windows,
+                                     float[] out) {
         double error = 0, total = 0;
         for (int w = 0; w < windows.length; w++) {
             pass.forward(b, l, inputs[w], out, windows[w].length);

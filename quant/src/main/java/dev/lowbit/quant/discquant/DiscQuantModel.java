@@ -4,18 +4,18 @@ import dev.lowbit.engine.eval.Progress;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.train.BlockGradients;
-import dev.lowbit.engine.train.Dense;
 import dev.lowbit.engine.train.DenseBlock;
 import dev.lowbit.engine.train.DenseModel;
+import dev.lowbit.engine.train.KlLoss;
 import dev.lowbit.engine.train.ModelPass;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.GroupCodes;
 import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.awq.CalibrationSet;
 import dev.lowbit.quant.grid.Grid;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Function;
 
 /**
  * DiscQuant over the whole model: the loss is KL(teacher ‖ student) summed over the vocabulary, averaged over the
@@ -44,31 +44,23 @@ public final class DiscQuantModel {
     public DiscQuantResult run(int[][] windows, Progress progress) {
         long t0 = System.nanoTime();
         SplittableRandom random = new SplittableRandom(s.seed());
-        List<RoundingVariables[]> vars = new ArrayList<>();
+        List<BlockVariables> vars = new ArrayList<>();
         List<DenseBlock> studentBlocks = new ArrayList<>();
         List<BlockGradients> grads = new ArrayList<>();
         double delta2 = 0;
         long working = 0;
         for (DenseBlock b : teacher.blocks()) {
-            Dense[] linears = b.linears();
-            RoundingVariables[] v = new RoundingVariables[linears.length];
-            Dense[] student = new Dense[linears.length];
-            for (int i = 0; i < linears.length; i++) {
-                v[i] = new RoundingVariables(grid, rtn, linears[i], random.split());
-                student[i] = v[i].dense();
-                delta2 += 12 * v[i].rtnSquaredError();
-                working += v[i].bytes();
-            }
+            BlockVariables v = new BlockVariables(b, grid, rtn, random);
+            for (double t : v.deltaTerms()) delta2 += t;
+            working += v.bytes();
             vars.add(v);
-            DenseBlock sb = b.withLinears(student);
-            studentBlocks.add(sb);
-            grads.add(BlockGradients.zerosLike(sb));
+            studentBlocks.add(v.student());
+            grads.add(BlockGradients.zerosLike(v.student()));
         }
         delta2 /= 7.0 * c.nLayers();
         if (!(delta2 > 0)) delta2 = 1; // every weight already on the grid: any rounding is exact
         DenseModel student = teacher.withBlocks(studentBlocks);
-        int maxLen = 0;
-        for (int[] w : windows) maxLen = Math.max(maxLen, w.length);
+        int maxLen = CalibrationSet.longest(windows);
         ModelPass pass = new ModelPass(c, maxLen, pool);
         working += pass.bytes() + 4L * maxLen * c.vocabSize();
         for (BlockGradients g : grads) for (int i = 0; i < 7; i++) working += 4L * g.linear(i).length;
@@ -88,45 +80,39 @@ public final class DiscQuantModel {
                 kl += pass.klBackward(student, windows[w], teacherLogits, (float) (1 / (positions * delta2)), grads);
             }
             float lr = s.learningRate(step);
-            for (int l = 0; l < vars.size(); l++) {
-                RoundingVariables[] v = vars.get(l);
-                for (int i = 0; i < v.length; i++) v[i].step(grads.get(l).linear(i), lr, step + 1, s, pool);
-            }
+            for (int l = 0; l < vars.size(); l++) vars.get(l).step(grads.get(l), lr, step + 1, s, pool);
             last = kl / positions;
             if (step == 0) first = last;
             progress.update(step + 1, s.steps(), String.format("KL %.5f", last));
         }
         double perStep = (System.nanoTime() - t1) / 1e9 / s.steps();
-        double rtnLoss = meanKl(windows, pass, teacherLogits, v -> v.rounded(true), vars);
-        double finalLoss = meanKl(windows, pass, teacherLogits, v -> v.rounded(false), vars);
+        double[] losses = meanKl(windows, pass, teacherLogits, rounded(vars, true), rounded(vars, false));
         List<GroupCodes[]> codes = new ArrayList<>();
-        for (RoundingVariables[] v : vars) {
-            GroupCodes[] g = new GroupCodes[v.length];
-            for (int i = 0; i < v.length; i++) g[i] = v[i].codes();
-            codes.add(g);
-        }
-        return new DiscQuantResult(codes, first, last, rtnLoss, finalLoss, (System.nanoTime() - t0) / 1e9, perStep, working);
+        for (BlockVariables v : vars) codes.add(v.codes());
+        return new DiscQuantResult(codes, first, last, losses[0], losses[1], (System.nanoTime() - t0) / 1e9, perStep, working);
     }
 
-    /** KL per position over every window, of the model whose linears are {@code rounding} of the variables. */
-    private double meanKl(int[][] windows, ModelPass pass, float[] teacherLogits, Function<RoundingVariables, Dense> rounding,
-                          List<RoundingVariables[]> vars) {
+    /** The teacher with every block rounded: RTN's rounding, or the final one. */
+    private DenseModel rounded(List<BlockVariables> vars, boolean rtn) {
         List<DenseBlock> blocks = new ArrayList<>();
-        for (int l = 0; l < vars.size(); l++) {
-            Dense[] d = new Dense[7];
-            for (int i = 0; i < 7; i++) d[i] = rounding.apply(vars.get(l)[i]);
-            blocks.add(teacher.blocks().get(l).withLinears(d));
-        }
-        DenseModel m = teacher.withBlocks(blocks);
+        for (BlockVariables v : vars) blocks.add(v.rounded(rtn));
+        return teacher.withBlocks(blocks);
+    }
+
+    /** KL per position over every window, of each model; the teacher runs once per window for all of them. */
+    private double[] meanKl(int[][] windows, ModelPass pass, float[] teacherLogits, DenseModel... models) {
         float[] logits = new float[teacherLogits.length];
-        double kl = 0;
+        double[] kl = new double[models.length];
         long positions = 0;
         for (int[] w : windows) {
             pass.logits(teacher, w, teacherLogits);
-            pass.logits(m, w, logits);
-            kl += dev.lowbit.engine.train.KlLoss.loss(teacherLogits, logits, w.length, c.vocabSize());
+            for (int m = 0; m < models.length; m++) {
+                pass.logits(models[m], w, logits);
+                kl[m] += KlLoss.loss(teacherLogits, logits, w.length, c.vocabSize());
+            }
             positions += w.length;
         }
-        return kl / positions;
+        for (int m = 0; m < kl.length; m++) kl[m] /= positions;
+        return kl;
     }
 }

@@ -37,7 +37,6 @@ public final class GptqMatrix {
     public GroupCodes round(float[] w, int rows, int cols, double[] h, WorkerPool pool) {
         if (h.length != (long) cols * cols) throw new IllegalArgumentException("Hessian of " + h.length + " values for " + cols + " inputs");
         int gw = rtn.groupWidth(cols), perRow = (cols + gw - 1) / gw;
-        double[] hh = h.clone();
         double[] work = new double[w.length]; // the weights as updated, in processing order
         int[] perm = new int[cols];
         for (int i = 0; i < cols; i++) perm[i] = i;
@@ -48,8 +47,8 @@ public final class GptqMatrix {
             for (int i = 0; i < cols; i++) perm[i] = order[i];
         }
         GroupScale[] scales = actOrder ? rtn.groupScales(w, rows, cols) : new GroupScale[rows * perRow];
-        double[] hp = new double[hh.length];
-        for (int i = 0; i < cols; i++) for (int j = 0; j < cols; j++) hp[i * cols + j] = hh[perm[i] * cols + perm[j]];
+        double[] hp = new double[h.length]; // H in processing order (a copy: the caller's stays as it is)
+        for (int i = 0; i < cols; i++) for (int j = 0; j < cols; j++) hp[i * cols + j] = h[perm[i] * cols + perm[j]];
         for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) work[r * cols + j] = w[r * cols + perm[j]];
         double mean = 0;
         for (int i = 0; i < cols; i++) {
@@ -77,7 +76,7 @@ public final class GptqMatrix {
                         if (!actOrder && col % gw == 0) {
                             int n = Math.min(gw, cols - col);
                             for (int j = 0; j < n; j++) groupValues[j] = (float) work[row + col + j];
-                            scales[r * perRow + col / gw] = rtn.groupScales(java.util.Arrays.copyOf(groupValues, n), 1, n)[0];
+                            scales[r * perRow + col / gw] = rtn.bestScale(groupValues, 0, n);
                         }
                         GroupScale s = scales[r * perRow + col / gw];
                         double wv = work[row + i];

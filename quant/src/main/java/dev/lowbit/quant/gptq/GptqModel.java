@@ -10,6 +10,7 @@ import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import dev.lowbit.quant.GroupCodes;
+import dev.lowbit.quant.awq.CalibrationSet;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,17 +36,9 @@ public final class GptqModel {
         long t0 = System.nanoTime();
         LlamaConfig c = model.config();
         WorkerPool pool = model.pool();
-        int maxLen = 0;
-        for (int[] w : windows) maxLen = Math.max(maxLen, w.length);
+        int maxLen = CalibrationSet.longest(windows);
         InferenceState s = model.newState(maxLen, maxLen);
-        float[][] x = new float[windows.length][], x1 = new float[windows.length][];
-        for (int w = 0; w < windows.length; w++) {
-            x[w] = new float[windows[w].length * c.dim()];
-            for (int t = 0; t < windows[w].length; t++) {
-                if (windows[w][t] < 0 || windows[w][t] >= c.vocabSize()) throw new IllegalArgumentException("calibration token " + windows[w][t] + " out of range");
-                model.weights().tokenEmbedding().readRow(windows[w][t], x[w], t * c.dim());
-            }
-        }
+        float[][] x = CalibrationSet.embed(windows, model.weights().tokenEmbedding(), c.vocabSize()), x1 = new float[windows.length][];
         List<GroupCodes[]> out = new ArrayList<>();
         long total = 4L * c.nLayers();
         for (int l = 0; l < c.nLayers(); l++) {

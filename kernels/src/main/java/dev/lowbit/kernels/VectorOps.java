@@ -224,4 +224,33 @@ public final class VectorOps {
             gate[i] = g / (Exp.exp(-g) + 1f) * up[i];
         }
     }
+
+    private static final float SQRT_2_OVER_PI = 0.7978845608028654f, GELU_COEF = 0.044715f;
+
+    /**
+     * GeGLU (Gemma): gate[i] = gelu(gate[i]) · up[i] with the tanh approximation
+     * gelu(v) = ½v(1 + tanh(√(2/π)(v + 0.044715v³))), tanh(u) written as 1 − 2/(e^{2u} + 1), which saturates to ±1
+     * as the exponential overflows or vanishes.
+     */
+    public static void geglu(float[] gate, float[] up, int n) {
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(F, 1f), two = FloatVector.broadcast(F, 2f);
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector u = g.mul(GELU_COEF).mul(g).add(1f).mul(g).mul(2 * SQRT_2_OVER_PI);
+            FloatVector tanh = one.sub(two.div(Exp.exp(u).add(1f)));
+            g.mul(0.5f).mul(tanh.add(1f)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            float u = (GELU_COEF * g * g + 1f) * g * (2 * SQRT_2_OVER_PI);
+            float tanh = 1f - 2f / (Exp.exp(u) + 1f);
+            gate[i] = 0.5f * g * (tanh + 1f) * up[i];
+        }
+    }
+
+    /** Soft-capping (Gemma 2): x[i] ← cap · tanh(x[i] / cap). */
+    public static void softcap(float[] x, int off, int n, float cap) {
+        for (int i = off; i < off + n; i++) x[i] = (float) (cap * Math.tanh(x[i] / cap));
+    }
 }

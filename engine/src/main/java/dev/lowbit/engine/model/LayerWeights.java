@@ -5,12 +5,32 @@ import dev.lowbit.kernels.WeightMatrix;
 /**
  * One decoder block: attention (norm, q/k/v/o) and SwiGLU MLP (norm, gate/up/down).
  * The q/k/v biases are {@code null} except for architectures that have them (Qwen2); so are the per-head RMSNorm
- * weights of q and k (Qwen3: each head of q and of k is normalized, before RoPE, with one weight per head dimension).
+ * weights of q and k (Qwen3: each head of q and of k is normalized, before RoPE, with one weight per head dimension),
+ * and the norms Gemma applies to each sub-block's output before it joins the residual stream ({@code postAttnNorm},
+ * {@code postFfnNorm}).
  */
 public record LayerWeights(
         float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
-        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown) {
+        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm, float[] postAttnNorm,
+        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown, float[] postFfnNorm) {
+
+    /** A block without post-norms (every architecture but Gemma's). */
+    public LayerWeights(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+                        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
+                        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown) {
+        this(attnNorm, wq, wk, wv, wo, qBias, kBias, vBias, qNorm, kNorm, null, ffnNorm, wGate, wUp, wDown, null);
+    }
+
+    /** The same block with these matrices (quantized, or scaled by calibration); vectors are kept. */
+    public LayerWeights withMatrices(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o,
+                                     WeightMatrix gate, WeightMatrix up, WeightMatrix down) {
+        return new LayerWeights(attnNorm, q, k, v, o, qBias, kBias, vBias, qNorm, kNorm, postAttnNorm, ffnNorm, gate, up, down, postFfnNorm);
+    }
+
+    /** True when the block has only what the Llama/Qwen block has (no post-norms). */
+    public boolean llamaBlock() {
+        return postAttnNorm == null && postFfnNorm == null;
+    }
 
     /** Checks every shape against the config; a mismatch names the layer and the tensor. */
     public void validate(LlamaConfig c, int layer) {
@@ -29,6 +49,11 @@ public record LayerWeights(
         if ((qNorm == null) != (kNorm == null)) throw new IllegalArgumentException("layer " + layer + ": q and k norms come together");
         if (qNorm != null) checkVector(qNorm, c.headDim(), layer, "q norm");
         if (kNorm != null) checkVector(kNorm, c.headDim(), layer, "k norm");
+        if ((postAttnNorm == null) != (postFfnNorm == null)) {
+            throw new IllegalArgumentException("layer " + layer + ": post-attention and post-MLP norms come together");
+        }
+        if (postAttnNorm != null) checkVector(postAttnNorm, c.dim(), layer, "post-attention norm");
+        if (postFfnNorm != null) checkVector(postFfnNorm, c.dim(), layer, "post-MLP norm");
     }
 
     static void checkMatrix(WeightMatrix m, int rows, int cols, int layer, String name) {

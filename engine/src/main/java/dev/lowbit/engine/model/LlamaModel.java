@@ -6,10 +6,12 @@ import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 
 /**
- * The Llama-family decoder forward pass (Llama 1–3, Mistral, Qwen2, TinyStories models).
+ * The Llama-family decoder forward pass (Llama 1–3, Mistral, Qwen2/3, SmolLM3, Gemma 1–3, Phi-3, TinyStories models).
  *
  * <p>Per block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsnorm(x);
  * then x += Wdown · (silu(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x). Finally logits = Wcls · rmsnorm(x).
+ * Where a model departs from that ({@link ModelTraits}: Gemma's scaled embedding, GELU, soft-caps and sliding window;
+ * per-layer norms that are weights: q/k norms, Gemma's post-norms on each sub-block's output), the step says so.
  * A call processes T tokens at once, so every weight matrix is applied as one matrix–matrix product.
  */
 public final class LlamaModel {
@@ -20,6 +22,7 @@ public final class LlamaModel {
     private final LlamaWeights weights;
     private final WorkerPool pool;
     private final Rope rope;
+    private final Rope slidingRope; // RoPE of the sliding-window layers (Gemma 3: base 10000), or the same as rope
     private final BlockGroups[] groups; // per layer
     private final MatrixGroup classifier;
     private LinearHook hook;
@@ -37,7 +40,10 @@ public final class LlamaModel {
         this.config = config;
         this.weights = weights;
         this.pool = pool;
-        this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), config.ropeFrequencies());
+        ModelTraits t = config.traits();
+        this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), config.ropeFrequencies(), t.ropeMagnitude());
+        this.slidingRope = t.slidingRopeFrequencies() == null ? rope
+                : new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), t.slidingRopeFrequencies(), t.ropeMagnitude());
         this.groups = new BlockGroups[config.nLayers()];
         for (int l = 0; l < groups.length; l++) groups[l] = BlockGroups.of(weights.layers().get(l));
         this.classifier = new MatrixGroup(weights.classifier());
@@ -87,6 +93,8 @@ public final class LlamaModel {
             if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token id " + token + " out of range");
             weights.tokenEmbedding().readRow(token, s.x, t * dim);
         }
+        float embeddingScale = c.traits().embeddingScale();
+        if (embeddingScale != 1f) for (int i = 0; i < n * dim; i++) s.x[i] *= embeddingScale;
 
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights w = weights.layers().get(l);
@@ -94,13 +102,15 @@ public final class LlamaModel {
             feedForwardBlock(s, w, l, n);
         }
 
+        int rows = allLogits ? n : 1;
         if (allLogits) {
             rmsNorm(s.xb, s.x, weights.finalNorm(), n);
-            linears(s, -1, classifier, s.xb, n, new Linear(LinearKind.CLASSIFIER, s.logits, null));
         } else {
             VectorOps.rmsNorm(s.xb, 0, s.x, (n - 1) * dim, weights.finalNorm(), dim, c.normEps());
-            linears(s, -1, classifier, s.xb, 1, new Linear(LinearKind.CLASSIFIER, s.logits, null));
         }
+        linears(s, -1, classifier, s.xb, rows, new Linear(LinearKind.CLASSIFIER, s.logits, null));
+        float cap = c.traits().finalSoftcap();
+        if (cap != 0f) VectorOps.softcap(s.logits, 0, rows * c.vocabSize(), cap);
     }
 
     /**
@@ -120,23 +130,29 @@ public final class LlamaModel {
             headNorm(s.k, n * c.nKvHeads(), w.kNorm());
         }
         if (c.ropeInLayer(l)) {
-            rope.apply(s.q, n, c.nHeads(), pos);
-            rope.apply(s.k, n, c.nKvHeads(), pos);
+            Rope r = c.traits().slides(l) ? slidingRope : rope;
+            r.apply(s.q, n, c.nHeads(), pos);
+            r.apply(s.k, n, c.nKvHeads(), pos);
         }
         appendToCache(s, l, n, pos);
         causalAttention(s, l, n, pos);
         linears(s, l, g.o(), s.attOut, n, new Linear(LinearKind.O, s.xb2, null));
+        if (w.postAttnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postAttnNorm(), n); // Gemma: the output normed before it joins x
         VectorOps.add(s.x, 0, s.xb2, 0, n * c.dim());
     }
 
-    /** x += Wdown · (silu(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x), for the {@code n} tokens in the residual stream. */
+    /** x += Wdown · (act(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x), for the {@code n} tokens in the residual stream. */
     public void feedForwardBlock(InferenceState s, LayerWeights w, int l, int n) {
         checkBatch(s, n, 0);
         BlockGroups g = groups(w, l);
         rmsNorm(s.xb, s.x, w.ffnNorm(), n);
         linears(s, l, g.gateUp(), s.xb, n, new Linear(LinearKind.GATE, s.hb, null), new Linear(LinearKind.UP, s.hb2, null));
-        VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
+        switch (config.traits().activation()) {
+            case SILU -> VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
+            case GELU_TANH -> VectorOps.geglu(s.hb, s.hb2, n * config.hiddenDim());
+        }
         linears(s, l, g.down(), s.hb, n, new Linear(LinearKind.DOWN, s.xb2, null));
+        if (w.postFfnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postFfnNorm(), n);
         VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
     }
 
@@ -189,11 +205,15 @@ public final class LlamaModel {
         }
     }
 
-    /** Causal multi-head attention with grouped KV heads; heads run in parallel, tokens in order within one. */
+    /**
+     * Causal multi-head attention with grouped KV heads; heads run in parallel, tokens in order within one. A token
+     * at position p sees positions 0..p, or in a sliding-window layer the last {@code window} of them.
+     */
     private void causalAttention(InferenceState s, int layer, int n, int pos) {
         LlamaConfig c = config;
         int headDim = c.headDim(), qDim = c.qDim(), group = c.groupSize();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float scale = c.attentionScale(), softcap = c.traits().attentionSoftcap();
+        int window = c.traits().slides(layer) ? c.traits().slidingWindow() : Integer.MAX_VALUE;
         float[] keys = s.keyCache[layer], values = s.valueCache[layer];
         // Work per head ~ tokens × positions × headDim; small attention runs on the caller alone.
         long perHead = (long) n * (pos + n) * headDim;
@@ -203,11 +223,12 @@ public final class LlamaModel {
                 int kvOff = s.cacheRow(h / group, 0, headDim);
                 int sOff = h * s.contextLength;
                 for (int t = 0; t < n; t++) {
-                    int last = pos + t;
-                    int qOff = t * qDim + h * headDim;
-                    VectorOps.scaledRowDots(s.scores, sOff, s.q, qOff, keys, kvOff, last + 1, headDim, scale);
-                    VectorOps.softmax(s.scores, sOff, last + 1);
-                    VectorOps.weightedRowSum(s.attOut, qOff, s.scores, sOff, values, kvOff, last + 1, headDim);
+                    int last = pos + t, first = Math.max(0, last - window + 1), count = last - first + 1;
+                    int qOff = t * qDim + h * headDim, kvFirst = kvOff + first * headDim;
+                    VectorOps.scaledRowDots(s.scores, sOff, s.q, qOff, keys, kvFirst, count, headDim, scale);
+                    if (softcap != 0f) VectorOps.softcap(s.scores, sOff, count, softcap);
+                    VectorOps.softmax(s.scores, sOff, count);
+                    VectorOps.weightedRowSum(s.attOut, qOff, s.scores, sOff, values, kvFirst, count, headDim);
                 }
             }
         });

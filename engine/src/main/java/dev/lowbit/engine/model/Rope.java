@@ -3,33 +3,42 @@ package dev.lowbit.engine.model;
 /**
  * Rotary position embeddings with precomputed cos/sin tables, one row per position.
  *
- * <p>Frequency i (of headDim/2) rotates either the adjacent pair (2i, 2i+1) or the pair (i, i + headDim/2),
- * depending on the checkpoint's convention; see {@link RopeStyle}.
+ * <p>Frequency i (of f = frequencies.length ≤ headDim/2) rotates either the adjacent pair (2i, 2i+1) or the pair
+ * (i, i + f), depending on the checkpoint's convention ({@link RopeStyle}); dimensions from 2f on pass unrotated
+ * (partial rotary, as ggml's {@code n_rot}).
  */
 public final class Rope {
     private final RopeStyle style;
     private final int headDim;
-    private final int half;
+    private final int pairs; // rotated pairs per head
     private final int maxPositions;
     private final float[] cos;
     private final float[] sin;
 
     /** @param inverseFrequencies headDim/2 angular frequencies, radians per position */
     public Rope(RopeStyle style, int headDim, int maxPositions, double[] inverseFrequencies) {
-        if (inverseFrequencies.length != headDim / 2) {
-            throw new IllegalArgumentException("need " + headDim / 2 + " frequencies, got " + inverseFrequencies.length);
+        this(style, headDim, maxPositions, inverseFrequencies, 1f);
+    }
+
+    /**
+     * @param inverseFrequencies up to headDim/2 angular frequencies, radians per position
+     * @param magnitude factor on cos and sin (LongRoPE's attention factor; 1 for a pure rotation)
+     */
+    public Rope(RopeStyle style, int headDim, int maxPositions, double[] inverseFrequencies, float magnitude) {
+        if (inverseFrequencies.length == 0 || inverseFrequencies.length > headDim / 2) {
+            throw new IllegalArgumentException("need up to " + headDim / 2 + " frequencies, got " + inverseFrequencies.length);
         }
         this.style = style;
         this.headDim = headDim;
-        this.half = headDim / 2;
+        this.pairs = inverseFrequencies.length;
         this.maxPositions = maxPositions;
-        this.cos = new float[maxPositions * half];
-        this.sin = new float[maxPositions * half];
+        this.cos = new float[maxPositions * pairs];
+        this.sin = new float[maxPositions * pairs];
         for (int p = 0; p < maxPositions; p++) {
-            for (int i = 0; i < half; i++) {
+            for (int i = 0; i < pairs; i++) {
                 double angle = p * inverseFrequencies[i];
-                cos[p * half + i] = (float) Math.cos(angle);
-                sin[p * half + i] = (float) Math.sin(angle);
+                cos[p * pairs + i] = (float) (magnitude * Math.cos(angle));
+                sin[p * pairs + i] = (float) (magnitude * Math.sin(angle));
             }
         }
     }
@@ -54,7 +63,7 @@ public final class Rope {
     }
 
     /**
-     * The inverse (and transpose) of {@link #apply}: rotates by the negative angles. The backward pass sends a
+     * The inverse (and transpose) of {@link #apply} when the magnitude is 1: rotates by the negative angles. The backward pass sends a
      * gradient through RoPE with it.
      */
     public void applyInverse(float[] x, int batch, int nHeads, int pos0) {
@@ -64,12 +73,12 @@ public final class Rope {
     private void rotate(float[] x, int batch, int nHeads, int pos0, float sign) {
         int stride = nHeads * headDim;
         for (int t = 0; t < batch; t++) {
-            int row = (pos0 + t) * half;
+            int row = (pos0 + t) * pairs;
             for (int h = 0; h < nHeads; h++) {
                 int base = t * stride + h * headDim;
-                for (int i = 0; i < half; i++) {
+                for (int i = 0; i < pairs; i++) {
                     int a = style == RopeStyle.ADJACENT_PAIRS ? base + 2 * i : base + i;
-                    int b = style == RopeStyle.ADJACENT_PAIRS ? a + 1 : a + half;
+                    int b = style == RopeStyle.ADJACENT_PAIRS ? a + 1 : a + pairs;
                     float c = cos[row + i], s = sign * sin[row + i];
                     float xa = x[a], xb = x[b];
                     x[a] = xa * c - xb * s;

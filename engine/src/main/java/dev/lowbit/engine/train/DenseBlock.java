@@ -12,6 +12,7 @@ public record DenseBlock(float[] attnNorm, Dense wq, Dense wk, Dense wv, Dense w
 
     /** A copy of a block's values. */
     public static DenseBlock of(LayerWeights w) {
+        if (!w.llamaBlock()) throw new IllegalArgumentException("the backward pass covers the Llama/Qwen block only, not post-norms (Gemma)");
         return new DenseBlock(w.attnNorm(), Dense.of(w.wq()), Dense.of(w.wk()), Dense.of(w.wv()), Dense.of(w.wo()), w.qBias(), w.kBias(),
                 w.vBias(), w.qNorm(), w.kNorm(), w.ffnNorm(), Dense.of(w.wGate()), Dense.of(w.wUp()), Dense.of(w.wDown()));
     }

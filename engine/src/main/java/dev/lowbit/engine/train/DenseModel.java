@@ -13,6 +13,9 @@ import java.util.List;
  */
 public record DenseModel(LlamaConfig config, WeightMatrix embedding, List<DenseBlock> blocks, float[] finalNorm, Dense classifier) {
     public DenseModel {
+        if (!config.traits().isLlama()) {
+            throw new IllegalArgumentException("the backward pass covers the Llama/Qwen block only; this model has " + config.traits());
+        }
         blocks = List.copyOf(blocks);
         if (blocks.size() != config.nLayers()) throw new IllegalArgumentException(blocks.size() + " blocks, config says " + config.nLayers());
         if (classifier.rows() != config.vocabSize() || classifier.cols() != config.dim()) throw new IllegalArgumentException("classifier shape");

@@ -101,6 +101,91 @@ class LlamaModelTest {
         }
     }
 
+    /**
+     * Gemma 2's block: embedding × √d, a query scale of its own, tanh soft-caps on attention scores and logits
+     * (small caps here, so that they bite), a sliding window of 5 on even layers, post-norms, GELU. 16 positions:
+     * the window slides. Each trait is also switched off alone, and the logits must move.
+     */
+    @Test
+    void gemma2BlockMatchesTheNaiveReference() {
+        LlamaConfig base = new LlamaConfig(48, 100, 2, 4, 2, 16, 96, 32, 1e-6f, 10000f, RopeStyle.ROTATE_HALF);
+        ModelTraits gemma2 = ModelTraits.LLAMA.withActivation(ModelTraits.Activation.GELU_TANH).withEmbeddingScale((float) Math.sqrt(48))
+                .withQueryScale((float) (1 / Math.sqrt(12))).withSoftcaps(1.5f, 4f).withSlidingWindow(5, ModelTraits.everyLayerBut(2, 2), null);
+        assertTrue(gemma2.slides(0) && !gemma2.slides(1));
+        LlamaConfig c = base.withTraits(gemma2);
+        LlamaWeights w = TestWeights.withPostNorms(SyntheticWeights.random(c, 71, false, true), c.dim(), 72);
+        int[] tokens = randomTokens(16, c.vocabSize(), 73);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            assertMatchesReference(model, tokens);
+            assertPrefillMatchesDecode(model, randomTokens(23, c.vocabSize(), 74), 7);
+            for (ModelTraits without : List.of(gemma2.withActivation(ModelTraits.Activation.SILU), gemma2.withEmbeddingScale(1f),
+                    gemma2.withQueryScale(0f), gemma2.withSoftcaps(0f, 4f), gemma2.withSoftcaps(1.5f, 0f),
+                    gemma2.withSlidingWindow(0, null, null))) {
+                assertTrue(maxDifference(model, new LlamaModel(c.withTraits(without), w, pool), tokens) > 1e-3, without + " changes nothing");
+            }
+        }
+    }
+
+    /**
+     * Gemma 3's block: Gemma 2's without soft-caps, with q/k norms, and sliding layers (all but every third here)
+     * rotating with a RoPE base of their own.
+     */
+    @Test
+    void gemma3BlockMatchesTheNaiveReference() {
+        LlamaConfig base = new LlamaConfig(48, 100, 3, 4, 1, 16, 96, 32, 1e-6f, 1000000f, RopeStyle.ROTATE_HALF);
+        ModelTraits gemma3 = ModelTraits.LLAMA.withActivation(ModelTraits.Activation.GELU_TANH).withEmbeddingScale((float) Math.sqrt(48))
+                .withSlidingWindow(4, ModelTraits.everyLayerBut(3, 3), Rope.standardFrequencies(16, 10000));
+        LlamaConfig c = base.withTraits(gemma3);
+        LlamaWeights w = TestWeights.withPostNorms(TestWeights.withHeadNorms(SyntheticWeights.random(c, 81, false, true), 16, 82), c.dim(), 83);
+        int[] tokens = randomTokens(12, c.vocabSize(), 84);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            assertMatchesReference(model, tokens);
+            assertPrefillMatchesDecode(model, randomTokens(23, c.vocabSize(), 85), 5);
+            LlamaModel globalRope = new LlamaModel(c.withTraits(gemma3.withSlidingWindow(4, ModelTraits.everyLayerBut(3, 3), null)), w, pool);
+            assertTrue(maxDifference(model, globalRope, tokens) > 1e-3, "the sliding layers' RoPE base changes the logits");
+        }
+    }
+
+    /** Phi-3.5/Phi-4-mini's RoPE: only the first half of each head rotates, and LongRoPE's magnitude scales cos and sin. */
+    @Test
+    void partialRotaryWithMagnitudeMatchesTheNaiveReference() {
+        double[] freqs = Rope.standardFrequencies(8, 10000);
+        for (int i = 0; i < freqs.length; i++) freqs[i] /= 1 + i; // per-pair factors, as LongRoPE's short/long ones
+        LlamaConfig c = new LlamaConfig(64, 100, 2, 4, 2, 16, 96, 32, 1e-5f, 10000f, RopeStyle.ROTATE_HALF).withRopeFrequencies(freqs)
+                .withTraits(ModelTraits.LLAMA.withRopeMagnitude(1.19f));
+        assertEquals(8, c.ropeDim());
+        LlamaWeights w = SyntheticWeights.random(c, 91, false, false);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            assertMatchesReference(model, randomTokens(12, c.vocabSize(), 92));
+            assertPrefillMatchesDecode(model, randomTokens(23, c.vocabSize(), 93), 7);
+        }
+    }
+
+    /** Token by token, the model's logits against {@link ReferenceForward}'s. */
+    private static void assertMatchesReference(LlamaModel model, int[] tokens) {
+        LlamaConfig c = model.config();
+        ReferenceForward ref = new ReferenceForward(c, model.weights(), c.contextLength());
+        InferenceState s = model.newState(c.contextLength(), 8);
+        for (int pos = 0; pos < tokens.length; pos++) {
+            model.forward(s, tokens, pos, 1, pos, false);
+            double[] expected = ref.step(tokens[pos], pos);
+            for (int i = 0; i < c.vocabSize(); i++) assertEquals(expected[i], s.logits()[i], 1e-4, "pos " + pos + " logit " + i);
+        }
+    }
+
+    /** The largest logit difference between two models over a prompt, all positions. */
+    private static double maxDifference(LlamaModel a, LlamaModel b, int[] tokens) {
+        InferenceState sa = a.newState(a.config().contextLength(), tokens.length), sb = b.newState(b.config().contextLength(), tokens.length);
+        a.forward(sa, tokens, 0, tokens.length, 0, true);
+        b.forward(sb, tokens, 0, tokens.length, 0, true);
+        double d = 0;
+        for (int i = 0; i < tokens.length * a.config().vocabSize(); i++) d = Math.max(d, Math.abs(sa.logits()[i] - sb.logits()[i]));
+        return d;
+    }
+
     @ParameterizedTest
     @EnumSource(RopeStyle.class)
     void batchedPrefillEqualsTokenByTokenDecode(RopeStyle style) {

@@ -3,7 +3,9 @@ package dev.lowbit.engine.model;
 /**
  * A deliberately naive, scalar, double-precision Llama forward pass: one token at a time, every formula
  * written out. It shares no code with {@link LlamaModel} except reading weights, so it is a second
- * implementation to compare against.
+ * implementation to compare against. Gemma's departures are written from Hugging Face's {@code modeling_gemma2/3}:
+ * embedding × √d, query_pre_attn_scalar, tanh soft-caps, sliding windows with their own RoPE base, post-norms,
+ * GELU (tanh); Phi-3's partial rotary and LongRoPE magnitude from {@code modeling_phi3}.
  */
 final class ReferenceForward {
     private final LlamaConfig c;
@@ -19,7 +21,9 @@ final class ReferenceForward {
     }
 
     double[] step(int token, int pos) {
+        ModelTraits t = c.traits();
         double[] x = row(w.tokenEmbedding(), token);
+        for (int i = 0; i < x.length; i++) x[i] *= t.embeddingScale();
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights lw = w.layers().get(l);
             double[] n = rmsNorm(x, lw.attnNorm());
@@ -31,8 +35,9 @@ final class ReferenceForward {
                 headNorm(k, lw.kNorm());
             }
             if (c.noRopeEvery() == 0 || (l + 1) % c.noRopeEvery() != 0) { // SmolLM3: no RoPE in every fourth layer
-                rope(q, pos);
-                rope(k, pos);
+                double[] freqs = t.slides(l) && t.slidingRopeFrequencies() != null ? t.slidingRopeFrequencies() : c.ropeFrequencies();
+                rope(q, pos, freqs);
+                rope(k, pos, freqs);
             }
             keys[l][pos] = k;
             values[l][pos] = v;
@@ -42,34 +47,53 @@ final class ReferenceForward {
                 int kvh = h / (c.nHeads() / c.nKvHeads());
                 double[] scores = new double[pos + 1];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int p = 0; p <= pos; p++) {
+                double scale = t.queryScale() != 0 ? t.queryScale() : 1 / Math.sqrt(hd);
+                // a sliding layer masks key p when pos − p ≥ window
+                int first = t.slides(l) ? Math.max(0, pos - t.slidingWindow() + 1) : 0;
+                for (int p = first; p <= pos; p++) {
                     double s = 0;
                     for (int i = 0; i < hd; i++) s += q[h * hd + i] * keys[l][p][kvh * hd + i];
-                    scores[p] = s / Math.sqrt(hd);
+                    scores[p] = softcap(s * scale, t.attentionSoftcap());
                     max = Math.max(max, scores[p]);
                 }
                 double z = 0;
-                for (int p = 0; p <= pos; p++) z += scores[p] = Math.exp(scores[p] - max);
-                for (int p = 0; p <= pos; p++) {
+                for (int p = first; p <= pos; p++) z += scores[p] = Math.exp(scores[p] - max);
+                for (int p = first; p <= pos; p++) {
                     for (int i = 0; i < hd; i++) att[h * hd + i] += scores[p] / z * values[l][p][kvh * hd + i];
                 }
             }
             double[] o = matmul(lw.wo(), att);
+            if (lw.postAttnNorm() != null) o = rmsNorm(o, lw.postAttnNorm());
             for (int i = 0; i < x.length; i++) x[i] += o[i];
             n = rmsNorm(x, lw.ffnNorm());
             double[] g = matmul(lw.wGate(), n), u = matmul(lw.wUp(), n);
-            for (int i = 0; i < g.length; i++) g[i] = g[i] / (1 + Math.exp(-g[i])) * u[i];
+            for (int i = 0; i < g.length; i++) {
+                double a = switch (t.activation()) {
+                    case SILU -> g[i] / (1 + Math.exp(-g[i]));
+                    case GELU_TANH -> 0.5 * g[i] * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g[i] + 0.044715 * g[i] * g[i] * g[i])));
+                };
+                g[i] = a * u[i];
+            }
             double[] d = matmul(lw.wDown(), g);
+            if (lw.postFfnNorm() != null) d = rmsNorm(d, lw.postFfnNorm());
             for (int i = 0; i < x.length; i++) x[i] += d[i];
         }
-        return matmul(w.classifier(), rmsNorm(x, w.finalNorm()));
+        double[] logits = matmul(w.classifier(), rmsNorm(x, w.finalNorm()));
+        for (int i = 0; i < logits.length; i++) logits[i] = softcap(logits[i], t.finalSoftcap());
+        return logits;
     }
 
-    private void rope(double[] v, int pos) {
-        int hd = c.headDim(), half = hd / 2;
+    private static double softcap(double v, double cap) {
+        return cap == 0 ? v : cap * Math.tanh(v / cap);
+    }
+
+    /** Rotates the first 2·freqs.length dimensions of each head; the rest pass (partial rotary). */
+    private void rope(double[] v, int pos, double[] freqs) {
+        int hd = c.headDim(), half = freqs.length;
+        double m = c.traits().ropeMagnitude();
         for (int base = 0; base < v.length; base += hd) {
             for (int i = 0; i < half; i++) {
-                double angle = pos * Math.pow(c.ropeTheta(), -2.0 * i / hd);
+                double angle = pos * freqs[i];
                 int a, b;
                 if (c.ropeStyle() == RopeStyle.ADJACENT_PAIRS) {
                     a = base + 2 * i;
@@ -79,8 +103,8 @@ final class ReferenceForward {
                     b = a + half;
                 }
                 double va = v[a], vb = v[b];
-                v[a] = va * Math.cos(angle) - vb * Math.sin(angle);
-                v[b] = va * Math.sin(angle) + vb * Math.cos(angle);
+                v[a] = m * (va * Math.cos(angle) - vb * Math.sin(angle));
+                v[b] = m * (va * Math.sin(angle) + vb * Math.cos(angle));
             }
         }
     }

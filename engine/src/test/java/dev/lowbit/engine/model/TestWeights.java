@@ -21,4 +21,20 @@ public final class TestWeights {
         }
         return new LlamaWeights(w.tokenEmbedding(), layers, w.finalNorm(), w.classifier());
     }
+
+    /** The same weights with random post-attention and post-MLP norms (around 1) in every layer (Gemma's block). */
+    public static LlamaWeights withPostNorms(LlamaWeights w, int dim, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        java.util.List<LayerWeights> layers = new java.util.ArrayList<>();
+        for (LayerWeights l : w.layers()) {
+            float[] pa = new float[dim], pf = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                pa[i] = (float) (0.5 + r.nextDouble());
+                pf[i] = (float) (0.5 + r.nextDouble());
+            }
+            layers.add(new LayerWeights(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(), pa,
+                    l.ffnNorm(), l.wGate(), l.wUp(), l.wDown(), pf));
+        }
+        return new LlamaWeights(w.tokenEmbedding(), layers, w.finalNorm(), w.classifier());
+    }
 }

@@ -235,10 +235,10 @@ public final class AwqTransform {
     }
 
     private static LayerWeights withAttention(LayerWeights w, WeightMatrix q, WeightMatrix k, WeightMatrix v) {
-        return new LayerWeights(w.attnNorm(), q, k, v, w.wo(), w.qBias(), w.kBias(), w.vBias(), w.qNorm(), w.kNorm(), w.ffnNorm(), w.wGate(), w.wUp(), w.wDown());
+        return w.withMatrices(q, k, v, w.wo(), w.wGate(), w.wUp(), w.wDown());
     }
 
     private static LayerWeights withMlp(LayerWeights w, WeightMatrix gate, WeightMatrix up) {
-        return new LayerWeights(w.attnNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.qBias(), w.kBias(), w.vBias(), w.qNorm(), w.kNorm(), w.ffnNorm(), gate, up, w.wDown());
+        return w.withMatrices(w.wq(), w.wk(), w.wv(), w.wo(), gate, up, w.wDown());
     }
 }

@@ -6,10 +6,12 @@ import dev.lowbit.engine.model.LayerWeights;
  * A decoder block with AWQ scales folded in, as mutable fp32 copies (clipping works on them next). Each scale
  * vector multiplies the input columns of its linears and divides the operation that produces their input, so the
  * fp32 function is unchanged: q/k/v columns × s, attention norm ÷ s; o columns × s, v rows (and bias) ÷ s;
- * gate/up columns × s, MLP norm ÷ s; down columns × s, up rows ÷ s (silu(gate) ⊙ up is linear in up).
+ * gate/up columns × s, MLP norm ÷ s; down columns × s, up rows ÷ s (act(gate) ⊙ up is linear in up). Gemma's post-norms
+ * act on the sub-blocks' outputs, which the scales leave unchanged.
  */
 record FoldedBlock(float[] attnNorm, DenseMatrix wq, DenseMatrix wk, DenseMatrix wv, DenseMatrix wo, float[] qBias, float[] kBias,
-                   float[] vBias, float[] qNorm, float[] kNorm, float[] ffnNorm, DenseMatrix gate, DenseMatrix up, DenseMatrix down) {
+                   float[] vBias, float[] qNorm, float[] kNorm, float[] postAttnNorm, float[] ffnNorm, DenseMatrix gate, DenseMatrix up,
+                   DenseMatrix down, float[] postFfnNorm) {
 
     /** {@code o} may be null (not scaled: grouped-query attention). */
     static FoldedBlock fold(LayerWeights fp, float[] qkv, float[] o, float[] mlp, float[] down) {
@@ -29,12 +31,12 @@ record FoldedBlock(float[] attnNorm, DenseMatrix wq, DenseMatrix wk, DenseMatrix
         up.divideRows(down);
         wDown.multiplyColumns(down);
         return new FoldedBlock(divided(fp.attnNorm(), qkv), wq, wk, wv, wo, fp.qBias(), fp.kBias(), vBias, fp.qNorm(), fp.kNorm(),
-                divided(fp.ffnNorm(), mlp), gate, up, wDown);
+                fp.postAttnNorm(), divided(fp.ffnNorm(), mlp), gate, up, wDown, fp.postFfnNorm());
     }
 
     LayerWeights toWeights() {
         return new LayerWeights(attnNorm, wq.toMatrix(), wk.toMatrix(), wv.toMatrix(), wo.toMatrix(), qBias, kBias, vBias, qNorm, kNorm,
-                ffnNorm, gate.toMatrix(), up.toMatrix(), down.toMatrix());
+                postAttnNorm, ffnNorm, gate.toMatrix(), up.toMatrix(), down.toMatrix(), postFfnNorm);
     }
 
     private static float[] divided(float[] v, float[] s) {

@@ -110,7 +110,6 @@ public final class GptqModel {
     private static LayerWeights with(LayerWeights w, GroupCodes[] codes) {
         WeightMatrix[] m = {w.wq(), w.wk(), w.wv(), w.wo(), w.wGate(), w.wUp(), w.wDown()};
         for (int i = 0; i < m.length; i++) if (codes[i] != null) m[i] = F32Matrix.of(codes[i].values(), m[i].rows(), m[i].cols());
-        return new LayerWeights(w.attnNorm(), m[0], m[1], m[2], m[3], w.qBias(), w.kBias(), w.vBias(), w.qNorm(), w.kNorm(), w.ffnNorm(), m[4], m[5],
-                m[6]);
+        return w.withMatrices(m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
     }
 }

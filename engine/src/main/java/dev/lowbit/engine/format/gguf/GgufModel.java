@@ -3,8 +3,6 @@ package dev.lowbit.engine.format.gguf;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
-import dev.lowbit.engine.model.Rope;
-import dev.lowbit.engine.model.RopeStyle;
 import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
@@ -15,21 +13,19 @@ import java.util.Map;
 
 /**
  * A Llama-family model from a GGUF file: architectures {@code llama} (Llama, Mistral, TinyLlama, …),
- * {@code qwen2} (q/k/v biases), {@code qwen3} (per-head q/k norms, {@code attn_q_norm}/{@code attn_k_norm}; head
- * size from {@code key_length}) and {@code smollm3} (Llama's block, no RoPE in every fourth layer). Hyper-parameters come from {@code <arch>.*} metadata, weights stay in the mapped
- * file. RoPE: llama.cpp's converter stores {@code llama} q/k weights for adjacent-pair rotation; {@code qwen2}
- * and {@code qwen3} use rotate-half ("NEOX"). Llama 3.1-style RoPE scaling arrives as the {@code rope_freqs} tensor of per-pair
- * frequency divisors.
+ * {@code qwen2} (q/k/v biases), {@code qwen3} (per-head q/k norms), {@code smollm3} (no RoPE in every fourth layer),
+ * {@code gemma}, {@code gemma2}, {@code gemma3} and {@code phi3} (fused q/k/v and gate/up, split here by rows;
+ * LongRoPE). Hyper-parameters come from {@code <arch>.*} metadata ({@link GgufArchitecture}), weights stay in the
+ * mapped file. Per-pair RoPE divisors arrive as tensors: {@code rope_freqs} (Llama 3.1) or {@code rope_factors_short}
+ * (Phi-3; lowbit uses the short factors, which llama.cpp picks for contexts up to the original one).
  */
 public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, String chatTemplate) {
 
     public static GgufModel read(GgufFile gguf) {
         String arch = gguf.require("general.architecture", String.class);
-        RopeStyle rope = switch (arch) {
-            case "llama", "smollm3" -> RopeStyle.ADJACENT_PAIRS;
-            case "qwen2", "qwen3" -> RopeStyle.ROTATE_HALF;
-            default -> throw gguf.file().error("architecture '" + arch + "' is not supported (llama, qwen2, qwen3, smollm3)");
-        };
+        if (!GgufArchitecture.SUPPORTED.contains(arch)) {
+            throw gguf.file().error("architecture '" + arch + "' is not supported (" + String.join(", ", GgufArchitecture.SUPPORTED) + ")");
+        }
         if (gguf.tensors().isEmpty()) throw gguf.file().error("has no tensors (a vocabulary-only GGUF file)");
         GgufTensorInfo embedding = tensor(gguf, "token_embd.weight");
         if (embedding.shape().length != 2) throw gguf.file().error("token_embd.weight must be a matrix");
@@ -43,7 +39,10 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
             config = new LlamaConfig(dim, gguf.integer(arch + ".feed_forward_length", 1, 1 << 20, null),
                     gguf.integer(arch + ".block_count", 1, 1 << 12, null), heads, kvHeads, headDim, vocab,
                     gguf.integer(arch + ".context_length", 1, 1 << 24, null),
-                    gguf.number(arch + ".attention.layer_norm_rms_epsilon", 1e-5f), gguf.number(arch + ".rope.freq_base", 10000f), rope);
+                    gguf.number(arch + ".attention.layer_norm_rms_epsilon", 1e-5f), gguf.number(arch + ".rope.freq_base", 10000f),
+                    GgufArchitecture.ropeStyle(arch));
+            GgufTensorInfo divisors = gguf.tensors().getOrDefault("rope_freqs.weight", gguf.tensors().get("rope_factors_short.weight"));
+            config = GgufArchitecture.complete(gguf, arch, config, divisors == null ? null : floats(gguf, divisors));
         } catch (IllegalArgumentException e) {
             throw gguf.file().error("inconsistent hyper-parameters: " + e.getMessage());
         }
@@ -53,10 +52,10 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
         List<GgufTensorInfo> matrixTensors = new ArrayList<>();
         for (GgufTensorInfo t : gguf.tensors().values()) {
             String name = canonical(t);
-            if (name.equals("rope_freqs")) continue;
+            if (ROPE_TENSORS.contains(name)) continue;
             if (!t.type().readable) throw gguf.file().error("tensor '" + t.name() + "' has type " + t.type() + ", which lowbit cannot read yet");
             if (t.shape().length == 1) vectors.put(name, floats(gguf, t));
-            else if (t.shape().length == 2) matrixTensors.add(t);
+            else if (t.shape().length == 2) matrixTensors.addAll(unfused(gguf, t, config));
             else throw gguf.file().error("tensor '" + t.name() + "' has " + t.shape().length + " dimensions");
         }
         // Repacking Q4_0/Q8_0 into lowbit's layouts is per tensor: spread over the cores (7 s → 4 s for a 1B model on 2).
@@ -69,20 +68,36 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
         } catch (IllegalArgumentException e) {
             throw gguf.file().error(e.getMessage());
         }
-        double[] freqs = Rope.standardFrequencies(headDim, config.ropeTheta());
-        GgufTensorInfo ropeFreqs = gguf.tensors().get("rope_freqs.weight");
-        if (ropeFreqs != null) {
-            float[] divisors = floats(gguf, ropeFreqs);
-            if (divisors.length != freqs.length) throw gguf.file().error("rope_freqs has " + divisors.length + " values, expected " + freqs.length);
-            for (int i = 0; i < freqs.length; i++) freqs[i] /= divisors[i];
-        }
-        if (arch.equals("smollm3")) config = config.withNoRopeEvery(4); // llama.cpp: n_no_rope_layer_step = 4
-        try {
-            config = config.withRopeFrequencies(freqs);
-        } catch (IllegalArgumentException e) {
-            throw gguf.file().error("rope_freqs: " + e.getMessage());
-        }
         return new GgufModel(config, weights, GgufTokenizer.from(gguf), gguf.get("tokenizer.chat_template", String.class, null));
+    }
+
+    /** RoPE tensors read into the configuration, not weights. */
+    private static final java.util.Set<String> ROPE_TENSORS = java.util.Set.of("rope_freqs", "rope_factors_short", "rope_factors_long");
+
+    /**
+     * Phi-3's fused matrices as the separate ones lowbit runs: {@code attn_qkv} → q, k, v rows; {@code ffn_up} of
+     * 2 × hidden rows → gate (first half, the one activated) and up. Any other tensor as it is.
+     */
+    private static List<GgufTensorInfo> unfused(GgufFile gguf, GgufTensorInfo t, LlamaConfig c) {
+        String name = canonical(t);
+        try {
+            if (name.endsWith(".attn_qkv")) {
+                String p = name.substring(0, name.length() - "attn_qkv".length());
+                if (t.shape()[1] != c.qDim() + 2L * c.kvDim()) {
+                    throw gguf.file().error("tensor '" + t.name() + "' has " + t.shape()[1] + " rows, expected q+k+v = " + (c.qDim() + 2L * c.kvDim()));
+                }
+                return List.of(t.rows(p + "attn_q.weight", 0, c.qDim()), t.rows(p + "attn_k.weight", c.qDim(), c.kvDim()),
+                        t.rows(p + "attn_v.weight", c.qDim() + c.kvDim(), c.kvDim()));
+            }
+            if (name.endsWith(".ffn_up") && t.shape()[1] == 2L * c.hiddenDim()) {
+                String p = name.substring(0, name.length() - "ffn_up".length());
+                if (gguf.tensors().containsKey(p + "ffn_gate.weight")) throw gguf.file().error("tensor '" + t.name() + "' is twice the MLP width beside a gate");
+                return List.of(t.rows(p + "ffn_gate.weight", 0, c.hiddenDim()), t.rows(p + "ffn_up.weight", c.hiddenDim(), c.hiddenDim()));
+            }
+        } catch (IllegalArgumentException e) {
+            throw gguf.file().error(e.getMessage());
+        }
+        return List.of(t);
     }
 
     /** The GGUF tensor name without ".weight": lowbit's canonical names (NamedWeights). */

@@ -16,4 +16,16 @@ public record GgufTensorInfo(String name, long[] shape, GgmlType type, long offs
         for (int i = shape.length - 1; i >= 0; i--) sb.append(sb.isEmpty() ? "" : "x").append(shape[i]);
         return sb.toString();
     }
+
+    /**
+     * Rows {@code from .. from+count)} of this matrix as a tensor of its own (rows are whole blocks in every ggml type):
+     * Phi-3's fused q/k/v and gate/up, split.
+     */
+    public GgufTensorInfo rows(String newName, long from, long count) {
+        if (shape.length != 2 || from < 0 || count <= 0 || from + count > shape[1]) {
+            throw new IllegalArgumentException("rows " + from + ".." + (from + count) + " of tensor " + name + " (" + shapeText() + ")");
+        }
+        long rowBytes = bytes / shape[1];
+        return new GgufTensorInfo(newName, new long[] {shape[0], count}, type, offset + from * rowBytes, count * rowBytes);
+    }
 }

@@ -29,6 +29,12 @@ final class GgufWriter {
         return this;
     }
 
+    /** Lets a helper add to this writer inside a chain of calls. */
+    GgufWriter apply(java.util.function.Consumer<GgufWriter> f) {
+        f.accept(this);
+        return this;
+    }
+
     static byte[] f32(float[] v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) b.putFloat(f);

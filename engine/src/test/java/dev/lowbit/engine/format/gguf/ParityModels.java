@@ -1,0 +1,153 @@
+package dev.lowbit.engine.format.gguf;
+
+import dev.lowbit.engine.model.LayerWeights;
+import dev.lowbit.engine.model.LlamaConfig;
+import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.RopeStyle;
+import dev.lowbit.engine.model.SyntheticWeights;
+import dev.lowbit.engine.model.TestWeights;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Small GGUF files of the architectures whose blocks depart from Llama's, written from fixed seeds with the stories
+ * vocabulary, so that llama.cpp can run them ({@code bench/llamacpp/parity.sh} records its logits in
+ * {@code src/test/resources/llamacpp-parity/}) and {@link LlamaCppParityTest} can compare lowbit with it. Each one sets
+ * the keys that matter to non-default values: soft-caps small enough to bite, windows shorter than the prompt,
+ * a linear RoPE scale, partial rotary, LongRoPE factors and magnitude.
+ *
+ * <p>{@code main(DIR)} writes them all to DIR.
+ */
+public final class ParityModels {
+    /** The prompt both sides run, then {@link #GENERATED} greedy tokens. */
+    static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
+    static final int GENERATED = 8;
+    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope");
+
+    private ParityModels() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        Files.createDirectories(dir);
+        for (String name : NAMES) Files.write(dir.resolve(name + ".gguf"), write(name).bytes());
+    }
+
+    static GgufWriter write(String name) {
+        return switch (name) {
+            case "gemma2" -> gemma2();
+            case "gemma3" -> gemma3();
+            case "phi3" -> phi3();
+            case "llama-linear-rope" -> llamaLinearRope();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** Gemma 2: a window of 5 on even layers, attention soft-cap 2, final soft-cap 5, post-norms, tied classifier. */
+    private static GgufWriter gemma2() {
+        LlamaConfig c = new LlamaConfig(64, 128, 4, 4, 2, 16, 512, 64, 1e-6f, 10000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights w = TestWeights.withPostNorms(SyntheticWeights.random(c, 101, false, true), c.dim(), 102);
+        return header("gemma2", c).put("gemma2.attention.sliding_window", 5).put("gemma2.attn_logit_softcapping", 2f)
+                .put("gemma2.final_logit_softcapping", 5f).put("gemma2.rope.dimension_count", 16)
+                .apply(g -> tensors(g, w, false));
+    }
+
+    /** Gemma 3: q/k norms, a window of 4 on five layers of six, local RoPE base 10000, global 1e6 scaled linearly by 1/2; its own classifier. */
+    private static GgufWriter gemma3() {
+        LlamaConfig c = new LlamaConfig(64, 128, 6, 4, 1, 16, 512, 64, 1e-6f, 1000000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights w = TestWeights.withPostNorms(TestWeights.withHeadNorms(SyntheticWeights.random(c, 111, false, false), 16, 112), c.dim(), 113);
+        return header("gemma3", c).put("gemma3.attention.sliding_window", 4).put("gemma3.rope.freq_base_swa", 10000f)
+                .put("gemma3.rope.scaling.type", "linear").put("gemma3.rope.scaling.factor", 2f)
+                .apply(g -> tensors(g, w, false));
+    }
+
+    /** Phi-3.5-style: fused q/k/v and gate/up, half of each head rotated, LongRoPE short/long factors and magnitude 1.19. */
+    private static GgufWriter phi3() {
+        LlamaConfig c = new LlamaConfig(64, 128, 3, 4, 4, 16, 512, 64, 1e-5f, 10000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights w = SyntheticWeights.random(c, 121, false, false);
+        SplittableRandom r = new SplittableRandom(122);
+        float[] shortFactors = new float[4], longFactors = new float[4];
+        for (int i = 0; i < 4; i++) {
+            shortFactors[i] = (float) (1 + 3 * r.nextDouble());
+            longFactors[i] = (float) (5 + 20 * r.nextDouble());
+        }
+        return header("phi3", c).put("phi3.rope.dimension_count", 8).put("phi3.rope.scaling.attn_factor", 1.19f)
+                .put("phi3.rope.scaling.original_context_length", 4096)
+                .tensor("rope_factors_short.weight", 0, GgufWriter.f32(shortFactors), 4)
+                .tensor("rope_factors_long.weight", 0, GgufWriter.f32(longFactors), 4)
+                .apply(g -> tensors(g, w, true));
+    }
+
+    /** Llama with {@code rope.scaling.type = linear}, factor 4 (positions interpolated, as some long-context fine-tunes). */
+    private static GgufWriter llamaLinearRope() {
+        LlamaConfig c = new LlamaConfig(64, 128, 2, 4, 2, 16, 512, 64, 1e-5f, 10000f, RopeStyle.ADJACENT_PAIRS);
+        LlamaWeights w = SyntheticWeights.random(c, 131, false, false);
+        return header("llama", c).put("llama.rope.dimension_count", 16).put("llama.rope.scaling.type", "linear")
+                .put("llama.rope.scaling.factor", 4f).apply(g -> tensors(g, w, false));
+    }
+
+    private static GgufWriter header(String arch, LlamaConfig c) {
+        return GgufModelTest.storiesTokenizer(new GgufWriter()).put("general.architecture", arch)
+                .put(arch + ".context_length", c.contextLength()).put(arch + ".embedding_length", c.dim())
+                .put(arch + ".feed_forward_length", c.hiddenDim()).put(arch + ".block_count", c.nLayers())
+                .put(arch + ".attention.head_count", c.nHeads()).put(arch + ".attention.head_count_kv", c.nKvHeads())
+                .put(arch + ".attention.key_length", c.headDim()).put(arch + ".attention.value_length", c.headDim())
+                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps()).put(arch + ".rope.freq_base", c.ropeTheta());
+    }
+
+    /** The weights under GGUF names, F32; {@code fused}: q/k/v as one {@code attn_qkv}, gate/up as one {@code ffn_up} (Phi-3). */
+    private static void tensors(GgufWriter g, LlamaWeights w, boolean fused) {
+        matrix(g, "token_embd.weight", w.tokenEmbedding().readAll(), w.tokenEmbedding().rows(), w.tokenEmbedding().cols());
+        for (int l = 0; l < w.layers().size(); l++) {
+            LayerWeights lw = w.layers().get(l);
+            String p = "blk." + l + ".";
+            vector(g, p + "attn_norm.weight", lw.attnNorm());
+            if (fused) {
+                matrix(g, p + "attn_qkv.weight", concat(lw.wq().readAll(), lw.wk().readAll(), lw.wv().readAll()),
+                        lw.wq().rows() + lw.wk().rows() + lw.wv().rows(), lw.wq().cols());
+            } else {
+                matrix(g, p + "attn_q.weight", lw.wq().readAll(), lw.wq().rows(), lw.wq().cols());
+                matrix(g, p + "attn_k.weight", lw.wk().readAll(), lw.wk().rows(), lw.wk().cols());
+                matrix(g, p + "attn_v.weight", lw.wv().readAll(), lw.wv().rows(), lw.wv().cols());
+            }
+            if (lw.qNorm() != null) {
+                vector(g, p + "attn_q_norm.weight", lw.qNorm());
+                vector(g, p + "attn_k_norm.weight", lw.kNorm());
+            }
+            matrix(g, p + "attn_output.weight", lw.wo().readAll(), lw.wo().rows(), lw.wo().cols());
+            if (lw.postAttnNorm() != null) vector(g, p + "post_attention_norm.weight", lw.postAttnNorm());
+            vector(g, p + "ffn_norm.weight", lw.ffnNorm());
+            if (fused) {
+                matrix(g, p + "ffn_up.weight", concat(lw.wGate().readAll(), lw.wUp().readAll()), 2 * lw.wUp().rows(), lw.wUp().cols());
+            } else {
+                matrix(g, p + "ffn_gate.weight", lw.wGate().readAll(), lw.wGate().rows(), lw.wGate().cols());
+                matrix(g, p + "ffn_up.weight", lw.wUp().readAll(), lw.wUp().rows(), lw.wUp().cols());
+            }
+            matrix(g, p + "ffn_down.weight", lw.wDown().readAll(), lw.wDown().rows(), lw.wDown().cols());
+            if (lw.postFfnNorm() != null) vector(g, p + "post_ffw_norm.weight", lw.postFfnNorm());
+        }
+        vector(g, "output_norm.weight", w.finalNorm());
+        if (!w.tiedClassifier()) matrix(g, "output.weight", w.classifier().readAll(), w.classifier().rows(), w.classifier().cols());
+    }
+
+    private static void matrix(GgufWriter g, String name, float[] values, int rows, int cols) {
+        g.tensor(name, 0, GgufWriter.f32(values), cols, rows);
+    }
+
+    private static void vector(GgufWriter g, String name, float[] v) {
+        g.tensor(name, 0, GgufWriter.f32(v), v.length);
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}

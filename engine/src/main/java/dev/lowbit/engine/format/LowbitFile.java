@@ -5,6 +5,8 @@ import dev.lowbit.engine.json.Json;
 import dev.lowbit.engine.json.JsonException;
 import dev.lowbit.engine.json.JsonObject;
 import dev.lowbit.engine.model.LlamaConfig;
+import dev.lowbit.engine.model.ModelTraits;
+import dev.lowbit.engine.model.Rope;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.model.RopeStyle;
@@ -110,10 +112,57 @@ public final class LowbitFile {
         m.put("rope_theta", c.ropeTheta());
         m.put("rope_style", c.ropeStyle().name().toLowerCase());
         // Scaled RoPE (Llama 3.1's rope_scaling, GGUF's rope_freqs) as the angle of each pair; absent: theta's own.
-        if (c.ropeScaled()) m.put("rope_frequencies", java.util.Arrays.stream(c.ropeFrequencies()).boxed().toList());
+        if (c.ropeDim() < c.headDim()) m.put("rope_dim", c.ropeDim());
+        if (c.ropeScaled()) m.put("rope_frequencies", doubles(c.ropeFrequencies()));
         if (c.noRopeEvery() > 0) m.put("no_rope_every", c.noRopeEvery());
+        if (!c.traits().isLlama()) m.put("traits", traitsJson(c.traits()));
         m.put("tied_classifier", tied);
         return m;
+    }
+
+    /** The departures from the Llama block (docs/FORMAT.md, "traits"); absent for Llama's own. */
+    private static Map<String, Object> traitsJson(ModelTraits t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("activation", t.activation().name().toLowerCase());
+        m.put("embedding_scale", t.embeddingScale());
+        m.put("query_scale", t.queryScale());
+        m.put("attention_softcap", t.attentionSoftcap());
+        m.put("final_softcap", t.finalSoftcap());
+        m.put("rope_magnitude", t.ropeMagnitude());
+        if (t.slidingWindow() > 0) {
+            m.put("sliding_window", t.slidingWindow());
+            List<Object> layers = new ArrayList<>();
+            for (boolean b : t.slidingLayers()) layers.add(b);
+            m.put("sliding_layers", layers);
+            if (t.slidingRopeFrequencies() != null) m.put("sliding_rope_frequencies", doubles(t.slidingRopeFrequencies()));
+        }
+        return m;
+    }
+
+    private static ModelTraits traits(JsonObject m, int layers) {
+        ModelTraits.Activation activation;
+        try {
+            activation = ModelTraits.Activation.valueOf(m.string("activation").toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new JsonException("unknown activation " + m.string("activation"));
+        }
+        ModelTraits t = ModelTraits.LLAMA.withActivation(activation).withEmbeddingScale((float) m.number("embedding_scale"))
+                .withQueryScale((float) m.number("query_scale")).withSoftcaps((float) m.number("attention_softcap"), (float) m.number("final_softcap"))
+                .withRopeMagnitude((float) m.number("rope_magnitude"));
+        if (!m.has("sliding_window")) return t;
+        List<Object> flags = m.list("sliding_layers");
+        if (flags.size() != layers) throw new JsonException("sliding_layers has " + flags.size() + " entries for " + layers + " layers");
+        boolean[] sliding = new boolean[layers];
+        for (int l = 0; l < layers; l++) {
+            if (!(flags.get(l) instanceof Boolean b)) throw new JsonException("sliding_layers[" + l + "] is not a boolean");
+            sliding[l] = b;
+        }
+        return t.withSlidingWindow(m.integer("sliding_window", 1, 1 << 24), sliding,
+                m.has("sliding_rope_frequencies") ? m.doubles("sliding_rope_frequencies") : null);
+    }
+
+    private static List<Double> doubles(double[] v) {
+        return java.util.Arrays.stream(v).boxed().toList();
     }
 
     private static LlamaConfig config(JsonObject m) {
@@ -128,7 +177,9 @@ public final class LowbitFile {
                 m.integer("n_layers", 1, 1 << 10), m.integer("n_heads", 1, 1 << 12), m.integer("n_kv_heads", 1, 1 << 12),
                 m.integer("head_dim", 2, 1 << 12), m.integer("vocab_size", 1, 1 << 22),
                 m.integer("context_length", 1, 1 << 24), (float) m.number("norm_eps"), (float) m.number("rope_theta"), style);
+        if (m.has("rope_dim")) c = c.withRopeFrequencies(Rope.standardFrequencies(m.integer("rope_dim", 2, c.headDim()), c.ropeTheta()));
         if (m.has("rope_frequencies")) c = c.withRopeFrequencies(m.doubles("rope_frequencies"));
+        if (m.has("traits")) c = c.withTraits(traits(m.object("traits"), c.nLayers()));
         return m.has("no_rope_every") ? c.withNoRopeEvery(m.integer("no_rope_every", 1, 1 << 10)) : c;
     }
 

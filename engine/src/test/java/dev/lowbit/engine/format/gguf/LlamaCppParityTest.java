@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.ModelLoader;
+import dev.lowbit.engine.format.LowbitWriter;
 import dev.lowbit.engine.json.JsonObject;
 import dev.lowbit.engine.model.InferenceState;
 import dev.lowbit.engine.model.LlamaModel;
@@ -63,6 +64,28 @@ class LlamaCppParityTest {
             }
             System.out.printf("%s: largest logit difference from llama.cpp %.2e of the range%n", name, worst);
         }
+    }
+
+    /** A .lowbit file written from each of these GGUFs keeps its architecture: the same logits, bit for bit. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma2", "gemma3", "phi3", "llama-linear-rope"})
+    void lowbitFileKeepsTheArchitecture(String name) throws Exception {
+        Path file = dir.resolve(name + ".gguf"), lowbit = dir.resolve(name + ".lowbit");
+        Files.write(file, ParityModels.write(name).bytes());
+        int[] prompt = ParityModels.PROMPT;
+        try (LoadedModel m = ModelLoader.load(file, null, 1)) {
+            LowbitWriter.write(lowbit, m.model().config(), m.tokenizer(), null, java.util.Map.of(), m.model().weights(), false);
+            try (LoadedModel back = ModelLoader.load(lowbit, null, 1)) {
+                assertEquals(m.model().config(), back.model().config());
+                assertArrayEquals(allLogits(m.model(), prompt), allLogits(back.model(), prompt));
+            }
+        }
+    }
+
+    private static float[] allLogits(LlamaModel m, int[] tokens) {
+        InferenceState s = m.newState(64, tokens.length);
+        m.forward(s, tokens, 0, tokens.length, 0, true);
+        return java.util.Arrays.copyOf(s.logits(), tokens.length * m.config().vocabSize());
     }
 
     private static int argmax(float[] v, int n) {

@@ -6,6 +6,7 @@ import dev.lowbit.engine.format.gguf.GgmlMatrix;
 import dev.lowbit.engine.format.gguf.GgmlType;
 import dev.lowbit.engine.json.JsonException;
 import dev.lowbit.engine.json.JsonObject;
+import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.tokenizer.PreTokenizer;
@@ -38,7 +39,10 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             Map.entry("self_attn.v_proj", "attn_v"), Map.entry("self_attn.o_proj", "attn_output"),
             Map.entry("self_attn.q_norm", "attn_q_norm"), Map.entry("self_attn.k_norm", "attn_k_norm"),
             Map.entry("post_attention_layernorm", "ffn_norm"), Map.entry("mlp.gate_proj", "ffn_gate"), Map.entry("mlp.up_proj", "ffn_up"),
-            Map.entry("mlp.down_proj", "ffn_down"));
+            Map.entry("mlp.down_proj", "ffn_down"), Map.entry("self_attn.qkv_proj", "attn_qkv"), Map.entry("mlp.gate_up_proj", "ffn_gate_up"));
+    /** Gemma 2/3: four norms per block; {@code post_attention_layernorm} follows attention, {@code pre_feedforward_layernorm} leads the MLP. */
+    private static final Map<String, String> SANDWICH_NORMS = Map.of("post_attention_layernorm", "post_attention_norm",
+            "pre_feedforward_layernorm", "ffn_norm", "post_feedforward_layernorm", "post_ffw_norm");
 
     public static boolean isModelFolder(Path dir) {
         return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve("config.json"));
@@ -110,14 +114,20 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
             MappedFile file = MappedFile.open(shard);
             files.add(file);
             for (SafetensorsFile.Tensor t : SafetensorsFile.read(file).tensors().values()) {
-                String name = canonical(t.name());
+                String name = canonical(t.name(), config.sandwichNorms());
                 if (name == null) continue;
-                if (matrices.containsKey(name) || vectors.containsKey(name)) throw file.error("tensor '" + t.name() + "' appears twice");
-                if (t.shape().length == 1) vectors.put(name, vector(file, t));
-                else if (t.shape().length == 2) matrices.put(name, matrix(file, t));
-                else throw file.error("tensor '" + t.name() + "' has " + t.shape().length + " dimensions");
+                if (t.shape().length == 1) {
+                    if (vectors.put(name, vector(file, t)) != null) throw file.error("tensor '" + t.name() + "' appears twice");
+                } else if (t.shape().length == 2) {
+                    for (Map.Entry<String, SafetensorsFile.Tensor> part : unfused(file, name, t, config.config()).entrySet()) {
+                        if (matrices.put(part.getKey(), matrix(file, part.getValue())) != null) throw file.error("tensor '" + t.name() + "' appears twice");
+                    }
+                } else {
+                    throw file.error("tensor '" + t.name() + "' has " + t.shape().length + " dimensions");
+                }
             }
         }
+        if (config.normsOffsetByOne()) vectors.replaceAll((name, v) -> name.endsWith("norm") ? plusOne(v) : v);
         if (config.tiedEmbeddings()) matrices.remove("output");
         try {
             LlamaWeights w = new NamedWeights(matrices, vectors).toWeights(config.config().nLayers());
@@ -128,8 +138,46 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         }
     }
 
+    /**
+     * Phi-3's fused projections as the separate matrices lowbit runs: {@code qkv_proj} rows → q, k, v; {@code gate_up_proj}
+     * → gate (first half) and up. Any other matrix under its own name.
+     */
+    private static Map<String, SafetensorsFile.Tensor> unfused(MappedFile file, String name, SafetensorsFile.Tensor t, LlamaConfig c) {
+        Map<String, SafetensorsFile.Tensor> out = new LinkedHashMap<>();
+        try {
+            if (name.endsWith(".attn_qkv")) {
+                String p = name.substring(0, name.length() - "attn_qkv".length());
+                if (t.shape()[0] != c.qDim() + 2L * c.kvDim()) throw file.error("tensor '" + t.name() + "' has " + t.shape()[0] + " rows, expected q+k+v = " + (c.qDim() + 2L * c.kvDim()));
+                out.put(p + "attn_q", t.rows(t.name() + "[q]", 0, c.qDim()));
+                out.put(p + "attn_k", t.rows(t.name() + "[k]", c.qDim(), c.kvDim()));
+                out.put(p + "attn_v", t.rows(t.name() + "[v]", c.qDim() + c.kvDim(), c.kvDim()));
+            } else if (name.endsWith(".ffn_gate_up")) {
+                String p = name.substring(0, name.length() - "ffn_gate_up".length());
+                if (t.shape()[0] != 2L * c.hiddenDim()) throw file.error("tensor '" + t.name() + "' has " + t.shape()[0] + " rows, expected 2 × " + c.hiddenDim());
+                out.put(p + "ffn_gate", t.rows(t.name() + "[gate]", 0, c.hiddenDim()));
+                out.put(p + "ffn_up", t.rows(t.name() + "[up]", c.hiddenDim(), c.hiddenDim()));
+            } else {
+                out.put(name, t);
+            }
+        } catch (IllegalArgumentException e) {
+            throw file.error(e.getMessage());
+        }
+        return out;
+    }
+
+    private static float[] plusOne(float[] v) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i] + 1f;
+        return out;
+    }
+
     /** GGUF-style name for a Hugging Face tensor name; null for tensors the model does not use. */
     static String canonical(String hf) {
+        return canonical(hf, false);
+    }
+
+    /** @param sandwichNorms Gemma 2/3's naming of the block's four norms */
+    static String canonical(String hf, boolean sandwichNorms) {
         switch (hf) {
             case "model.embed_tokens.weight": return "token_embd";
             case "model.norm.weight": return "output_norm";
@@ -138,7 +186,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         }
         Matcher m = LAYER.matcher(hf);
         if (!m.matches()) return null;
-        String base = LAYER_NAMES.get(m.group(2));
+        String base = sandwichNorms && SANDWICH_NORMS.containsKey(m.group(2)) ? SANDWICH_NORMS.get(m.group(2)) : LAYER_NAMES.get(m.group(2));
         if (base == null) return null;
         return "blk." + m.group(1) + "." + base + (m.group(3).equals("bias") ? ".bias" : "");
     }

@@ -37,6 +37,15 @@ public record SafetensorsFile(MappedFile file, Map<String, Tensor> tensors) {
             for (long d : shape) n *= d;
             return n;
         }
+
+        /** Rows {@code from .. from+count)} of this row-major matrix as a tensor of its own (Phi-3's fused projections, split). */
+        public Tensor rows(String newName, long from, long count) {
+            if (shape.length != 2 || from < 0 || count <= 0 || from + count > shape[0]) {
+                throw new IllegalArgumentException("rows " + from + ".." + (from + count) + " of tensor " + name + " with " + (shape.length == 2 ? shape[0] : 0) + " rows");
+            }
+            long rowBytes = shape[1] * dtype.bytes;
+            return new Tensor(newName, dtype, new long[] {count, shape[1]}, offset + from * rowBytes, count * rowBytes);
+        }
     }
 
     public static SafetensorsFile read(MappedFile file) {

@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  */
 public final class ParityModels {
     /** The prompt both sides run, then {@link #GENERATED} greedy tokens. */
-    static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
+    public static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
     static final int GENERATED = 8;
     static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope");
 
@@ -32,6 +32,11 @@ public final class ParityModels {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
         for (String name : NAMES) Files.write(dir.resolve(name + ".gguf"), write(name).bytes());
+    }
+
+    /** The GGUF file {@code name}, as bytes. */
+    public static byte[] bytes(String name) {
+        return write(name).bytes();
     }
 
     static GgufWriter write(String name) {
@@ -66,17 +71,22 @@ public final class ParityModels {
     private static GgufWriter phi3() {
         LlamaConfig c = new LlamaConfig(64, 128, 3, 4, 4, 16, 512, 64, 1e-5f, 10000f, RopeStyle.ROTATE_HALF);
         LlamaWeights w = SyntheticWeights.random(c, 121, false, false);
+        return header("phi3", c).put("phi3.rope.dimension_count", 8).put("phi3.rope.scaling.attn_factor", 1.19f)
+                .put("phi3.rope.scaling.original_context_length", 4096)
+                .tensor("rope_factors_short.weight", 0, GgufWriter.f32(phi3RopeFactors(false)), 4)
+                .tensor("rope_factors_long.weight", 0, GgufWriter.f32(phi3RopeFactors(true)), 4)
+                .apply(g -> tensors(g, w, true));
+    }
+
+    /** The phi3 file's LongRoPE divisors: short ones (which both lowbit and llama.cpp at this context use) or long ones. */
+    public static float[] phi3RopeFactors(boolean longOnes) {
         SplittableRandom r = new SplittableRandom(122);
         float[] shortFactors = new float[4], longFactors = new float[4];
         for (int i = 0; i < 4; i++) {
             shortFactors[i] = (float) (1 + 3 * r.nextDouble());
             longFactors[i] = (float) (5 + 20 * r.nextDouble());
         }
-        return header("phi3", c).put("phi3.rope.dimension_count", 8).put("phi3.rope.scaling.attn_factor", 1.19f)
-                .put("phi3.rope.scaling.original_context_length", 4096)
-                .tensor("rope_factors_short.weight", 0, GgufWriter.f32(shortFactors), 4)
-                .tensor("rope_factors_long.weight", 0, GgufWriter.f32(longFactors), 4)
-                .apply(g -> tensors(g, w, true));
+        return longOnes ? longFactors : shortFactors;
     }
 
     /** Llama with {@code rope.scaling.type = linear}, factor 4 (positions interpolated, as some long-context fine-tunes). */

@@ -166,7 +166,7 @@ class HfModelTest {
         double[] scaled = f.clone();
         HfConfig.scaleRope(dev.lowbit.engine.json.JsonObject.of(dev.lowbit.engine.json.Json.parse(
                 "{\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":8192,\"rope_type\":\"llama3\"}"),
-                "rope_scaling"), scaled);
+                "rope_scaling"), scaled, dev.lowbit.engine.json.JsonObject.of(dev.lowbit.engine.json.Json.parse("{}"), "config"));
         assertEquals(f[0], scaled[0]);
         assertEquals(f[63] / 8, scaled[63], 1e-15);
         // Wavelength 2π/f between 8192/4 and 8192 is interpolated: strictly between f/8 and f.

@@ -27,15 +27,19 @@ final class GgufArchitecture {
      *
      * @param divisors per-pair frequency divisors ({@code rope_freqs}: Llama 3.1; {@code rope_factors_short}: Phi-3's
      *                 LongRoPE), or null
+     * @param divisorsName the tensor they come from, for errors
      */
-    static LlamaConfig complete(GgufFile gguf, String arch, LlamaConfig c, float[] divisors) {
+    static LlamaConfig complete(GgufFile gguf, String arch, LlamaConfig c, float[] divisors, String divisorsName) {
         int ropeDim = gguf.integer(arch + ".rope.dimension_count", 2, c.headDim(), c.headDim());
         if (ropeDim % 2 != 0) throw gguf.file().error(arch + ".rope.dimension_count = " + ropeDim + " is odd");
         float scale = linearScale(gguf, arch);
         double[] freqs = frequencies(ropeDim, c.ropeTheta(), scale);
         if (divisors != null) {
-            if (divisors.length != freqs.length) throw gguf.file().error("RoPE factors: " + divisors.length + " values, expected " + freqs.length);
-            for (int i = 0; i < freqs.length; i++) freqs[i] /= divisors[i];
+            if (divisors.length != freqs.length) throw gguf.file().error(divisorsName + " has " + divisors.length + " values, expected " + freqs.length);
+            for (int i = 0; i < freqs.length; i++) {
+                if (!(divisors[i] > 0) || !Float.isFinite(divisors[i])) throw gguf.file().error(divisorsName + "[" + i + "] = " + divisors[i] + " is not a positive number");
+                freqs[i] /= divisors[i];
+            }
         }
         ModelTraits t = ModelTraits.LLAMA.withRopeMagnitude(gguf.number(arch + ".rope.scaling.attn_factor", 1f));
         LlamaConfig out = c.withRopeFrequencies(freqs);

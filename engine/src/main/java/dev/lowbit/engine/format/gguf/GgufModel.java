@@ -42,7 +42,7 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
                     gguf.number(arch + ".attention.layer_norm_rms_epsilon", 1e-5f), gguf.number(arch + ".rope.freq_base", 10000f),
                     GgufArchitecture.ropeStyle(arch));
             GgufTensorInfo divisors = gguf.tensors().getOrDefault("rope_freqs.weight", gguf.tensors().get("rope_factors_short.weight"));
-            config = GgufArchitecture.complete(gguf, arch, config, divisors == null ? null : floats(gguf, divisors));
+            config = GgufArchitecture.complete(gguf, arch, config, divisors == null ? null : floats(gguf, divisors), divisors == null ? null : divisors.name());
         } catch (IllegalArgumentException e) {
             throw gguf.file().error("inconsistent hyper-parameters: " + e.getMessage());
         }

@@ -38,10 +38,14 @@ final class InspectCommand implements Callable<Integer> {
         try (LoadedModel m = ModelLoader.load(model, tokenizer, 1)) {
             LlamaConfig c = m.model().config();
             out.printf("file:            %s (%s)%n", model, m.format());
-            out.printf("architecture:    llama, %d layers, dim %d, FFN %d, %d heads (%d KV heads, head size %d)%n",
+            out.printf("architecture:    llama family, %d layers, dim %d, FFN %d, %d heads (%d KV heads, head size %d)%n",
                     c.nLayers(), c.dim(), c.hiddenDim(), c.nHeads(), c.nKvHeads(), c.headDim());
-            out.printf("context:         %d tokens, RoPE theta %s (%s), RMSNorm eps %s%n", c.contextLength(), c.ropeTheta(),
-                    c.ropeStyle().name().toLowerCase(), c.normEps());
+            if (!c.traits().isLlama() || !m.model().weights().layers().getFirst().llamaBlock()) {
+                out.printf("block:           %s%s%n", c.traits(), m.model().weights().layers().getFirst().llamaBlock() ? "" : ", post-norms");
+            }
+            out.printf("context:         %d tokens, RoPE theta %s (%s%s%s), RMSNorm eps %s%n", c.contextLength(), c.ropeTheta(),
+                    c.ropeStyle().name().toLowerCase(), c.ropeDim() < c.headDim() ? ", " + c.ropeDim() + " of " + c.headDim() + " dims" : "",
+                    c.ropeScaled() ? ", scaled" : "", c.normEps());
             out.printf("vocabulary:      %d, classifier %s%n", c.vocabSize(), m.model().weights().tiedClassifier() ? "tied to the embedding" : "separate");
             out.printf("tokenizer:       %s, BOS %d, EOS %d%n", m.tokenizer().describe(), m.tokenizer().bos(), m.tokenizer().eos());
             out.printf("chat template:   %s%n", m.chatTemplate() == null ? "none (lowbit chat picks a built-in one)"

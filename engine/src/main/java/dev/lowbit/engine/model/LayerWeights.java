@@ -6,13 +6,21 @@ import dev.lowbit.kernels.WeightMatrix;
  * One decoder block: attention (norm, q/k/v/o) and SwiGLU MLP (norm, gate/up/down).
  * The q/k/v biases are {@code null} except for architectures that have them (Qwen2); so are the per-head RMSNorm
  * weights of q and k (Qwen3: each head of q and of k is normalized, before RoPE, with one weight per head dimension),
- * and the norms Gemma applies to each sub-block's output before it joins the residual stream ({@code postAttnNorm},
- * {@code postFfnNorm}).
+ * the norms Gemma applies to each sub-block's output before it joins the residual stream ({@code postAttnNorm},
+ * {@code postFfnNorm}), and BitNet's norms on the inputs of o and down ({@code attnSubNorm}, qDim values;
+ * {@code ffnSubNorm}, hiddenDim values).
  */
 public record LayerWeights(
         float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
-        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm, float[] postAttnNorm,
-        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown, float[] postFfnNorm) {
+        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm, float[] attnSubNorm, float[] postAttnNorm,
+        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown, float[] ffnSubNorm, float[] postFfnNorm) {
+
+    /** A block with Gemma's post-norms (or none), without BitNet's sub-norms. */
+    public LayerWeights(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
+                        float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm, float[] postAttnNorm,
+                        float[] ffnNorm, WeightMatrix wGate, WeightMatrix wUp, WeightMatrix wDown, float[] postFfnNorm) {
+        this(attnNorm, wq, wk, wv, wo, qBias, kBias, vBias, qNorm, kNorm, null, postAttnNorm, ffnNorm, wGate, wUp, wDown, null, postFfnNorm);
+    }
 
     /** A block without post-norms (every architecture but Gemma's). */
     public LayerWeights(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo,
@@ -24,12 +32,18 @@ public record LayerWeights(
     /** The same block with these matrices (quantized, or scaled by calibration); vectors are kept. */
     public LayerWeights withMatrices(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o,
                                      WeightMatrix gate, WeightMatrix up, WeightMatrix down) {
-        return new LayerWeights(attnNorm, q, k, v, o, qBias, kBias, vBias, qNorm, kNorm, postAttnNorm, ffnNorm, gate, up, down, postFfnNorm);
+        return new LayerWeights(attnNorm, q, k, v, o, qBias, kBias, vBias, qNorm, kNorm, attnSubNorm, postAttnNorm, ffnNorm, gate, up, down,
+                ffnSubNorm, postFfnNorm);
     }
 
-    /** True when the block has only what the Llama/Qwen block has (no post-norms). */
+    /** True when the block has only what the Llama/Qwen block has (no post-norms, no sub-norms). */
     public boolean llamaBlock() {
-        return postAttnNorm == null && postFfnNorm == null;
+        return postAttnNorm == null && postFfnNorm == null && !hasSubNorms();
+    }
+
+    /** BitNet's norms between attention and o, and between the gated product and down. */
+    public boolean hasSubNorms() {
+        return attnSubNorm != null || ffnSubNorm != null;
     }
 
     /** Checks every shape against the config; a mismatch names the layer and the tensor. */
@@ -54,6 +68,9 @@ public record LayerWeights(
         }
         if (postAttnNorm != null) checkVector(postAttnNorm, c.dim(), layer, "post-attention norm");
         if (postFfnNorm != null) checkVector(postFfnNorm, c.dim(), layer, "post-MLP norm");
+        if ((attnSubNorm == null) != (ffnSubNorm == null)) throw new IllegalArgumentException("layer " + layer + ": attention and MLP sub-norms come together");
+        if (attnSubNorm != null) checkVector(attnSubNorm, c.qDim(), layer, "attention sub-norm");
+        if (ffnSubNorm != null) checkVector(ffnSubNorm, c.hiddenDim(), layer, "MLP sub-norm");
     }
 
     static void checkMatrix(WeightMatrix m, int rows, int cols, int layer, String name) {

@@ -136,6 +136,7 @@ public final class LlamaModel {
         }
         appendToCache(s, l, n, pos);
         causalAttention(s, l, n, pos);
+        if (w.attnSubNorm() != null) rmsNorm(s.attOut, s.attOut, w.attnSubNorm(), n, c.qDim()); // BitNet: o reads a normed input
         linears(s, l, g.o(), s.attOut, n, new Linear(LinearKind.O, s.xb2, null));
         if (w.postAttnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postAttnNorm(), n); // Gemma: the output normed before it joins x
         VectorOps.add(s.x, 0, s.xb2, 0, n * c.dim());
@@ -151,6 +152,7 @@ public final class LlamaModel {
             case SILU -> VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
             case GELU_TANH -> VectorOps.geglu(s.hb, s.hb2, n * config.hiddenDim());
         }
+        if (w.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, w.ffnSubNorm(), n, config.hiddenDim()); // BitNet: so does down
         linears(s, l, g.down(), s.hb, n, new Linear(LinearKind.DOWN, s.xb2, null));
         if (w.postFfnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postFfnNorm(), n);
         VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
@@ -170,8 +172,12 @@ public final class LlamaModel {
     }
 
     private void rmsNorm(float[] out, float[] x, float[] weight, int n) {
-        int dim = config.dim();
-        for (int t = 0; t < n; t++) VectorOps.rmsNorm(out, t * dim, x, t * dim, weight, dim, config.normEps());
+        rmsNorm(out, x, weight, n, config.dim());
+    }
+
+    /** RMSNorm of each of n rows of {@code width} values. */
+    private void rmsNorm(float[] out, float[] x, float[] weight, int n, int width) {
+        for (int t = 0; t < n; t++) VectorOps.rmsNorm(out, t * width, x, t * width, weight, width, config.normEps());
     }
 
     /** One output of a group: out = w · in (+ bias). */

@@ -10,7 +10,8 @@ import java.util.Map;
  * The tensors of a Llama model under canonical (GGUF-style) names, in file order: {@code token_embd},
  * {@code blk.N.attn_norm}, {@code blk.N.attn_q|k|v|output}, {@code blk.N.attn_q|k|v.bias}, {@code blk.N.ffn_norm},
  * {@code blk.N.ffn_gate|up|down}, {@code output_norm}, {@code output} (absent when tied to the embedding); optionally
- * {@code blk.N.attn_q_norm|attn_k_norm} (Qwen3, Gemma 3) and {@code blk.N.post_attention_norm|post_ffw_norm} (Gemma).
+ * {@code blk.N.attn_q_norm|attn_k_norm} (Qwen3, Gemma 3), {@code blk.N.post_attention_norm|post_ffw_norm} (Gemma) and
+ * {@code blk.N.attn_sub_norm|ffn_sub_norm} (BitNet).
  */
 public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float[]> vectors) {
 
@@ -43,11 +44,13 @@ public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float
         if (lw.vBias() != null) v.put(p + "attn_v.bias", lw.vBias());
         if (lw.qNorm() != null) v.put(p + "attn_q_norm", lw.qNorm());
         if (lw.kNorm() != null) v.put(p + "attn_k_norm", lw.kNorm());
+        if (lw.attnSubNorm() != null) v.put(p + "attn_sub_norm", lw.attnSubNorm());
         m.put(p + "attn_output", lw.wo());
         if (lw.postAttnNorm() != null) v.put(p + "post_attention_norm", lw.postAttnNorm());
         v.put(p + "ffn_norm", lw.ffnNorm());
         m.put(p + "ffn_gate", lw.wGate());
         m.put(p + "ffn_up", lw.wUp());
+        if (lw.ffnSubNorm() != null) v.put(p + "ffn_sub_norm", lw.ffnSubNorm());
         m.put(p + "ffn_down", lw.wDown());
         if (lw.postFfnNorm() != null) v.put(p + "post_ffw_norm", lw.postFfnNorm());
     }
@@ -67,8 +70,9 @@ public record NamedWeights(Map<String, WeightMatrix> matrices, Map<String, float
         return new LayerWeights(vector(p + "attn_norm"),
                 matrix(p + "attn_q"), matrix(p + "attn_k"), matrix(p + "attn_v"), matrix(p + "attn_output"),
                 vectors.get(p + "attn_q.bias"), vectors.get(p + "attn_k.bias"), vectors.get(p + "attn_v.bias"),
-                vectors.get(p + "attn_q_norm"), vectors.get(p + "attn_k_norm"), vectors.get(p + "post_attention_norm"),
-                vector(p + "ffn_norm"), matrix(p + "ffn_gate"), matrix(p + "ffn_up"), matrix(p + "ffn_down"), vectors.get(p + "post_ffw_norm"));
+                vectors.get(p + "attn_q_norm"), vectors.get(p + "attn_k_norm"), vectors.get(p + "attn_sub_norm"),
+                vectors.get(p + "post_attention_norm"), vector(p + "ffn_norm"), matrix(p + "ffn_gate"), matrix(p + "ffn_up"),
+                matrix(p + "ffn_down"), vectors.get(p + "ffn_sub_norm"), vectors.get(p + "post_ffw_norm"));
     }
 
     private WeightMatrix matrix(String name) {

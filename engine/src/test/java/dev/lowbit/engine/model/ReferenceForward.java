@@ -62,6 +62,7 @@ final class ReferenceForward {
                     for (int i = 0; i < hd; i++) att[h * hd + i] += scores[p] / z * values[l][p][kvh * hd + i];
                 }
             }
+            if (lw.attnSubNorm() != null) att = rmsNorm(att, lw.attnSubNorm()); // BitNet
             double[] o = matmul(lw.wo(), att);
             if (lw.postAttnNorm() != null) o = rmsNorm(o, lw.postAttnNorm());
             for (int i = 0; i < x.length; i++) x[i] += o[i];
@@ -74,6 +75,7 @@ final class ReferenceForward {
                 };
                 g[i] = a * u[i];
             }
+            if (lw.ffnSubNorm() != null) g = rmsNorm(g, lw.ffnSubNorm());
             double[] d = matmul(lw.wDown(), g);
             if (lw.postFfnNorm() != null) d = rmsNorm(d, lw.postFfnNorm());
             for (int i = 0; i < x.length; i++) x[i] += d[i];

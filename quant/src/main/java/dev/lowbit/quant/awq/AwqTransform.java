@@ -37,6 +37,10 @@ public final class AwqTransform {
 
     /** {@code quantizer} is the grid and group size the weights will be stored with (its own clipping search off). */
     public AwqTransform(LlamaModel model, RtnQuantizer quantizer, AwqSettings settings) {
+        // The v→o and up→down folds need o's and down's inputs to be linear in v and up; BitNet's sub-norms are not.
+        if (model.weights().layers().stream().anyMatch(LayerWeights::hasSubNorms)) {
+            throw new IllegalArgumentException("AWQ cannot fold its scales through BitNet's sub-norms; use rtn or gptq");
+        }
         this.model = model;
         this.quantizer = quantizer;
         this.settings = settings;

@@ -13,7 +13,7 @@ import java.util.List;
  * Llama's ({@link ModelTraits}).
  */
 final class GgufArchitecture {
-    static final List<String> SUPPORTED = List.of("llama", "qwen2", "qwen3", "smollm3", "gemma", "gemma2", "gemma3", "phi3");
+    static final List<String> SUPPORTED = List.of("llama", "qwen2", "qwen3", "smollm3", "gemma", "gemma2", "gemma3", "phi3", "bitnet");
 
     private GgufArchitecture() {}
 

@@ -15,7 +15,8 @@ import java.util.Map;
  * A Llama-family model from a GGUF file: architectures {@code llama} (Llama, Mistral, TinyLlama, …),
  * {@code qwen2} (q/k/v biases), {@code qwen3} (per-head q/k norms), {@code smollm3} (no RoPE in every fourth layer),
  * {@code gemma}, {@code gemma2}, {@code gemma3} and {@code phi3} (fused q/k/v and gate/up, split here by rows;
- * LongRoPE). Hyper-parameters come from {@code <arch>.*} metadata ({@link GgufArchitecture}), weights stay in the
+ * LongRoPE) and {@code bitnet} (BitNet b1.58: sub-norms before o and down; ternary weights, usually TQ1_0/TQ2_0, with
+ * the scale inside the blocks). Hyper-parameters come from {@code <arch>.*} metadata ({@link GgufArchitecture}), weights stay in the
  * mapped file. Per-pair RoPE divisors arrive as tensors: {@code rope_freqs} (Llama 3.1) or {@code rope_factors_short}
  * (Phi-3; lowbit uses the short factors, which llama.cpp picks for contexts up to the original one).
  */
@@ -53,6 +54,7 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
         for (GgufTensorInfo t : gguf.tensors().values()) {
             String name = canonical(t);
             if (ROPE_TENSORS.contains(name)) continue;
+            if (name.endsWith(".scale")) throw gguf.file().error("tensor '" + t.name() + "': per-tensor scales (older BitNet conversions) are not supported");
             if (!t.type().readable) throw gguf.file().error("tensor '" + t.name() + "' has type " + t.type() + ", which lowbit cannot read yet");
             if (t.shape().length == 1) vectors.put(name, floats(gguf, t));
             else if (t.shape().length == 2) matrixTensors.addAll(unfused(gguf, t, config));

@@ -115,7 +115,7 @@ class BadGgufFileTest {
 
         w = GgufModelTest.stories(name -> false, new LinkedHashMap<>());
         w.put("general.architecture", "gpt2");
-        fails(w.bytes(), "architecture 'gpt2' is not supported (llama, qwen2, qwen3, smollm3, gemma, gemma2, gemma3, phi3)");
+        fails(w.bytes(), "architecture 'gpt2' is not supported (llama, qwen2, qwen3, smollm3, gemma, gemma2, gemma3, phi3, bitnet)");
     }
 
     @Test

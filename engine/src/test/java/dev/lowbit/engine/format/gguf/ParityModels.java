@@ -24,7 +24,7 @@ public final class ParityModels {
     /** The prompt both sides run, then {@link #GENERATED} greedy tokens. */
     public static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
     static final int GENERATED = 8;
-    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope");
+    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope", "bitnet");
 
     private ParityModels() {}
 
@@ -45,6 +45,7 @@ public final class ParityModels {
             case "gemma3" -> gemma3();
             case "phi3" -> phi3();
             case "llama-linear-rope" -> llamaLinearRope();
+            case "bitnet" -> bitnet();
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -76,6 +77,40 @@ public final class ParityModels {
                 .tensor("rope_factors_short.weight", 0, GgufWriter.f32(phi3RopeFactors(false)), 4)
                 .tensor("rope_factors_long.weight", 0, GgufWriter.f32(phi3RopeFactors(true)), 4)
                 .apply(g -> tensors(g, w, true));
+    }
+
+    /**
+     * BitNet b1.58: every linear ternary times its own scale (mean |w|, as llama.cpp's converter rounds them), sub-norms
+     * before o and down, tied classifier.
+     */
+    private static GgufWriter bitnet() {
+        LlamaConfig c = new LlamaConfig(64, 128, 2, 4, 2, 16, 512, 64, 1e-5f, 500000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights random = SyntheticWeights.random(c, 141, false, true);
+        SplittableRandom r = new SplittableRandom(142);
+        List<LayerWeights> layers = new java.util.ArrayList<>();
+        for (LayerWeights l : random.layers()) {
+            layers.add(new LayerWeights(l.attnNorm(), ternary(l.wq()), ternary(l.wk()), ternary(l.wv()), ternary(l.wo()), null, null, null,
+                    null, null, around1(c.qDim(), r), null, l.ffnNorm(), ternary(l.wGate()), ternary(l.wUp()), ternary(l.wDown()),
+                    around1(c.hiddenDim(), r), null));
+        }
+        LlamaWeights w = new LlamaWeights(random.tokenEmbedding(), layers, random.finalNorm(), random.tokenEmbedding());
+        return header("bitnet", c).put("bitnet.rope.dimension_count", 16).apply(g -> tensors(g, w, false));
+    }
+
+    /** round(w / s) clamped to ±1, times s, with s = mean |w|: llama.cpp's {@code BitnetModel.weight_quant}. */
+    private static dev.lowbit.kernels.WeightMatrix ternary(dev.lowbit.kernels.WeightMatrix m) {
+        float[] v = m.readAll();
+        double s = 0;
+        for (float x : v) s += Math.abs(x);
+        float scale = (float) Math.max(s / v.length, 1e-5);
+        for (int i = 0; i < v.length; i++) v[i] = Math.max(-1, Math.min(1, Math.round(v[i] / scale))) * scale;
+        return dev.lowbit.kernels.F32Matrix.of(v, m.rows(), m.cols());
+    }
+
+    private static float[] around1(int n, SplittableRandom r) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (0.5 + r.nextDouble());
+        return v;
     }
 
     /** The phi3 file's LongRoPE divisors: short ones (which both lowbit and llama.cpp at this context use) or long ones. */
@@ -126,6 +161,7 @@ public final class ParityModels {
                 vector(g, p + "attn_k_norm.weight", lw.kNorm());
             }
             matrix(g, p + "attn_output.weight", lw.wo().readAll(), lw.wo().rows(), lw.wo().cols());
+            if (lw.attnSubNorm() != null) vector(g, p + "attn_sub_norm.weight", lw.attnSubNorm());
             if (lw.postAttnNorm() != null) vector(g, p + "post_attention_norm.weight", lw.postAttnNorm());
             vector(g, p + "ffn_norm.weight", lw.ffnNorm());
             if (fused) {
@@ -134,6 +170,7 @@ public final class ParityModels {
                 matrix(g, p + "ffn_gate.weight", lw.wGate().readAll(), lw.wGate().rows(), lw.wGate().cols());
                 matrix(g, p + "ffn_up.weight", lw.wUp().readAll(), lw.wUp().rows(), lw.wUp().cols());
             }
+            if (lw.ffnSubNorm() != null) vector(g, p + "ffn_sub_norm.weight", lw.ffnSubNorm());
             matrix(g, p + "ffn_down.weight", lw.wDown().readAll(), lw.wDown().rows(), lw.wDown().cols());
             if (lw.postFfnNorm() != null) vector(g, p + "post_ffw_norm.weight", lw.postFfnNorm());
         }

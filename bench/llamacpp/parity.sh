@@ -18,10 +18,10 @@ lowbit_find_jdk
 JAVA_HOME=$LOWBIT_JAVA_HOME mvn -o -q -B -DskipTests install -pl engine -am > /dev/null
 "$LOWBIT_JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -cp engine/target/test-classes:engine/target/classes:kernels/target/classes \
   dev.lowbit.engine.format.gguf.ParityModels "$WORK/parity" 2> /dev/null
-# The prompt: ParityModels.PROMPT; 8 greedy tokens after it (ParityModels.GENERATED).
-PROMPT="1 403 261 378 286 407 261 411 269 322 285 396 344 261"
 mkdir -p "$OUT"
-for m in gemma2 gemma3 phi3 llama-linear-rope bitnet; do
-  LLAMA_CPU_DIR=$LIB "$WORK/llama_logits" "$WORK/parity/$m.gguf" 8 $PROMPT 2> /dev/null > "$OUT/$m.json"
+for prompt in "$WORK"/parity/*.prompt; do
+  m=$(basename "$prompt" .prompt)
+  # NAME.prompt: the number of greedy tokens, then the prompt's ids
+  LLAMA_CPU_DIR=$LIB "$WORK/llama_logits" "$WORK/parity/$m.gguf" $(cat "$prompt") 2> /dev/null > "$OUT/$m.json"
   echo "$m: $(grep -o '"generated":\[[^]]*\]' "$OUT/$m.json")"
 done

@@ -29,12 +29,12 @@ class LlamaCppParityTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma2", "gemma3", "phi3", "llama-linear-rope", "bitnet"})
+    @ValueSource(strings = {"gemma2", "gemma3", "phi3", "llama-linear-rope", "bitnet", "stories260K"})
     void logitsMatchLlamaCpp(String name) throws Exception {
         JsonObject golden = JsonObject.readFile(Path.of("src/test/resources/llamacpp-parity/" + name + ".json"));
         long[] prompt = golden.longs("prompt"), generated = golden.longs("generated");
         List<Object> rows = golden.list("logits");
-        assertArrayEquals(java.util.Arrays.stream(ParityModels.PROMPT).asLongStream().toArray(), prompt, "the golden file's prompt");
+        assertArrayEquals(java.util.Arrays.stream(ParityModels.prompt(name)).asLongStream().toArray(), prompt, "the golden file's prompt");
         Path file = dir.resolve(name + ".gguf");
         Files.write(file, ParityModels.write(name).bytes());
         try (LoadedModel m = ModelLoader.load(file, null, 1)) {
@@ -72,7 +72,7 @@ class LlamaCppParityTest {
     void lowbitFileKeepsTheArchitecture(String name) throws Exception {
         Path file = dir.resolve(name + ".gguf"), lowbit = dir.resolve(name + ".lowbit");
         Files.write(file, ParityModels.write(name).bytes());
-        int[] prompt = ParityModels.PROMPT;
+        int[] prompt = ParityModels.prompt(name);
         try (LoadedModel m = ModelLoader.load(file, null, 1)) {
             LowbitWriter.write(lowbit, m.model().config(), m.tokenizer(), null, java.util.Map.of(), m.model().weights(), false);
             try (LoadedModel back = ModelLoader.load(lowbit, null, 1)) {

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 
 /**
  * Small GGUF files of the architectures whose blocks depart from Llama's, written from fixed seeds with the stories
- * vocabulary, so that llama.cpp can run them ({@code bench/llamacpp/parity.sh} records its logits in
+ * vocabulary, and the real stories260K model as GGUF, so that llama.cpp can run them ({@code bench/llamacpp/parity.sh} records its logits in
  * {@code src/test/resources/llamacpp-parity/}) and {@link LlamaCppParityTest} can compare lowbit with it. Each one sets
  * the keys that matter to non-default values: soft-caps small enough to bite, windows shorter than the prompt,
  * a linear RoPE scale, partial rotary, LongRoPE factors and magnitude.
@@ -21,17 +21,35 @@ import java.util.SplittableRandom;
  * <p>{@code main(DIR)} writes them all to DIR.
  */
 public final class ParityModels {
-    /** The prompt both sides run, then {@link #GENERATED} greedy tokens. */
+    /** The prompt both sides run on the random-weight files, then {@link #generated} greedy tokens. */
     public static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
-    static final int GENERATED = 8;
-    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope", "bitnet");
+    /** The real model's prompt, as its tokenizer (and llama.cpp's, LlamaCppVocabTest) encodes it with BOS. */
+    static final String STORIES_PROMPT = "Once upon a time, there was a little girl named Lily. One day";
+    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope", "bitnet", "stories260K");
 
     private ParityModels() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
-        for (String name : NAMES) Files.write(dir.resolve(name + ".gguf"), write(name).bytes());
+        for (String name : NAMES) {
+            Files.write(dir.resolve(name + ".gguf"), write(name).bytes());
+            // for parity.sh: how many tokens to generate, then the prompt's ids
+            StringBuilder line = new StringBuilder().append(generated(name));
+            for (int t : prompt(name)) line.append(' ').append(t);
+            Files.writeString(dir.resolve(name + ".prompt"), line + "\n");
+        }
+    }
+
+    /** The prompt of file {@code name}. */
+    public static int[] prompt(String name) {
+        if (!name.equals("stories260K")) return PROMPT.clone();
+        return dev.lowbit.engine.tokenizer.Llama2cTokenizerFile.read(dev.lowbit.engine.Golden.TOKENIZER).encode(STORIES_PROMPT, true, false);
+    }
+
+    /** Greedy tokens after the prompt: a long stretch of text for the real model, 8 for the random ones. */
+    static int generated(String name) {
+        return name.equals("stories260K") ? 40 : 8;
     }
 
     /** The GGUF file {@code name}, as bytes. */
@@ -46,6 +64,7 @@ public final class ParityModels {
             case "phi3" -> phi3();
             case "llama-linear-rope" -> llamaLinearRope();
             case "bitnet" -> bitnet();
+            case "stories260K" -> GgufModelTest.stories(t -> false, new java.util.HashMap<>()); // the real pretrained model, F32
             default -> throw new IllegalArgumentException(name);
         };
     }

@@ -17,7 +17,7 @@ gcc -O2 -o "$WORK/llama_tok" bench/llamacpp/llama_tok.c -L"$LIB" -l:libllama.v0.
 . scripts/jdk.sh
 lowbit_find_jdk
 VOCABS=("$@")
-[ ${#VOCABS[@]} -gt 0 ] || VOCABS=(llama-spm phi-3 gpt-2 falcon mpt starcoder refact deepseek-coder deepseek-llm llama-bpe qwen2 command-r qwen35)
+[ ${#VOCABS[@]} -gt 0 ] || VOCABS=(llama-spm phi-3 gpt-2 falcon mpt starcoder refact deepseek-coder deepseek-llm llama-bpe qwen2 command-r qwen35 gemma-4)
 CORPORA=("$SHARED/data/wikitext-2-raw/wiki.test.raw" "$SHARED/data/tinyshakespeare/input.txt")
 printf '%-16s %-12s %8s %10s %8s\n' vocabulary corpus lines tokens differ
 for v in "${VOCABS[@]}"; do

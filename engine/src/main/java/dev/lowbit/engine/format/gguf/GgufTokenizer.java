@@ -24,8 +24,30 @@ public final class GgufTokenizer {
         return switch (model) {
             case "llama" -> sentencePiece(gguf, tokens, types);
             case "gpt2" -> byteLevel(gguf, tokens, types);
-            default -> throw gguf.file().error("tokenizer model '" + model + "' is not supported (llama, gpt2)");
+            case "gemma4" -> escapedSpace(gguf, tokens, types);
+            default -> throw gguf.file().error("tokenizer model '" + model + "' is not supported (llama, gpt2, gemma4)");
         };
+    }
+
+    /** End-of-turn texts llama.cpp adds to Gemma 4's end-of-generation set (src/llama-vocab.cpp). */
+    private static final java.util.List<String> GEMMA4_STOPS = java.util.List.of("<eos>", "<turn|>", "<|tool_response>");
+
+    /** Gemma 4's tokenizer: BPE over raw text with spaces as ▁; llama.cpp always puts BOS first. */
+    private static Tokenizer escapedSpace(GgufFile gguf, String[] tokens, long[] types) {
+        if (types == null) throw gguf.file().error("tokenizer.ggml.token_type is missing");
+        String[] merges = gguf.require("tokenizer.ggml.merges", String[].class);
+        int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, -1);
+        int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, -1);
+        int eot = tokenId(gguf, "tokenizer.ggml.eot_token_id", tokens.length, -1);
+        java.util.Set<Integer> stops = new java.util.HashSet<>();
+        if (eos >= 0) stops.add(eos);
+        if (eot >= 0) stops.add(eot);
+        for (int i = 0; i < tokens.length; i++) if (GEMMA4_STOPS.contains(tokens[i])) stops.add(i);
+        try {
+            return new dev.lowbit.engine.tokenizer.EscapedSpaceBpe(tokens, types, merges, bos, eos, stops);
+        } catch (IllegalArgumentException e) {
+            throw gguf.file().error("tokenizer: " + e.getMessage());
+        }
     }
 
     private static Tokenizer sentencePiece(GgufFile gguf, String[] tokens, long[] types) {

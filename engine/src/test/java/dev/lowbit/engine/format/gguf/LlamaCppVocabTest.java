@@ -63,7 +63,7 @@ public class LlamaCppVocabTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder", "deepseek-llm",
-            "llama-bpe", "qwen2", "command-r", "qwen35"})
+            "llama-bpe", "qwen2", "command-r", "qwen35", "gemma-4"})
     void ggufVocabularies(String vocab) throws IOException {
         try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
             check(GgufTokenizer.from(GgufFile.read(f)), vocab);
@@ -77,13 +77,26 @@ public class LlamaCppVocabTest {
      */
     @ParameterizedTest
     @CsvSource({"llama-spm,true", "phi-3,true", "gpt-2,false", "falcon,false", "mpt,false", "starcoder,false", "refact,false",
-            "deepseek-coder,true", "deepseek-llm,true", "llama-bpe,true", "qwen2,false", "command-r,true", "qwen35,false"})
+            "deepseek-coder,true", "deepseek-llm,true", "llama-bpe,true", "qwen2,false", "command-r,true", "qwen35,false", "gemma-4,true"})
     void bosFollowsLlamaCppsRule(String vocab, boolean bos) throws IOException {
         try (MappedFile f = MappedFile.open(SharedData.require("models/gguf-vocab/ggml-vocab-" + vocab + ".gguf"))) {
             Tokenizer t = GgufTokenizer.from(GgufFile.read(f));
             int[] ids = t.encode("Hello world", true, false), plain = t.encode("Hello world", false, false);
             assertEquals(bos ? plain.length + 1 : plain.length, ids.length, vocab);
             if (bos) assertEquals(t.bos(), ids[0], vocab);
+        }
+    }
+
+    /** Gemma 4's tokens decode to the text they came from: ▁ back to spaces, {@code <0xXX>} back to bytes. */
+    @Test
+    void gemma4DecodesWhatItEncodes() throws IOException {
+        Path dir = SharedData.require("models/gguf-vocab");
+        try (MappedFile f = MappedFile.open(dir.resolve("ggml-vocab-gemma-4.gguf"))) {
+            Tokenizer t = GgufTokenizer.from(GgufFile.read(f));
+            for (String text : inputs(dir.resolve("ggml-vocab-gemma-4.gguf.inp"))) assertEquals(text, t.decode(t.encode(text, false, false)));
+            int[] bytes = t.encode("\u0378", false, false); // an unassigned code point no token holds: its UTF-8 bytes
+            assertEquals("<0xCD> <0xB8>", t.tokenText(bytes[0]) + " " + t.tokenText(bytes[1]));
+            assertEquals("\u0378", t.decode(bytes));
         }
     }
 

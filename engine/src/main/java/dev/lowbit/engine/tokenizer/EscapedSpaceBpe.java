@@ -1,0 +1,163 @@
+package dev.lowbit.engine.tokenizer;
+
+import com.knuddels.jtokkit.api.IntArrayList;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * SentencePiece-style BPE by merge list (Gemma 4's tokenizer model {@code gemma4}), as llama.cpp runs it
+ * (src/llama-vocab.cpp, {@code LLAMA_VOCAB_PRE_TYPE_GEMMA4}): text is raw UTF-8 with every space written ▁ (no
+ * byte-level alphabet, no dummy prefix); it is cut only into runs of newlines and runs of anything else; a run of
+ * newlines that is a token is that token; otherwise each character starts as a symbol and the adjacent pair whose merge
+ * comes first in the list is merged, the leftmost of equal pairs first. A symbol that is not a token gives the
+ * {@code <0xXX>} tokens of its bytes. Control and user-defined tokens are matched whole in the text first.
+ */
+public final class EscapedSpaceBpe implements Tokenizer {
+    private static final String SPACE = "\u2581";
+
+    private final String[] tokens;
+    private final Map<String, Integer> ids = new HashMap<>();   // token text → id (the last, as llama.cpp's map)
+    private final Map<String, Integer> ranks = new HashMap<>(); // "left right" → its first index in the merge list
+    private final int[] byteTokens = new int[256];
+    private final boolean[] control, userDefined, byteToken;
+    private final SpecialTokens specials;
+    private final int bos, eos;
+    private final Set<Integer> stops;
+
+    /** A candidate merge of the symbols at {@code left} and {@code right}, valid while they still read {@code text}. */
+    private record Bigram(int rank, int left, int right, String text) {}
+
+    /**
+     * @param types llama.cpp's token types (1 normal, 3 control, 4 user-defined, 6 byte {@code <0xXX>})
+     * @param bos   the BOS id put before a prompt, or -1
+     */
+    public EscapedSpaceBpe(String[] tokens, long[] types, String[] merges, int bos, int eos, Set<Integer> stops) {
+        if (types.length != tokens.length) throw new IllegalArgumentException(types.length + " token types for " + tokens.length + " tokens");
+        this.tokens = tokens.clone();
+        this.control = new boolean[tokens.length];
+        this.userDefined = new boolean[tokens.length];
+        this.byteToken = new boolean[tokens.length];
+        java.util.Arrays.fill(byteTokens, -1);
+        Map<String, Integer> special = new HashMap<>();
+        for (int i = 0; i < tokens.length; i++) {
+            ids.put(tokens[i], i);
+            control[i] = types[i] == 3;
+            userDefined[i] = types[i] == 4;
+            if (control[i] || userDefined[i]) special.putIfAbsent(tokens[i], i);
+            int b = byteValue(tokens[i]);
+            if (types[i] == 6 && b >= 0) {
+                byteToken[i] = true;
+                if (byteTokens[b] < 0) byteTokens[b] = i;
+            }
+        }
+        for (int m = 0; m < merges.length; m++) {
+            int space = merges[m].indexOf(' ', 1);
+            if (space < 0) throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' is not two tokens");
+            ranks.putIfAbsent(merges[m], m);
+        }
+        this.specials = SpecialTokens.of(special);
+        this.bos = bos;
+        this.eos = eos;
+        this.stops = Set.copyOf(stops);
+    }
+
+    /** 0..255 for a token of the form {@code <0xAB>}, else -1. */
+    private static int byteValue(String t) {
+        if (t.length() != 6 || !t.startsWith("<0x") || t.charAt(5) != '>') return -1;
+        try {
+            return Integer.parseInt(t.substring(3, 5), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override public int vocabSize() { return tokens.length; }
+    @Override public int bos() { return bos; }
+    @Override public int eos() { return eos; }
+    @Override public boolean isStop(int token) { return stops.contains(token); }
+    @Override public boolean isControl(int token) { return token >= 0 && token < control.length && control[token]; }
+    @Override public String tokenText(int token) { return tokens[token]; }
+
+    @Override
+    public String describe() {
+        return "escaped-space BPE (" + tokens.length + " tokens, " + ranks.size() + " merges)";
+    }
+
+    @Override
+    public byte[] tokenBytes(int token, boolean atStart) {
+        if (control[token]) return new byte[0];
+        if (byteToken[token]) return new byte[] {(byte) byteValue(tokens[token])};
+        String text = userDefined[token] ? tokens[token] : tokens[token].replace(SPACE, " ");
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public int[] encode(String text, boolean addBos, boolean addEos) {
+        IntArrayList out = new IntArrayList();
+        if (addBos && bos >= 0) out.add(bos);
+        specials.split(text, plain -> encodeText(plain, out), out::add);
+        if (addEos && eos >= 0) out.add(eos);
+        return out.toArray();
+    }
+
+    /** Plain text (no special tokens): spaces escaped, then runs of newlines and runs of the rest, each merged on its own. */
+    private void encodeText(String text, IntArrayList out) {
+        String escaped = text.replace(" ", SPACE);
+        int start = 0;
+        while (start < escaped.length()) {
+            boolean newlines = escaped.charAt(start) == '\n';
+            int end = start;
+            while (end < escaped.length() && (escaped.charAt(end) == '\n') == newlines) end++;
+            String run = escaped.substring(start, end);
+            Integer whole = newlines ? ids.get(run) : null;
+            if (whole != null) out.add(whole);
+            else merge(run, out);
+            start = end;
+        }
+    }
+
+    private void merge(String word, IntArrayList out) {
+        int[] cps = word.codePoints().toArray();
+        int n = cps.length;
+        String[] symbol = new String[n];
+        int[] prev = new int[n], next = new int[n];
+        for (int i = 0; i < n; i++) {
+            symbol[i] = new String(cps, i, 1);
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+        PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.rank != b.rank ? Integer.compare(a.rank, b.rank) : Integer.compare(a.left, b.left));
+        for (int i = 1; i < n; i++) offer(queue, symbol, i - 1, i);
+        while (!queue.isEmpty()) {
+            Bigram b = queue.poll();
+            if (symbol[b.left] == null || symbol[b.right] == null || next[b.left] != b.right) continue;
+            if (!(symbol[b.left] + symbol[b.right]).equals(b.text)) continue; // outdated
+            symbol[b.left] = b.text;
+            symbol[b.right] = null;
+            next[b.left] = next[b.right];
+            if (next[b.right] >= 0) prev[next[b.right]] = b.left;
+            offer(queue, symbol, prev[b.left], b.left);
+            offer(queue, symbol, b.left, next[b.left]);
+        }
+        for (int i = n > 0 ? 0 : -1; i >= 0; i = next[i]) {
+            Integer id = ids.get(symbol[i]);
+            if (id != null) {
+                out.add(id);
+                continue;
+            }
+            for (byte c : symbol[i].getBytes(StandardCharsets.UTF_8)) {
+                int t = byteTokens[c & 0xff];
+                if (t >= 0) out.add(t);
+            }
+        }
+    }
+
+    private void offer(PriorityQueue<Bigram> queue, String[] symbol, int left, int right) {
+        if (left < 0 || right < 0) return;
+        Integer rank = ranks.get(symbol[left] + " " + symbol[right]);
+        if (rank != null) queue.add(new Bigram(rank, left, right, symbol[left] + symbol[right]));
+    }
+}

@@ -209,7 +209,7 @@ class LowbitFileTest {
         expectError(file, good, b -> ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 99), "version 99 is not supported");
         expectError(file, good, b -> ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(16, Long.MAX_VALUE), "header length");
         expectError(file, good, b -> ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(16, -5), "header length");
-        expectError(file, good, b -> b[24] = '#', "corrupt header: unexpected character '#' at offset 0");
+        expectError(file, good, b -> b[24] = '#', "corrupt header: Unexpected character ('#'");
         expectError(file, good, b -> b[30] = '#', "corrupt header: header.format is missing"); // "fo#mat"
     }
 

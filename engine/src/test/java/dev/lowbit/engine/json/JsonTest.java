@@ -26,6 +26,9 @@ class JsonTest {
             assertTrue(e.getMessage().contains("at offset"), e.getMessage());
         }
         assertThrows(JsonException.class, () -> Json.parse("[".repeat(100) + "]".repeat(100)), "depth bound");
+        JsonException longNumber = assertThrows(JsonException.class, () -> Json.parse("[" + "9".repeat(5000) + "]"), "number length bound");
+        assertTrue(!longNumber.getMessage().contains("\n"), longNumber.getMessage());
+        assertEquals(1e20, ((List<?>) Json.parse("[100000000000000000000]")).getFirst(), "integers beyond a long read as doubles");
     }
 
     @Test

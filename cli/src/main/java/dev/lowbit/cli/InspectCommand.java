@@ -7,7 +7,6 @@ import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.NamedWeights;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
             NamedWeights named = NamedWeights.of(m.model().weights());
             long params = named.parameters(), bytes = named.bytes();
             out.printf("parameters:      %,d (%.2f MiB of weights, %.3f bits/parameter)%n", params, bytes / 1048576.0, 8.0 * bytes / params);
-            if (!m.quantization().isEmpty()) out.printf("quantization:    %s%n", describe(m.quantization()));
+            if (m.quantization().present()) out.printf("quantization:    %s%n", m.quantization().describe());
             int context = ctx != null ? ctx : Math.min(4096, c.contextLength());
             long kv = 2L * c.nLayers() * context * c.kvDim() * 4;
             out.printf("memory to run:   %.2f MiB weights (mapped) + %.2f MiB KV cache at %d tokens%n", bytes / 1048576.0, kv / 1048576.0, context);
@@ -66,19 +65,5 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** One level deeper, lists shown by their length only (AWQ records one entry per block). */
-    private static String describeNested(Map<?, ?> m) {
-        StringBuilder sb = new StringBuilder("{");
-        m.forEach((k, v) -> sb.append(sb.length() == 1 ? "" : ", ").append(k).append('=')
-                .append(v instanceof java.util.List<?> l ? "[" + l.size() + " entries]" : v));
-        return sb.append('}').toString();
-    }
-
-    private static String describe(Map<String, Object> q) {
-        StringBuilder sb = new StringBuilder();
-        q.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append('=').append(v instanceof Map<?, ?> nested ? describeNested(nested) : v));
-        return sb.toString();
     }
 }

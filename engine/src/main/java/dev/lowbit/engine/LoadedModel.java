@@ -2,13 +2,13 @@ package dev.lowbit.engine;
 
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.tokenizer.Tokenizer;
-import java.util.Map;
 
 /**
- * A runnable model with its tokenizer. {@code quantization} is the recipe a {@code .lowbit} file records
- * (empty for other formats); {@code chatTemplate} the Jinja template the model ships, or null. Closing it unmaps the files and stops the worker threads.
+ * A runnable model with its tokenizer. {@code quantization} is what a {@code .lowbit} file records of how it was made
+ * ({@link QuantizationInfo#NONE} for other formats); {@code chatTemplate} the Jinja template the model ships, or null.
+ * Closing it unmaps the files and stops the worker threads.
  */
-public record LoadedModel(LlamaModel model, Tokenizer tokenizer, String format, Map<String, Object> quantization,
+public record LoadedModel(LlamaModel model, Tokenizer tokenizer, String format, QuantizationInfo quantization,
                           String chatTemplate, AutoCloseable resources) implements AutoCloseable {
     @Override
     public void close() {

@@ -17,12 +17,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Opens a model file in whatever format it is, with its tokenizer. */
+/**
+ * Opens a model in whatever format it is: each format gives a {@link ModelSource}, and one constructor turns any of
+ * them into a runnable model with its tokenizer (a {@code --tokenizer} file in place of the model's own, when given).
+ */
 public final class ModelLoader {
     private ModelLoader() {}
 
     /**
-     * @param tokenizerPath explicit tokenizer, or null to find one next to the model
+     * @param tokenizerPath explicit tokenizer, or null to use the model's own (or, for llama2.c, the one beside it)
      * @param threads       worker threads for the kernels
      */
     public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads) {
@@ -31,64 +34,76 @@ public final class ModelLoader {
 
     /** @param verify check every tensor's checksum now instead of on first use ({@code .lowbit} files) */
     public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads, boolean verify) {
-        if (modelPath.toString().startsWith(SYNTHETIC)) return synthetic(modelPath.toString().substring(SYNTHETIC.length()), tokenizerPath, threads);
+        ModelSource source = open(modelPath, tokenizerPath, verify);
+        try {
+            Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : source.tokenizer();
+            if (tokenizer == null) throw new ModelFileException(modelPath, "has no tokenizer; pass --tokenizer FILE");
+            if (tokenizer.vocabSize() != source.config().vocabSize()) {
+                String counts = " tokens but the model " + modelPath.getFileName() + " has a vocabulary of " + source.config().vocabSize();
+                throw tokenizerPath != null ? new ModelFileException(tokenizerPath, "has " + tokenizer.vocabSize() + counts)
+                        : new ModelFileException(modelPath, "its tokenizer has " + tokenizer.vocabSize() + counts);
+            }
+            LlamaModel model = new LlamaModel(source.config(), source.weights(), new WorkerPool(threads));
+            return new LoadedModel(model, tokenizer, source.format(), source.quantization(), source.chatTemplate(), source.resources());
+        } catch (RuntimeException e) {
+            closeQuietly(source.resources());
+            throw e;
+        }
+    }
+
+    /** The model's contents, by format: a folder is Hugging Face's; a file is told by its magic bytes. */
+    private static ModelSource open(Path modelPath, Path tokenizerPath, boolean verify) {
+        String path = modelPath.toString();
+        if (path.startsWith(SYNTHETIC)) return synthetic(path.substring(SYNTHETIC.length()), tokenizerPath);
         if (Files.isDirectory(modelPath)) {
             HfModel hf = HfModel.read(modelPath, tokenizerPath == null);
-            Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : hf.tokenizer();
-            LlamaModel model = new LlamaModel(hf.config().config(), hf.weights(), new WorkerPool(threads));
-            return new LoadedModel(model, tokenizer, "safetensors", java.util.Map.of(), hf.chatTemplate(), hf);
+            return new ModelSource("safetensors", hf.config().config(), hf.weights(), hf.tokenizer(), hf.chatTemplate(), QuantizationInfo.NONE, hf);
         }
         if (!Files.exists(modelPath)) throw new ModelFileException(modelPath, "file not found");
         MappedFile file = MappedFile.open(modelPath);
         try {
             if (LowbitFile.hasMagic(file)) {
                 LowbitFile.Contents c = LowbitFile.read(file, verify);
-                Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : c.tokenizer();
-                LlamaModel model = new LlamaModel(c.config(), c.weights(), new WorkerPool(threads));
-                return new LoadedModel(model, tokenizer, "lowbit", c.quantization(), c.chatTemplate(), file);
+                return new ModelSource("lowbit", c.config(), c.weights(), c.tokenizer(), c.chatTemplate(), c.quantization(), file);
             }
             if (GgufFile.hasMagic(file)) {
                 GgufFile gguf = GgufFile.read(file);
                 GgufModel g = GgufModel.read(gguf);
-                Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : g.tokenizer();
-                LlamaModel model = new LlamaModel(g.config(), g.weights(), new WorkerPool(threads));
-                return new LoadedModel(model, tokenizer, "gguf v" + gguf.version(), java.util.Map.of(), g.chatTemplate(), file);
+                return new ModelSource("gguf v" + gguf.version(), g.config(), g.weights(), g.tokenizer(), g.chatTemplate(), QuantizationInfo.NONE, file);
             }
             rejectKnownOtherFormats(file);
             Llama2cCheckpoint.Header header = Llama2cCheckpoint.readHeader(file);
             var weights = Llama2cCheckpoint.readWeights(file, header);
-            Path tokPath = tokenizerPath != null ? tokenizerPath : findLlama2cTokenizer(modelPath, header.config().vocabSize());
-            Tokenizer tokenizer = TokenizerFiles.read(tokPath);
-            if (tokenizer.vocabSize() != header.config().vocabSize()) {
-                throw new ModelFileException(tokPath, "has " + tokenizer.vocabSize() + " tokens but the model "
-                        + modelPath.getFileName() + " has a vocabulary of " + header.config().vocabSize());
-            }
-            LlamaModel model = new LlamaModel(header.config(), weights, new WorkerPool(threads));
-            return new LoadedModel(model, tokenizer, "llama2.c", java.util.Map.of(), null, file);
+            // llama2.c keeps its tokenizer beside the model
+            Tokenizer tokenizer = tokenizerPath != null ? null : TokenizerFiles.read(findLlama2cTokenizer(modelPath, header.config().vocabSize()));
+            return new ModelSource("llama2.c", header.config(), weights, tokenizer, null, QuantizationInfo.NONE, file);
         } catch (RuntimeException e) {
             file.close();
             throw e;
         }
     }
 
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // the load already failed; that error is the one to report
+        }
+    }
+
     /** Prefix of a model "path" that names a random-weight model of a known shape, e.g. {@code synthetic:llama-1b}. */
     public static final String SYNTHETIC = "synthetic:";
 
-    private static LoadedModel synthetic(String name, Path tokenizerPath, int threads) {
+    /** Random weights of a named shape, with the Llama 2 tokenizer from ../shared unless one is given. */
+    private static ModelSource synthetic(String name, Path tokenizerPath) {
         LlamaConfig config = SyntheticWeights.preset(name);
-        Path tok = tokenizerPath;
-        if (tok == null) {
+        Tokenizer tokenizer = null;
+        if (tokenizerPath == null) {
             Path shared = SharedData.find();
             if (shared == null) throw new LowbitException("synthetic models need --tokenizer (a llama2.c tokenizer.bin with " + config.vocabSize() + " tokens)");
-            tok = shared.resolve("models/llama2-tokenizer/tokenizer.bin");
+            tokenizer = Llama2cTokenizerFile.read(shared.resolve("models/llama2-tokenizer/tokenizer.bin"));
         }
-        Tokenizer tokenizer = Llama2cTokenizerFile.read(tok);
-        if (tokenizer.vocabSize() != config.vocabSize()) {
-            throw new ModelFileException(tok, "has " + tokenizer.vocabSize() + " tokens; synthetic:" + name + " needs " + config.vocabSize());
-        }
-        WorkerPool pool = new WorkerPool(threads);
-        LlamaModel model = new LlamaModel(config, SyntheticWeights.random(config, 1, false, true, pool), pool);
-        return new LoadedModel(model, tokenizer, "synthetic", java.util.Map.of(), null, () -> { });
+        return new ModelSource("synthetic", config, SyntheticWeights.random(config, 1, false, true), tokenizer, null, QuantizationInfo.NONE, () -> { });
     }
 
     private static void rejectKnownOtherFormats(MappedFile file) {

@@ -92,8 +92,8 @@ class QualityOrderingTest {
             KlDivergenceResult r = KlDivergence.evaluate(inMemory, loaded.model(), text, 512, 1, 128, Progress.NONE);
             assertEquals(0, r.meanKld(), 1e-9);
             assertEquals(1.0, r.top1Agreement());
-            assertEquals("rtn", loaded.quantization().get("method"));
-            assertEquals(3L, loaded.quantization().get("bits"));
+            assertEquals("rtn", loaded.quantization().method());
+            assertEquals(3, loaded.quantization().bits());
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.lowbit.engine.format;
 
 import dev.lowbit.engine.ModelFileException;
+import dev.lowbit.engine.QuantizationInfo;
 import dev.lowbit.engine.json.Json;
 import dev.lowbit.engine.json.JsonException;
 import dev.lowbit.engine.json.JsonObject;
@@ -50,7 +51,7 @@ public final class LowbitFile {
     private LowbitFile() {}
 
     /** Everything a {@code .lowbit} file holds. */
-    public record Contents(LlamaConfig config, Tokenizer tokenizer, String chatTemplate, Map<String, Object> quantization,
+    public record Contents(LlamaConfig config, Tokenizer tokenizer, String chatTemplate, QuantizationInfo quantization,
                            LlamaWeights weights, Map<String, String> tensorTypes) {}
 
     public static boolean hasMagic(MappedFile file) {
@@ -85,7 +86,7 @@ public final class LowbitFile {
                 throw new JsonException("the tokenizer has " + tokenizer.vocabSize() + " tokens, the model " + config.vocabSize());
             }
             String template = header.has("chat_template") ? header.string("chat_template") : null;
-            Map<String, Object> quantization = header.has("quantization") ? header.object("quantization").map() : Map.of();
+            QuantizationInfo quantization = header.has("quantization") ? QuantizationInfo.fromHeader(header.object("quantization")) : QuantizationInfo.NONE;
             TensorReader reader = new TensorReader(file, dataStart, verifyNow);
             for (Object t : header.list("tensors")) reader.read(JsonObject.of(t, "tensor"));
             reader.checkNoOverlap();

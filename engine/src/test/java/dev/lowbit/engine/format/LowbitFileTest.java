@@ -112,7 +112,7 @@ class LowbitFileTest {
             LowbitFile.Contents c = LowbitFile.read(f, true);
             assertEquals(CONFIG, c.config());
             assertEquals("{{ messages }}", c.chatTemplate());
-            assertEquals("test", c.quantization().get("method"));
+            assertEquals("test", c.quantization().method());
             assertEquals("codebook", c.tensorTypes().get("blk.0.attn_q"));
             assertEquals("f16", c.tensorTypes().get("output"));
             assertEquals("f32", c.tensorTypes().get("blk.0.attn_q.bias"));

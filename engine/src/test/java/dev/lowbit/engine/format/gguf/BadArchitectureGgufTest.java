@@ -85,6 +85,49 @@ class BadArchitectureGgufTest {
         fails(w.bytes(), "layer 1: post-attention and post-MLP norms come together");
     }
 
+    /**
+     * Every GGUF tensor type lowbit reads, its blocks filled with random bytes (scales that are NaN, ∞ or huge
+     * included): the file loads, and a forward pass runs without an exception, whatever numbers come out. Truncating
+     * such a tensor's data is one clear line.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "TQ1_0",
+            "TQ2_0", "MXFP4", "F16", "BF16"})
+    void randomBlocksOfEveryTypeRun(String typeName) throws Exception {
+        GgmlType type = GgmlType.valueOf(typeName);
+        int dim = 256, hidden = 512;
+        SplittableRandom rnd = new SplittableRandom(type.id);
+        GgufWriter w = GgufModelTest.storiesTokenizer(new GgufWriter()).put("general.architecture", "llama")
+                .put("llama.context_length", 64).put("llama.embedding_length", dim).put("llama.feed_forward_length", hidden)
+                .put("llama.block_count", 1).put("llama.attention.head_count", 4).put("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        w.tensor("token_embd.weight", 0, GgufWriter.f32(new float[512 * dim]), dim, 512);
+        w.tensor("blk.0.attn_norm.weight", 0, GgufWriter.f32(ones(dim)), dim);
+        w.tensor("blk.0.ffn_norm.weight", 0, GgufWriter.f32(ones(dim)), dim);
+        w.tensor("output_norm.weight", 0, GgufWriter.f32(ones(dim)), dim);
+        String[][] shapes = {{"attn_q", "256", "256"}, {"attn_k", "256", "256"}, {"attn_v", "256", "256"}, {"attn_output", "256", "256"},
+                {"ffn_gate", "512", "256"}, {"ffn_up", "512", "256"}, {"ffn_down", "256", "512"}};
+        for (String[] t : shapes) {
+            int rows = Integer.parseInt(t[1]), cols = Integer.parseInt(t[2]);
+            byte[] data = new byte[(int) type.bytesFor((long) rows * cols)];
+            rnd.nextBytes(data);
+            w.tensor("blk.0." + t[0] + ".weight", type.id, data, cols, rows);
+        }
+        Path f = dir.resolve(typeName + ".gguf");
+        byte[] file = w.bytes();
+        Files.write(f, file);
+        try (var m = ModelLoader.load(f, null, 1)) {
+            var s = m.model().newState(16, 4);
+            m.model().forward(s, new int[] {1, 300, 17, 42}, 0, 4, 0, true);
+        }
+        fails(Arrays.copyOf(file, file.length - 100), "");
+    }
+
+    private static float[] ones(int n) {
+        float[] v = new float[n];
+        Arrays.fill(v, 1f);
+        return v;
+    }
+
     /** Where the architecture's own keys begin: after the vocabulary, at {@code general.architecture}. */
     private static int start(byte[] file) {
         byte[] key = "general.architecture".getBytes(StandardCharsets.UTF_8);

@@ -130,6 +130,10 @@ public final class LowbitFile {
         m.put("attention_softcap", t.attentionSoftcap());
         m.put("final_softcap", t.finalSoftcap());
         m.put("rope_magnitude", t.ropeMagnitude());
+        if (t.longRopeFrequencies() != null) {
+            m.put("long_rope_frequencies", doubles(t.longRopeFrequencies()));
+            m.put("rope_original_context", t.ropeOriginalContext());
+        }
         if (t.slidingWindow() > 0) {
             m.put("sliding_window", t.slidingWindow());
             List<Object> layers = new ArrayList<>();
@@ -150,6 +154,7 @@ public final class LowbitFile {
         ModelTraits t = ModelTraits.LLAMA.withActivation(activation).withEmbeddingScale((float) m.number("embedding_scale"))
                 .withQueryScale((float) m.number("query_scale")).withSoftcaps((float) m.number("attention_softcap"), (float) m.number("final_softcap"))
                 .withRopeMagnitude((float) m.number("rope_magnitude"));
+        if (m.has("long_rope_frequencies")) t = t.withLongRope(m.doubles("long_rope_frequencies"), m.integer("rope_original_context", 1, 1 << 24));
         if (!m.has("sliding_window")) return t;
         List<Object> flags = m.list("sliding_layers");
         if (flags.size() != layers) throw new JsonException("sliding_layers has " + flags.size() + " entries for " + layers + " layers");

@@ -48,6 +48,8 @@ public record LlamaConfig(
                 "sliding-window flags for " + (traits.slidingLayers() == null ? 0 : traits.slidingLayers().length) + " layers, model has " + nLayers);
         require(traits.slidingRopeFrequencies() == null || traits.slidingRopeFrequencies().length == ropeFrequencies.length,
                 "sliding-layer RoPE frequencies do not match the model's " + ropeFrequencies.length);
+        require(traits.longRopeFrequencies() == null || traits.longRopeFrequencies().length == ropeFrequencies.length,
+                "long RoPE frequencies do not match the model's " + ropeFrequencies.length);
     }
 
     /** Dimensions of each head that RoPE rotates (the first ones; all but with partial rotary). */

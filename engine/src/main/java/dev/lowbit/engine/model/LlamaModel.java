@@ -23,6 +23,7 @@ public final class LlamaModel {
     private final WorkerPool pool;
     private final Rope rope;
     private final Rope slidingRope; // RoPE of the sliding-window layers (Gemma 3: base 10000), or the same as rope
+    private final Rope longRope;    // LongRoPE's long factors, for sequences longer than the original context, or null
     private final BlockGroups[] groups; // per layer
     private final MatrixGroup classifier;
     private LinearHook hook;
@@ -44,6 +45,8 @@ public final class LlamaModel {
         this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), config.ropeFrequencies(), t.ropeMagnitude());
         this.slidingRope = t.slidingRopeFrequencies() == null ? rope
                 : new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), t.slidingRopeFrequencies(), t.ropeMagnitude());
+        this.longRope = t.longRopeFrequencies() == null ? null
+                : new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), t.longRopeFrequencies(), t.ropeMagnitude());
         this.groups = new BlockGroups[config.nLayers()];
         for (int l = 0; l < groups.length; l++) groups[l] = BlockGroups.of(weights.layers().get(l));
         this.classifier = new MatrixGroup(weights.classifier());
@@ -130,7 +133,7 @@ public final class LlamaModel {
             headNorm(s.k, n * c.nKvHeads(), w.kNorm());
         }
         if (c.ropeInLayer(l)) {
-            Rope r = c.traits().slides(l) ? slidingRope : rope;
+            Rope r = c.traits().slides(l) ? slidingRope : ropeFor(s);
             r.apply(s.q, n, c.nHeads(), pos);
             r.apply(s.k, n, c.nKvHeads(), pos);
         }
@@ -156,6 +159,11 @@ public final class LlamaModel {
         linears(s, l, g.down(), s.hb, n, new Linear(LinearKind.DOWN, s.xb2, null));
         if (w.postFfnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postFfnNorm(), n);
         VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
+    }
+
+    /** LongRoPE picks its factors by the context a sequence runs with, as llama.cpp does by its context size. */
+    private Rope ropeFor(InferenceState s) {
+        return longRope != null && s.contextLength > config.traits().ropeOriginalContext() ? longRope : rope;
     }
 
     private static void checkBatch(InferenceState s, int n, int pos) {

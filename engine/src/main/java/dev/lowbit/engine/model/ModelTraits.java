@@ -17,14 +17,18 @@ import java.util.Arrays;
  * @param slidingLayers      per layer, whether it slides; null when {@code slidingWindow} is 0
  * @param slidingRopeFrequencies RoPE angle per pair in the sliding layers (Gemma 3's local base 10000); null: the model's
  * @param ropeMagnitude      factor on RoPE's cos and sin (LongRoPE's attention factor); 1 for none
+ * @param longRopeFrequencies RoPE angle per pair when a sequence's context exceeds {@code ropeOriginalContext}
+ *                           (LongRoPE's long factors; llama.cpp chooses them by the context it runs with); null for none
+ * @param ropeOriginalContext the context the short factors are for (0 when there are no long ones)
  */
 public record ModelTraits(Activation activation, float embeddingScale, float queryScale, float attentionSoftcap, float finalSoftcap,
-                          int slidingWindow, boolean[] slidingLayers, double[] slidingRopeFrequencies, float ropeMagnitude) {
+                          int slidingWindow, boolean[] slidingLayers, double[] slidingRopeFrequencies, float ropeMagnitude,
+                          double[] longRopeFrequencies, int ropeOriginalContext) {
 
     /** The gate activation of the MLP: down · (act(gate · x) ⊙ up · x). */
     public enum Activation { SILU, GELU_TANH }
 
-    public static final ModelTraits LLAMA = new ModelTraits(Activation.SILU, 1f, 0f, 0f, 0f, 0, null, null, 1f);
+    public static final ModelTraits LLAMA = new ModelTraits(Activation.SILU, 1f, 0f, 0f, 0f, 0, null, null, 1f, null, 0);
 
     public ModelTraits {
         require(activation != null, "activation missing");
@@ -40,6 +44,12 @@ public record ModelTraits(Activation activation, float embeddingScale, float que
             slidingRopeFrequencies = slidingRopeFrequencies.clone();
         }
         if (slidingLayers != null) slidingLayers = slidingLayers.clone();
+        require((longRopeFrequencies == null) == (ropeOriginalContext == 0), "long RoPE factors come with their original context");
+        require(ropeOriginalContext >= 0, "original context " + ropeOriginalContext + " is negative");
+        if (longRopeFrequencies != null) {
+            for (double f : longRopeFrequencies) require(f > 0 && Double.isFinite(f), "long RoPE frequency " + f + " is not positive");
+            longRopeFrequencies = longRopeFrequencies.clone();
+        }
     }
 
     /** Every layer but each {@code period}-th slides (llama.cpp's {@code sliding_window_pattern}; Gemma 2: 2, Gemma 3: 6). */
@@ -70,29 +80,41 @@ public record ModelTraits(Activation activation, float embeddingScale, float que
     }
 
     public ModelTraits withActivation(Activation a) {
-        return new ModelTraits(a, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude);
+        return new ModelTraits(a, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude, longRopeFrequencies, ropeOriginalContext);
     }
 
     public ModelTraits withEmbeddingScale(float s) {
-        return new ModelTraits(activation, s, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude);
+        return new ModelTraits(activation, s, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude, longRopeFrequencies, ropeOriginalContext);
     }
 
     public ModelTraits withQueryScale(float s) {
-        return new ModelTraits(activation, embeddingScale, s, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude);
+        return new ModelTraits(activation, embeddingScale, s, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude, longRopeFrequencies, ropeOriginalContext);
     }
 
     public ModelTraits withSoftcaps(float attention, float fin) {
-        return new ModelTraits(activation, embeddingScale, queryScale, attention, fin, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude);
+        return new ModelTraits(activation, embeddingScale, queryScale, attention, fin, slidingWindow, slidingLayers, slidingRopeFrequencies, ropeMagnitude, longRopeFrequencies, ropeOriginalContext);
     }
 
     /** A window of {@code window} positions in the layers flagged (window 0: none). */
     public ModelTraits withSlidingWindow(int window, boolean[] layers, double[] ropeFrequencies) {
         return new ModelTraits(activation, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, window, window == 0 ? null : layers,
-                window == 0 ? null : ropeFrequencies, ropeMagnitude);
+                window == 0 ? null : ropeFrequencies, ropeMagnitude, longRopeFrequencies, ropeOriginalContext);
     }
 
     public ModelTraits withRopeMagnitude(float m) {
-        return new ModelTraits(activation, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, m);
+        return new ModelTraits(activation, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies, m,
+                longRopeFrequencies, ropeOriginalContext);
+    }
+
+    /** LongRoPE: these frequencies for sequences whose context exceeds {@code originalContext}. */
+    public ModelTraits withLongRope(double[] frequencies, int originalContext) {
+        return new ModelTraits(activation, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, slidingLayers, slidingRopeFrequencies,
+                ropeMagnitude, frequencies, originalContext);
+    }
+
+    @Override
+    public double[] longRopeFrequencies() {
+        return longRopeFrequencies == null ? null : longRopeFrequencies.clone();
     }
 
     @Override
@@ -101,13 +123,14 @@ public record ModelTraits(Activation activation, float embeddingScale, float que
                 && Float.compare(queryScale, t.queryScale) == 0 && Float.compare(attentionSoftcap, t.attentionSoftcap) == 0
                 && Float.compare(finalSoftcap, t.finalSoftcap) == 0 && slidingWindow == t.slidingWindow
                 && Arrays.equals(slidingLayers, t.slidingLayers) && Arrays.equals(slidingRopeFrequencies, t.slidingRopeFrequencies)
-                && Float.compare(ropeMagnitude, t.ropeMagnitude) == 0;
+                && Float.compare(ropeMagnitude, t.ropeMagnitude) == 0 && Arrays.equals(longRopeFrequencies, t.longRopeFrequencies)
+                && ropeOriginalContext == t.ropeOriginalContext;
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(activation, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, ropeMagnitude)
-                * 31 + Arrays.hashCode(slidingLayers) * 7 + Arrays.hashCode(slidingRopeFrequencies);
+        return java.util.Objects.hash(activation, embeddingScale, queryScale, attentionSoftcap, finalSoftcap, slidingWindow, ropeMagnitude, ropeOriginalContext)
+                * 31 + Arrays.hashCode(slidingLayers) * 7 + Arrays.hashCode(slidingRopeFrequencies) * 3 + Arrays.hashCode(longRopeFrequencies);
     }
 
     @Override
@@ -120,6 +143,7 @@ public record ModelTraits(Activation activation, float embeddingScale, float que
         if (finalSoftcap != 0f) s.append(", final soft-cap ").append(finalSoftcap);
         if (slidingWindow > 0) s.append(", sliding window ").append(slidingWindow);
         if (ropeMagnitude != 1f) s.append(", RoPE magnitude ").append(ropeMagnitude);
+        if (longRopeFrequencies != null) s.append(", long RoPE factors beyond ").append(ropeOriginalContext).append(" tokens");
         return s.toString();
     }
 

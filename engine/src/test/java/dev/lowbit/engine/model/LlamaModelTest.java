@@ -164,6 +164,37 @@ class LlamaModelTest {
         }
     }
 
+    /**
+     * LongRoPE's long factors apply to a sequence whose context exceeds the original one (llama.cpp's rule): a state of
+     * 16 positions runs the short factors, one of 32 the long ones, each against the reference with the same context.
+     */
+    @Test
+    void longRopeFactorsBeyondTheOriginalContext() {
+        double[] shortFreqs = Rope.standardFrequencies(16, 10000), longFreqs = shortFreqs.clone();
+        for (int i = 0; i < longFreqs.length; i++) longFreqs[i] /= 4 + i;
+        LlamaConfig c = new LlamaConfig(64, 100, 2, 4, 2, 16, 96, 32, 1e-5f, 10000f, RopeStyle.ROTATE_HALF)
+                .withTraits(ModelTraits.LLAMA.withRopeMagnitude(1.1f).withLongRope(longFreqs, 16));
+        LlamaWeights w = SyntheticWeights.random(c, 95, false, false);
+        int[] tokens = randomTokens(12, c.vocabSize(), 96);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            LlamaModel model = new LlamaModel(c, w, pool);
+            double difference = 0;
+            InferenceState shortCtx = model.newState(16, 1), longCtx = model.newState(32, 1);
+            ReferenceForward shortRef = new ReferenceForward(c, w, 16), longRef = new ReferenceForward(c, w, 32);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                model.forward(shortCtx, tokens, pos, 1, pos, false);
+                model.forward(longCtx, tokens, pos, 1, pos, false);
+                double[] es = shortRef.step(tokens[pos], pos), el = longRef.step(tokens[pos], pos);
+                for (int i = 0; i < c.vocabSize(); i++) {
+                    assertEquals(es[i], shortCtx.logits()[i], 1e-4, "short, pos " + pos);
+                    assertEquals(el[i], longCtx.logits()[i], 1e-4, "long, pos " + pos);
+                    difference = Math.max(difference, Math.abs(shortCtx.logits()[i] - longCtx.logits()[i]));
+                }
+            }
+            assertTrue(difference > 1e-3, "the long factors change the logits");
+        }
+    }
+
     /** Token by token, the model's logits against {@link ReferenceForward}'s. */
     private static void assertMatchesReference(LlamaModel model, int[] tokens) {
         LlamaConfig c = model.config();

@@ -13,7 +13,11 @@ final class ReferenceForward {
     private final double[][][] keys;   // layer, position, kvDim
     private final double[][][] values;
 
+    private final int ctx;
+
+    /** @param ctx the sequence's context (LongRoPE's long factors beyond the original one) */
     ReferenceForward(LlamaConfig c, LlamaWeights w, int ctx) {
+        this.ctx = ctx;
         this.c = c;
         this.w = w;
         keys = new double[c.nLayers()][ctx][];
@@ -35,7 +39,8 @@ final class ReferenceForward {
                 headNorm(k, lw.kNorm());
             }
             if (c.noRopeEvery() == 0 || (l + 1) % c.noRopeEvery() != 0) { // SmolLM3: no RoPE in every fourth layer
-                double[] freqs = t.slides(l) && t.slidingRopeFrequencies() != null ? t.slidingRopeFrequencies() : c.ropeFrequencies();
+                double[] freqs = t.slides(l) && t.slidingRopeFrequencies() != null ? t.slidingRopeFrequencies()
+                        : t.longRopeFrequencies() != null && ctx > t.ropeOriginalContext() ? t.longRopeFrequencies() : c.ropeFrequencies();
                 rope(q, pos, freqs);
                 rope(k, pos, freqs);
             }

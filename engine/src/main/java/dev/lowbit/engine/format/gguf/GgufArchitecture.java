@@ -28,8 +28,9 @@ final class GgufArchitecture {
      * @param divisors per-pair frequency divisors ({@code rope_freqs}: Llama 3.1; {@code rope_factors_short}: Phi-3's
      *                 LongRoPE), or null
      * @param divisorsName the tensor they come from, for errors
+     * @param longDivisors Phi-3's {@code rope_factors_long}, or null
      */
-    static LlamaConfig complete(GgufFile gguf, String arch, LlamaConfig c, float[] divisors, String divisorsName) {
+    static LlamaConfig complete(GgufFile gguf, String arch, LlamaConfig c, float[] divisors, String divisorsName, float[] longDivisors) {
         int ropeDim = gguf.integer(arch + ".rope.dimension_count", 2, c.headDim(), c.headDim());
         if (ropeDim % 2 != 0) throw gguf.file().error(arch + ".rope.dimension_count = " + ropeDim + " is odd");
         float scale = linearScale(gguf, arch);
@@ -42,6 +43,16 @@ final class GgufArchitecture {
             }
         }
         ModelTraits t = ModelTraits.LLAMA.withRopeMagnitude(gguf.number(arch + ".rope.scaling.attn_factor", 1f));
+        if (longDivisors != null) {
+            double[] longFreqs = frequencies(ropeDim, c.ropeTheta(), scale);
+            if (longDivisors.length != longFreqs.length) throw gguf.file().error("rope_factors_long.weight has " + longDivisors.length + " values, expected " + longFreqs.length);
+            for (int i = 0; i < longFreqs.length; i++) {
+                if (!(longDivisors[i] > 0) || !Float.isFinite(longDivisors[i])) throw gguf.file().error("rope_factors_long.weight[" + i + "] = " + longDivisors[i] + " is not a positive number");
+                longFreqs[i] /= longDivisors[i];
+            }
+            // llama.cpp: the long factors once its context exceeds the original one (n_ctx_orig_yarn, default n_ctx_train)
+            t = t.withLongRope(longFreqs, gguf.integer(arch + ".rope.scaling.original_context_length", 1, 1 << 24, c.contextLength()));
+        }
         LlamaConfig out = c.withRopeFrequencies(freqs);
         switch (arch) {
             case "smollm3" -> out = out.withNoRopeEvery(4); // llama.cpp: n_no_rope_layer_step = 4

@@ -18,7 +18,8 @@ import java.util.Map;
  * LongRoPE) and {@code bitnet} (BitNet b1.58: sub-norms before o and down; ternary weights, usually TQ1_0/TQ2_0, with
  * the scale inside the blocks). Hyper-parameters come from {@code <arch>.*} metadata ({@link GgufArchitecture}), weights stay in the
  * mapped file. Per-pair RoPE divisors arrive as tensors: {@code rope_freqs} (Llama 3.1) or {@code rope_factors_short}
- * (Phi-3; lowbit uses the short factors, which llama.cpp picks for contexts up to the original one).
+ * with {@code rope_factors_long} (Phi-3's LongRoPE: the long ones for sequences longer than the original context, as
+ * llama.cpp picks them by its context size).
  */
 public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, String chatTemplate) {
 
@@ -43,7 +44,9 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
                     gguf.number(arch + ".attention.layer_norm_rms_epsilon", 1e-5f), gguf.number(arch + ".rope.freq_base", 10000f),
                     GgufArchitecture.ropeStyle(arch));
             GgufTensorInfo divisors = gguf.tensors().getOrDefault("rope_freqs.weight", gguf.tensors().get("rope_factors_short.weight"));
-            config = GgufArchitecture.complete(gguf, arch, config, divisors == null ? null : floats(gguf, divisors), divisors == null ? null : divisors.name());
+            GgufTensorInfo longFactors = gguf.tensors().get("rope_factors_long.weight");
+            config = GgufArchitecture.complete(gguf, arch, config, divisors == null ? null : floats(gguf, divisors), divisors == null ? null : divisors.name(),
+                    longFactors == null ? null : floats(gguf, longFactors));
         } catch (IllegalArgumentException e) {
             throw gguf.file().error("inconsistent hyper-parameters: " + e.getMessage());
         }

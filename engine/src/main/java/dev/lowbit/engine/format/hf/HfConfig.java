@@ -54,9 +54,9 @@ public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbe
         int ropeDim = (int) (headDim * partial);
         if (!(partial > 0 && partial <= 1) || ropeDim < 2 || ropeDim % 2 != 0) throw new JsonException("partial_rotary_factor " + partial + " does not give an even rotary size");
         double[] freqs = Rope.standardFrequencies(ropeDim, theta);
-        float magnitude = 1f;
+        LongRope longRope = LongRope.NONE;
         Object scaling = c.map().get("rope_scaling");
-        if (scaling != null) magnitude = scaleRope(c.object("rope_scaling"), freqs, c);
+        if (scaling != null) longRope = scaleRope(c.object("rope_scaling"), freqs, c);
         boolean gemma = arch.startsWith("Gemma");
         // Gemma ties its classifier unless the config says otherwise (the config class's default).
         boolean tied = c.has("tie_word_embeddings") ? c.bool("tie_word_embeddings") : gemma;
@@ -73,7 +73,8 @@ public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbe
         }
         if (arch.equals("SmolLM3ForCausalLM")) config = config.withNoRopeEvery(noRopeEvery(c, config.nLayers()));
         try {
-            config = config.withTraits(traits(c, arch, config, ropeDim).withRopeMagnitude(magnitude));
+            ModelTraits t = traits(c, arch, config, ropeDim).withRopeMagnitude(longRope.magnitude());
+            config = config.withTraits(longRope.frequencies() == null ? t : t.withLongRope(longRope.frequencies(), longRope.originalContext()));
         } catch (IllegalArgumentException e) {
             throw new JsonException("inconsistent hyper-parameters: " + e.getMessage());
         }
@@ -154,32 +155,35 @@ public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbe
         return n;
     }
 
+    /** What LongRoPE adds to the frequencies: the factor on cos and sin, and the long factors' frequencies beyond a context. */
+    record LongRope(float magnitude, double[] frequencies, int originalContext) {
+        static final LongRope NONE = new LongRope(1f, null, 0);
+    }
+
     /**
-     * Applies {@code rope_scaling} to the frequencies; returns the factor on cos and sin (LongRoPE's attention factor,
-     * else 1). LongRoPE takes its short factors, which transformers uses up to the original context.
+     * Applies {@code rope_scaling} to the frequencies. LongRoPE's short factors are applied; its long ones and attention
+     * factor are returned (lowbit, as llama.cpp, takes the long ones for a context beyond the original one).
      */
-    static float scaleRope(JsonObject s, double[] freqs, JsonObject config) {
+    static LongRope scaleRope(JsonObject s, double[] freqs, JsonObject config) {
         String type = s.has("rope_type") ? s.string("rope_type") : s.has("type") ? s.string("type") : "";
         switch (type) {
-            case "default" -> { return 1f; }
+            case "default" -> { return LongRope.NONE; }
             case "linear" -> {
                 double factor = s.number("factor");
                 if (!(factor > 0)) throw new JsonException("rope_scaling factor " + factor + " is not positive");
                 for (int i = 0; i < freqs.length; i++) freqs[i] /= factor;
-                return 1f;
+                return LongRope.NONE;
             }
             case "longrope", "su" -> {
-                double[] factors = s.doubles("short_factor");
-                if (factors.length != freqs.length) throw new JsonException("short_factor has " + factors.length + " values, expected " + freqs.length);
-                for (int i = 0; i < freqs.length; i++) {
-                    if (!(factors[i] > 0)) throw new JsonException("short_factor[" + i + "] = " + factors[i] + " is not positive");
-                    freqs[i] /= factors[i];
-                }
-                if (s.has("attention_factor")) return (float) s.number("attention_factor");
-                double original = config.has("original_max_position_embeddings") ? config.number("original_max_position_embeddings")
-                        : s.number("original_max_position_embeddings");
+                double[] longFreqs = freqs.clone();
+                divide(freqs, s.doubles("short_factor"), "short_factor");
+                divide(longFreqs, s.doubles("long_factor"), "long_factor");
+                int original = config.has("original_max_position_embeddings") ? config.integer("original_max_position_embeddings", 1, 1 << 24)
+                        : s.integer("original_max_position_embeddings", 1, 1 << 24);
                 double scale = config.number("max_position_embeddings") / original;
-                return scale <= 1 ? 1f : (float) Math.sqrt(1 + Math.log(scale) / Math.log(original));
+                float magnitude = s.has("attention_factor") ? (float) s.number("attention_factor")
+                        : scale <= 1 ? 1f : (float) Math.sqrt(1 + Math.log(scale) / Math.log(original));
+                return new LongRope(magnitude, longFreqs, original);
             }
             case "llama3" -> { }
             default -> throw new JsonException("rope_scaling of type '" + type + "' is not supported (llama3, linear, longrope)");
@@ -197,6 +201,14 @@ public record HfConfig(String architecture, LlamaConfig config, boolean tiedEmbe
                 freqs[i] = (1 - smooth) * freqs[i] / factor + smooth * freqs[i];
             }
         }
-        return 1f;
+        return LongRope.NONE;
+    }
+
+    private static void divide(double[] freqs, double[] factors, String key) {
+        if (factors.length != freqs.length) throw new JsonException(key + " has " + factors.length + " values, expected " + freqs.length);
+        for (int i = 0; i < freqs.length; i++) {
+            if (!(factors[i] > 0) || !Double.isFinite(factors[i])) throw new JsonException(key + "[" + i + "] = " + factors[i] + " is not positive");
+            freqs[i] /= factors[i];
+        }
     }
 }

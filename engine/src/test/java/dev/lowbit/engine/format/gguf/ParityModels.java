@@ -25,7 +25,7 @@ public final class ParityModels {
     public static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
     /** The real model's prompt, as its tokenizer (and llama.cpp's, LlamaCppVocabTest) encodes it with BOS. */
     static final String STORIES_PROMPT = "Once upon a time, there was a little girl named Lily. One day";
-    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "llama-linear-rope", "bitnet", "stories260K");
+    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet", "stories260K");
 
     private ParityModels() {}
 
@@ -61,7 +61,8 @@ public final class ParityModels {
         return switch (name) {
             case "gemma2" -> gemma2();
             case "gemma3" -> gemma3();
-            case "phi3" -> phi3();
+            case "phi3" -> phi3(4096);
+            case "phi3-long" -> phi3(32); // llama.cpp (context ≥ 256) and lowbit (64) then take the long factors
             case "llama-linear-rope" -> llamaLinearRope();
             case "bitnet" -> bitnet();
             case "stories260K" -> GgufModelTest.stories(t -> false, new java.util.HashMap<>()); // the real pretrained model, F32
@@ -87,12 +88,15 @@ public final class ParityModels {
                 .apply(g -> tensors(g, w, false));
     }
 
-    /** Phi-3.5-style: fused q/k/v and gate/up, half of each head rotated, LongRoPE short/long factors and magnitude 1.19. */
-    private static GgufWriter phi3() {
+    /**
+     * Phi-3.5-style: fused q/k/v and gate/up, half of each head rotated, LongRoPE short/long factors and magnitude 1.19;
+     * the long factors apply beyond {@code originalContext}.
+     */
+    private static GgufWriter phi3(int originalContext) {
         LlamaConfig c = new LlamaConfig(64, 128, 3, 4, 4, 16, 512, 64, 1e-5f, 10000f, RopeStyle.ROTATE_HALF);
         LlamaWeights w = SyntheticWeights.random(c, 121, false, false);
         return header("phi3", c).put("phi3.rope.dimension_count", 8).put("phi3.rope.scaling.attn_factor", 1.19f)
-                .put("phi3.rope.scaling.original_context_length", 4096)
+                .put("phi3.rope.scaling.original_context_length", originalContext)
                 .tensor("rope_factors_short.weight", 0, GgufWriter.f32(phi3RopeFactors(false)), 4)
                 .tensor("rope_factors_long.weight", 0, GgufWriter.f32(phi3RopeFactors(true)), 4)
                 .apply(g -> tensors(g, w, true));

@@ -29,7 +29,7 @@ class LlamaCppParityTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet", "stories260K"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet", "stories260K"})
     void logitsMatchLlamaCpp(String name) throws Exception {
         JsonObject golden = JsonObject.readFile(Path.of("src/test/resources/llamacpp-parity/" + name + ".json"));
         long[] prompt = golden.longs("prompt"), generated = golden.longs("generated");
@@ -68,7 +68,7 @@ class LlamaCppParityTest {
 
     /** A .lowbit file written from each of these GGUFs keeps its architecture: the same logits, bit for bit. */
     @ParameterizedTest
-    @ValueSource(strings = {"gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet"})
     void lowbitFileKeepsTheArchitecture(String name) throws Exception {
         Path file = dir.resolve(name + ".gguf"), lowbit = dir.resolve(name + ".lowbit");
         Files.write(file, ParityModels.write(name).bytes());

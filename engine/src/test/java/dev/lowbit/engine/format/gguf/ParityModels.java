@@ -25,7 +25,7 @@ public final class ParityModels {
     public static final int[] PROMPT = {1, 403, 261, 378, 286, 407, 261, 411, 269, 322, 285, 396, 344, 261};
     /** The real model's prompt, as its tokenizer (and llama.cpp's, LlamaCppVocabTest) encodes it with BOS. */
     static final String STORIES_PROMPT = "Once upon a time, there was a little girl named Lily. One day";
-    static final List<String> NAMES = List.of("gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet", "stories260K");
+    static final List<String> NAMES = List.of("gemma", "gemma2", "gemma3", "phi3", "phi3-long", "llama-linear-rope", "bitnet", "stories260K");
 
     private ParityModels() {}
 
@@ -59,6 +59,7 @@ public final class ParityModels {
 
     static GgufWriter write(String name) {
         return switch (name) {
+            case "gemma" -> gemma();
             case "gemma2" -> gemma2();
             case "gemma3" -> gemma3();
             case "phi3" -> phi3(4096);
@@ -68,6 +69,13 @@ public final class ParityModels {
             case "stories260K" -> GgufModelTest.stories(t -> false, new java.util.HashMap<>()); // the real pretrained model, F32
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /** Gemma (1): embedding × √d and GELU on Llama's block, one KV head, tied classifier. */
+    private static GgufWriter gemma() {
+        LlamaConfig c = new LlamaConfig(64, 128, 2, 4, 1, 16, 512, 64, 1e-6f, 10000f, RopeStyle.ROTATE_HALF);
+        LlamaWeights w = SyntheticWeights.random(c, 151, false, true);
+        return header("gemma", c).put("gemma.rope.dimension_count", 16).apply(g -> tensors(g, w, false));
     }
 
     /** Gemma 2: a window of 5 on even layers, attention soft-cap 2, final soft-cap 5, post-norms, tied classifier. */

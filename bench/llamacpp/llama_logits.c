@@ -8,27 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { char bytes[1024]; } params;
-typedef struct {
-    int32_t n_tokens;
-    int32_t *token;
-    float *embd;
-    int32_t *pos;
-    int32_t *n_seq_id;
-    int32_t **seq_id;
-    int8_t *logits;
-} llama_batch;
+#include "llama_api.h"
 
-void ggml_backend_load_all_from_path(const char *dir);
-void llama_backend_init(void);
-params llama_model_default_params(void);
-params llama_context_default_params(void);
-void *llama_model_load_from_file(const char *path, params p);
-void *llama_init_from_model(void *model, params p);
 const void *llama_model_get_vocab(const void *model);
 int32_t llama_vocab_n_tokens(const void *vocab);
-llama_batch llama_batch_get_one(int32_t *tokens, int32_t n);
-int32_t llama_decode(void *ctx, llama_batch batch);
 float *llama_get_logits_ith(void *ctx, int32_t i);
 
 static void print_logits(const float *l, int n) {

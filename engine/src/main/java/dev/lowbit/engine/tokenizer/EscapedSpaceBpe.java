@@ -47,7 +47,7 @@ public final class EscapedSpaceBpe implements Tokenizer {
             control[i] = types[i] == 3;
             userDefined[i] = types[i] == 4;
             if (control[i] || userDefined[i]) special.putIfAbsent(tokens[i], i);
-            int b = byteValue(tokens[i]);
+            int b = SentencePieceBpe.byteFallbackValue(tokens[i]);
             if (types[i] == 6 && b >= 0) {
                 byteToken[i] = true;
                 if (byteTokens[b] < 0) byteTokens[b] = i;
@@ -62,16 +62,6 @@ public final class EscapedSpaceBpe implements Tokenizer {
         this.bos = bos;
         this.eos = eos;
         this.stops = Set.copyOf(stops);
-    }
-
-    /** 0..255 for a token of the form {@code <0xAB>}, else -1. */
-    private static int byteValue(String t) {
-        if (t.length() != 6 || !t.startsWith("<0x") || t.charAt(5) != '>') return -1;
-        try {
-            return Integer.parseInt(t.substring(3, 5), 16);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     @Override public int vocabSize() { return tokens.length; }
@@ -89,7 +79,7 @@ public final class EscapedSpaceBpe implements Tokenizer {
     @Override
     public byte[] tokenBytes(int token, boolean atStart) {
         if (control[token]) return new byte[0];
-        if (byteToken[token]) return new byte[] {(byte) byteValue(tokens[token])};
+        if (byteToken[token]) return new byte[] {(byte) SentencePieceBpe.byteFallbackValue(tokens[token])};
         String text = userDefined[token] ? tokens[token] : tokens[token].replace(SPACE, " ");
         return text.getBytes(StandardCharsets.UTF_8);
     }

@@ -69,8 +69,8 @@ public final class SentencePieceBpe implements Tokenizer {
         }
     }
 
-    /** 0..255 for a piece of the form {@code <0xAB>}, else -1. */
-    private static int byteFallbackValue(String p) {
+    /** 0..255 for a piece of the form {@code <0xAB>} (SentencePiece's byte fallback), else -1. */
+    static int byteFallbackValue(String p) {
         if (p.length() != 6 || !p.startsWith("<0x") || p.charAt(5) != '>') return -1;
         try {
             return Integer.parseInt(p.substring(3, 5), 16);

@@ -11,11 +11,7 @@ public final class TestWeights {
         SplittableRandom r = new SplittableRandom(seed);
         java.util.List<LayerWeights> layers = new java.util.ArrayList<>();
         for (LayerWeights l : w.layers()) {
-            float[] qn = new float[headDim], kn = new float[headDim];
-            for (int i = 0; i < headDim; i++) {
-                qn[i] = (float) (0.5 + r.nextDouble());
-                kn[i] = (float) (0.5 + r.nextDouble());
-            }
+            float[] qn = around1(headDim, r), kn = around1(headDim, r);
             layers.add(new LayerWeights(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.qBias(), l.kBias(), l.vBias(), qn, kn,
                     l.ffnNorm(), l.wGate(), l.wUp(), l.wDown()));
         }
@@ -27,14 +23,17 @@ public final class TestWeights {
         SplittableRandom r = new SplittableRandom(seed);
         java.util.List<LayerWeights> layers = new java.util.ArrayList<>();
         for (LayerWeights l : w.layers()) {
-            float[] pa = new float[dim], pf = new float[dim];
-            for (int i = 0; i < dim; i++) {
-                pa[i] = (float) (0.5 + r.nextDouble());
-                pf[i] = (float) (0.5 + r.nextDouble());
-            }
+            float[] pa = around1(dim, r), pf = around1(dim, r);
             layers.add(new LayerWeights(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(), pa,
                     l.ffnNorm(), l.wGate(), l.wUp(), l.wDown(), pf));
         }
         return new LlamaWeights(w.tokenEmbedding(), layers, w.finalNorm(), w.classifier());
+    }
+
+    /** Norm weights uniform in [0.5, 1.5). */
+    public static float[] around1(int n, SplittableRandom r) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (0.5 + r.nextDouble());
+        return v;
     }
 }

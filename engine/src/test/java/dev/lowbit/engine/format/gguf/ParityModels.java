@@ -121,8 +121,8 @@ public final class ParityModels {
         List<LayerWeights> layers = new java.util.ArrayList<>();
         for (LayerWeights l : random.layers()) {
             layers.add(new LayerWeights(l.attnNorm(), ternary(l.wq()), ternary(l.wk()), ternary(l.wv()), ternary(l.wo()), null, null, null,
-                    null, null, around1(c.qDim(), r), null, l.ffnNorm(), ternary(l.wGate()), ternary(l.wUp()), ternary(l.wDown()),
-                    around1(c.hiddenDim(), r), null));
+                    null, null, TestWeights.around1(c.qDim(), r), null, l.ffnNorm(), ternary(l.wGate()), ternary(l.wUp()), ternary(l.wDown()),
+                    TestWeights.around1(c.hiddenDim(), r), null));
         }
         LlamaWeights w = new LlamaWeights(random.tokenEmbedding(), layers, random.finalNorm(), random.tokenEmbedding());
         return header("bitnet", c).put("bitnet.rope.dimension_count", 16).apply(g -> tensors(g, w, false));
@@ -136,12 +136,6 @@ public final class ParityModels {
         float scale = (float) Math.max(s / v.length, 1e-5);
         for (int i = 0; i < v.length; i++) v[i] = Math.max(-1, Math.min(1, Math.round(v[i] / scale))) * scale;
         return dev.lowbit.kernels.F32Matrix.of(v, m.rows(), m.cols());
-    }
-
-    private static float[] around1(int n, SplittableRandom r) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (0.5 + r.nextDouble());
-        return v;
     }
 
     /** The phi3 file's LongRoPE divisors: short ones (which both lowbit and llama.cpp at this context use) or long ones. */

@@ -31,8 +31,40 @@ static int32_t *ints(params *p) { return (int32_t *) p->bytes; }
 static int usage(void) {
     fprintf(stderr, "usage: llama_tg quantize IN.gguf OUT.gguf LLAMA_FTYPE\n"
                     "       llama_tg tg|pp MODEL.gguf THREADS REPETITIONS\n"
+                    "       llama_tg ttft MODEL.gguf THREADS 0   (load, a 6-token prompt, the first token; for coldstart.sh)\n"
                     "LLAMA_CPU_DIR must name the folder of libggml-cpu-*.so\n");
     return 2;
+}
+
+float *llama_get_logits_ith(void *ctx, int32_t i);
+const void *llama_model_get_vocab(const void *model);
+int32_t llama_vocab_n_tokens(const void *vocab);
+
+// What a user waits for before the first token, as llama-simple -n 1 does it: load the model, create a context,
+// decode a 6-token prompt, pick the first token greedily. The caller times the whole process.
+static int first_token(const char *path, int threads) {
+    double t0 = seconds();
+    void *model = llama_model_load_from_file(path, llama_model_default_params());
+    if (!model) {
+        fprintf(stderr, "llama_tg: cannot load %s\n", path);
+        return 1;
+    }
+    params cp = llama_context_default_params();
+    int32_t *c = ints(&cp);
+    if (c[0] != 512 || c[7] != 4 || c[8] != 4) {
+        fprintf(stderr, "llama_tg: unexpected llama_context_params layout\n");
+        return 1;
+    }
+    c[7] = c[8] = threads;
+    void *ctx = llama_init_from_model(model, cp);
+    double t1 = seconds();
+    int32_t tokens[6] = {1, 9038, 2501, 263, 931, 727}; // "<s> Once upon a time there" in the Llama SPM vocabulary
+    if (llama_decode(ctx, llama_batch_get_one(tokens, 6))) return 1;
+    const float *l = llama_get_logits_ith(ctx, -1);
+    int n = llama_vocab_n_tokens(llama_model_get_vocab(model)), best = 0;
+    for (int i = 1; i < n; i++) if (l[i] > l[best]) best = i;
+    printf("load %.3f s, prompt and first token %.3f s, token %d\n", t1 - t0, seconds() - t1, best);
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -52,6 +84,7 @@ int main(int argc, char **argv) {
         ints(&p)[1] = atoi(argv[4]);
         return llama_model_quantize(argv[2], argv[3], &p) == 0 ? 0 : 1;
     }
+    if (!strcmp(argv[1], "ttft")) return first_token(argv[2], atoi(argv[3]));
     int prompt = !strcmp(argv[1], "pp");
     if (!prompt && strcmp(argv[1], "tg")) return usage();
 

@@ -4,6 +4,7 @@ import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.LowbitException;
 import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.SharedData;
+import dev.lowbit.engine.format.GgufCache;
 import dev.lowbit.kernels.WorkerPool;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -26,9 +27,13 @@ final class ModelOptions {
     @Option(names = "--verify", description = "Check every tensor's checksum when opening a .lowbit file (default: on first use).")
     boolean verify;
 
+    @Option(names = "--no-cache", description = "Neither keep nor use lowbit's repacked copy of a GGUF file (kept in ~/.cache/lowbit,"
+            + " or $XDG_CACHE_HOME/lowbit, so that the next load maps it instead of repacking: about the GGUF's size on disk).")
+    boolean noCache;
+
     LoadedModel load() {
         if (threads < 1) throw new LowbitException("--threads must be at least 1");
-        return ModelLoader.load(modelPath(), tokenizer, threads, verify);
+        return ModelLoader.load(modelPath(), tokenizer, threads, verify, noCache ? null : new GgufCache(GgufCache.defaultDir()));
     }
 
     Path modelPath() {

@@ -1,5 +1,6 @@
 package dev.lowbit.engine;
 
+import dev.lowbit.engine.format.GgufCache;
 import dev.lowbit.engine.format.Llama2cCheckpoint;
 import dev.lowbit.engine.format.LowbitFile;
 import dev.lowbit.engine.format.MappedFile;
@@ -34,7 +35,12 @@ public final class ModelLoader {
 
     /** @param verify check every tensor's checksum now instead of on first use ({@code .lowbit} files) */
     public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads, boolean verify) {
-        ModelSource source = open(modelPath, tokenizerPath, verify);
+        return load(modelPath, tokenizerPath, threads, verify, null);
+    }
+
+    /** @param ggufCache where GGUF files' repacked copies are kept and found ({@link GgufCache}), or null for none */
+    public static LoadedModel load(Path modelPath, Path tokenizerPath, int threads, boolean verify, GgufCache ggufCache) {
+        ModelSource source = open(modelPath, tokenizerPath, verify, ggufCache);
         try {
             Tokenizer tokenizer = tokenizerPath != null ? TokenizerFiles.read(tokenizerPath) : source.tokenizer();
             if (tokenizer == null) throw new ModelFileException(modelPath, "has no tokenizer; pass --tokenizer FILE");
@@ -52,7 +58,7 @@ public final class ModelLoader {
     }
 
     /** The model's contents, by format: a folder is Hugging Face's; a file is told by its magic bytes. */
-    private static ModelSource open(Path modelPath, Path tokenizerPath, boolean verify) {
+    private static ModelSource open(Path modelPath, Path tokenizerPath, boolean verify, GgufCache ggufCache) {
         String path = modelPath.toString();
         if (path.startsWith(SYNTHETIC)) return synthetic(path.substring(SYNTHETIC.length()), tokenizerPath);
         if (Files.isDirectory(modelPath)) {
@@ -67,8 +73,27 @@ public final class ModelLoader {
                 return new ModelSource("lowbit", c.config(), c.weights(), c.tokenizer(), c.chatTemplate(), c.quantization(), file);
             }
             if (GgufFile.hasMagic(file)) {
+                Path cached = ggufCache == null ? null : ggufCache.find(modelPath);
+                if (cached != null) {
+                    try {
+                        MappedFile copy = MappedFile.open(cached);
+                        try {
+                            // checked whole now: a copy damaged on disk is rebuilt here rather than failing at a later token
+                            LowbitFile.Contents c = LowbitFile.read(copy, true);
+                            file.close();
+                            return new ModelSource("gguf, repacked copy " + cached, c.config(), c.weights(), c.tokenizer(), c.chatTemplate(),
+                                    QuantizationInfo.NONE, copy);
+                        } catch (RuntimeException e) {
+                            copy.close();
+                            throw e;
+                        }
+                    } catch (LowbitException e) {
+                        ggufCache.forget(cached); // unreadable: rebuilt from the GGUF below
+                    }
+                }
                 GgufFile gguf = GgufFile.read(file);
                 GgufModel g = GgufModel.read(gguf);
+                if (ggufCache != null) ggufCache.store(modelPath, g);
                 return new ModelSource("gguf v" + gguf.version(), g.config(), g.weights(), g.tokenizer(), g.chatTemplate(), QuantizationInfo.NONE, file);
             }
             rejectKnownOtherFormats(file);

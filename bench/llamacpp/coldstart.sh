@@ -28,7 +28,7 @@ gcc -O2 -o "$WORK/llama_tg" bench/llamacpp/llama_tg.c -L"$LIB" -l:libllama.v0.5.
 CPU_DIR=$LIB JAVA_OPTS=""
 if [ "$AVX2" = 1 ]; then CPU_DIR=$WORK/haswell; JAVA_OPTS="-XX:UseAVX=2"; fi
 INT4=$WORK/llama1b-int4.lowbit
-[ -f "$INT4" ] || ./lowbit quantize "$WORK/llama1b-f16.gguf" "$INT4" --bits 4 --sym --group 32 > /dev/null
+[ -f "$INT4" ] || ./lowbit quantize "$WORK/llama1b-f16.gguf" "$INT4" --bits 4 --sym --group 32 > /dev/null 2>&1
 for f in "$INT4" "$WORK/llama1b-q4_0.gguf" "$WORK/llama1b-q4_k_m.gguf"; do cat "$f" > /dev/null; done
 
 now() { date +%s.%N; }

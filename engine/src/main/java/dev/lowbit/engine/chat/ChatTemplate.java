@@ -101,26 +101,39 @@ public final class ChatTemplate {
         context.put("eos_token", eosToken);
         context.put("strftime_now", true); // so that "strftime_now is defined" holds, as in Hugging Face's environment
         RenderResult result;
+        DEADLINE.set(System.nanoTime() + MAX_RENDER_NANOS);
         try {
             result = JINJAVA.renderForResult(prepared, context);
+        } catch (TooSlow e) {
+            throw bounded(e);
         } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof TooSlow slow) throw bounded(slow);
             throw failure(e.getMessage());
+        } finally {
+            DEADLINE.remove();
         }
         for (TemplateError e : result.getErrors()) {
             for (Throwable t = e.getException(); t != null; t = t.getCause()) {
                 if (t instanceof TemplateFunctions.TemplateRaised raised) {
                     throw new LowbitException("chat template (" + name + ") refuses this conversation: " + raised.getMessage());
                 }
+                if (t instanceof TooSlow slow) throw bounded(slow);
             }
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) throw failure(e.getMessage());
         }
+        if (result.getOutput().length() > MAX_OUTPUT) throw bounded(new RuntimeException("its output exceeds " + MAX_OUTPUT + " characters"));
         return result.getOutput();
     }
 
-    /** Names the construct; no line number, since whitespace control has joined lines by then. */
+    private LowbitException bounded(RuntimeException why) {
+        return new LowbitException("chat template (" + name + ") stopped: " + why.getMessage().replace('\n', ' '));
+    }
+
+    /** Names the construct; no line number, since whitespace control has joined lines by then. A bound it hit is said as such. */
     private LowbitException failure(String message) {
-        return new LowbitException("chat template (" + name + ") uses a construct lowbit's Jinja engine does not support: "
-                + String.valueOf(message).replace('\n', ' '));
+        String m = String.valueOf(message).replace('\n', ' ');
+        if (m.contains("OutputTooBigException") || m.contains("templates cannot read files")) return bounded(new RuntimeException(m));
+        return new LowbitException("chat template (" + name + ") uses a construct lowbit's Jinja engine does not support: " + m);
     }
 
     /**
@@ -138,8 +151,35 @@ public final class ChatTemplate {
                 NAMED_ARG.matcher(r.group(1)).replaceAll(a -> Matcher.quoteReplacement(a.group(1) + "=(" + a.group(2).strip() + ")"))) + ")");
     }
 
+    /**
+     * Bounds on a template, which is code from the model file's author: its output and any string it builds (a prompt
+     * is at most a context of text), list and map sizes, ranges, nesting, macro recursion, and time. No file can be
+     * included or imported.
+     */
+    static final long MAX_OUTPUT = 4 << 20, MAX_STRING = 4 << 20;
+    static final int MAX_COLLECTION = 100_000, MAX_DEPTH = 32;
+    static final long MAX_RENDER_NANOS = 2_000_000_000L;
+    private static final ThreadLocal<Long> DEADLINE = new ThreadLocal<>();
+
+    /** A render stopped at its time bound. */
+    static final class TooSlow extends RuntimeException {
+        TooSlow() {
+            super("rendering took longer than " + MAX_RENDER_NANOS / 1_000_000_000 + " s", null, false, false);
+        }
+    }
+
     private static Jinjava newJinjava() {
-        Jinjava j = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        Jinjava j = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withMaxOutputSize(MAX_OUTPUT).withMaxStringLength(MAX_STRING).withMaxListSize(MAX_COLLECTION).withMaxMapSize(MAX_COLLECTION)
+                .withRangeLimit(MAX_COLLECTION).withMaxRenderDepth(MAX_DEPTH).withEnableRecursiveMacroCalls(true).withMaxMacroRecursionDepth(MAX_DEPTH)
+                .withNodePreProcessor((node, interpreter) -> {
+                    Long deadline = DEADLINE.get();
+                    if (deadline != null && System.nanoTime() > deadline) throw new TooSlow();
+                })
+                .build());
+        j.setResourceLocator((path, encoding, interpreter) -> {
+            throw new com.hubspot.jinjava.loader.ResourceNotFoundException("templates cannot read files (" + path + ")");
+        });
         try {
             j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     TemplateFunctions.class.getMethod("raiseException", String.class)));

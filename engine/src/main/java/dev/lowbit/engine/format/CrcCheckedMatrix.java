@@ -50,10 +50,10 @@ final class CrcCheckedMatrix implements WeightMatrix {
 
     static long crc32c(List<MemorySegment> parts) {
         CRC32C crc = new CRC32C();
-        for (MemorySegment part : parts) {
-            for (long at = 0; at < part.byteSize(); at += 1 << 30) {
-                crc.update(part.asSlice(at, Math.min(1 << 30, part.byteSize() - at)).asByteBuffer());
-            }
+        try {
+            for (MemorySegment part : parts) SegmentBytes.forEach(part, (chunk, offset) -> crc.update(chunk));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // not thrown: the sink does no I/O
         }
         return crc.getValue();
     }

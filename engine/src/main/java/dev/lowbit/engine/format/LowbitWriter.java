@@ -98,10 +98,8 @@ public final class LowbitWriter {
             long at = 0;
             for (Entry e : entries) {
                 for (Part p : e.parts()) {
-                    for (long chunk = 0; chunk < p.data().byteSize(); chunk += 1 << 30) {
-                        long n = Math.min(1 << 30, p.data().byteSize() - chunk);
-                        writeFully(ch, p.data().asSlice(chunk, n).asByteBuffer(), dataStart + at + chunk);
-                    }
+                    long start = dataStart + at;
+                    SegmentBytes.forEach(p.data(), (chunk, from) -> writeFully(ch, chunk, start + from));
                     at = LowbitFile.align(at + p.data().byteSize());
                 }
             }

@@ -25,6 +25,7 @@ import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.kernels.CodeLayout;
 import dev.lowbit.kernels.CodebookMatrix;
 import dev.lowbit.kernels.F16Matrix;
+import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.LutPacker;
 import dev.lowbit.kernels.ScaleFormat;
 import dev.lowbit.kernels.WeightMatrix;
@@ -170,6 +171,29 @@ class LowbitFileTest {
         Path file = dir.resolve("out.lowbit");
         assertThrows(IllegalArgumentException.class, () -> LowbitWriter.write(file, CONFIG, TOKENIZER, null, Map.of(), bad, false));
         assertEquals(List.of(), listDir());
+    }
+
+    /**
+     * A matrix over a Java {@code float[]} (AWQ's kept layers are) is written and checksummed through copies: its
+     * segment cannot be viewed as a ByteBuffer ("Not an address to an heap-allocated byte array" before).
+     */
+    @Test
+    void matricesOverJavaArraysAreWritten() throws Exception {
+        LlamaWeights w = SyntheticWeights.random(CONFIG, 9, false, false);
+        NamedWeights named = NamedWeights.of(w);
+        java.util.Map<String, WeightMatrix> m = new LinkedHashMap<>(named.matrices());
+        WeightMatrix q = m.get("blk.0.attn_q");
+        float[] values = q.readAll();
+        F32Matrix onHeap = new F32Matrix(java.lang.foreign.MemorySegment.ofArray(values), q.rows(), q.cols());
+        assertTrue(onHeap.data().heapBase().isPresent(), "the case under test: a heap segment over a float[]");
+        m.put("blk.0.attn_q", onHeap);
+        LlamaWeights heap = new NamedWeights(m, named.vectors()).toWeights(CONFIG.nLayers());
+        Path file = dir.resolve("heap.lowbit");
+        LowbitWriter.write(file, CONFIG, TOKENIZER, null, Map.of("method", "test"), heap, false);
+        try (MappedFile f = MappedFile.open(file)) {
+            LowbitFile.Contents c = LowbitFile.read(f, true);
+            assertArrayEquals(values, NamedWeights.of(c.weights()).matrices().get("blk.0.attn_q").readAll());
+        }
     }
 
     @Test

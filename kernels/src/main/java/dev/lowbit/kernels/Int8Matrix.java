@@ -100,9 +100,12 @@ public final class Int8Matrix implements WeightMatrix {
         return VectorOps.sum(acc0.add(acc1));
     }
 
-    /** {@link #dotRow} for groups of 16: each quarter of a load scaled on its own (a quarter holds at most 16 codes). */
+    /**
+     * {@link #dotRow} for groups of 16·k that are not 32·k (16, 48, 80, …): each quarter of a load scaled on its own,
+     * as a quarter holds at most 16 aligned codes and so lies in one group.
+     */
     private float dotRow16(int r, float[] x, int xOff, float[] scales) {
-        int cols = codebook.layout().cols(), n = F.length(), step = B.length();
+        int cols = codebook.layout().cols(), group = codebook.layout().groupSize(), n = F.length(), step = B.length();
         MemorySegment codes = codebook.codes();
         long w = (long) r * cols;
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
@@ -112,10 +115,10 @@ public final class Int8Matrix implements WeightMatrix {
             FloatVector p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 1)).mul(FloatVector.fromArray(F, x, xOff + i + n));
             FloatVector p2 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 2)).mul(FloatVector.fromArray(F, x, xOff + i + 2 * n));
             FloatVector p3 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 3)).mul(FloatVector.fromArray(F, x, xOff + i + 3 * n));
-            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / 16]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + n) / 16]), acc1);
-            acc0 = p2.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / 16]), acc0);
-            acc1 = p3.fma(FloatVector.broadcast(F, scales[(i + 3 * n) / 16]), acc1);
+            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / group]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + n) / group]), acc1);
+            acc0 = p2.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / group]), acc0);
+            acc1 = p3.fma(FloatVector.broadcast(F, scales[(i + 3 * n) / group]), acc1);
         }
         return VectorOps.sum(acc0.add(acc1));
     }

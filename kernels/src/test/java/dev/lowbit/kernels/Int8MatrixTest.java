@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class Int8MatrixTest {
     @Test
     void matchesTheReferenceDequantizingProduct() {
-        for (int group : new int[] {32, 16}) { // 16: each quarter of a load scaled on its own
+        for (int group : new int[] {32, 16, 48, 64}) { // 16, 48: each quarter of a load scaled on its own (48 once read group 16 scales)
         for (int base : new int[] {-128, 0}) {
             for (boolean offsets : new boolean[] {false, true}) {
                 CodebookMatrix m = LutMatrixTest.random(70, 192, 8, group, offsets, ScaleFormat.F16, LutMatrixTest.intLevels(8, base), 11);

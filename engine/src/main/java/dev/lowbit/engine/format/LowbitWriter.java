@@ -82,8 +82,11 @@ public final class LowbitWriter {
         Path dir = out.toAbsolutePath().getParent();
         Path tmp;
         try {
+            removeOrphans(dir, out.getFileName().toString());
             // Not Files.createTempFile: that makes the file owner-only, and the result should get the usual permissions.
-            tmp = Files.createFile(dir.resolve("." + out.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".partial"));
+            // The writer's process id in the name tells a later run whether the writer still lives.
+            tmp = Files.createFile(dir.resolve(partialPrefix(out.getFileName().toString()) + ProcessHandle.current().pid() + "."
+                    + Long.toHexString(System.nanoTime()) + ".partial"));
         } catch (IOException e) {
             throw new LowbitException(out + ": cannot create a file in " + dir + ": " + e.getMessage());
         }
@@ -116,6 +119,32 @@ public final class LowbitWriter {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running already and deletes the partial file
+            }
+        }
+    }
+
+    private static String partialPrefix(String name) {
+        return "." + name + ".";
+    }
+
+    /**
+     * Deletes the temporary files of earlier writes of {@code name} whose process is gone (killed with {@code kill -9}
+     * or by power loss, past any shutdown hook), so that they do not pile up beside the output.
+     */
+    static void removeOrphans(Path dir, String name) throws IOException {
+        String prefix = partialPrefix(name);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (!n.startsWith(prefix) || !n.endsWith(".partial")) continue;
+                String[] rest = n.substring(prefix.length(), n.length() - ".partial".length()).split("\\.");
+                long pid;
+                try {
+                    pid = Long.parseLong(rest[0]);
+                } catch (NumberFormatException e) {
+                    continue; // not one of ours (or from before the process id was in the name)
+                }
+                if (rest.length == 2 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) deleteQuietly(f);
             }
         }
     }

@@ -196,6 +196,19 @@ class LowbitFileTest {
         }
     }
 
+    /** A partial file whose writer was killed (its process gone) is removed by the next write; a live writer's is kept. */
+    @Test
+    void partialFilesOfKilledWritersAreRemoved() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path orphan = Files.writeString(dir.resolve(".m.lowbit." + gone.pid() + ".1a2b.partial"), "half a file");
+        Path live = Files.writeString(dir.resolve(".m.lowbit." + ProcessHandle.current().pid() + ".3c4d.partial"), "being written");
+        Path other = Files.writeString(dir.resolve(".other.lowbit." + gone.pid() + ".5e6f.partial"), "another output's");
+        writeMixed();
+        assertTrue(Files.notExists(orphan), "the killed writer's partial file is removed");
+        assertTrue(Files.exists(live) && Files.exists(other), "a live writer's, and another output's, are left alone");
+    }
+
     @Test
     void corruptTensorIsReportedOnFirstUseAndByVerify() throws Exception {
         Path file = writeMixed();

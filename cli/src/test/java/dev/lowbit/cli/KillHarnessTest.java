@@ -1,0 +1,68 @@
+package dev.lowbit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.engine.SharedData;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kill -9} at random moments of {@code lowbit quantize} (in a process of its own): the output is either absent
+ * or a complete file that {@code verify} accepts, and the next run leaves no temporary file behind (a killed
+ * writer's partial file is removed once its process is gone).
+ */
+class KillHarnessTest {
+    private static final Path MODEL = SharedData.require("models/stories260K/stories260K.bin");
+    @TempDir Path dir;
+
+    @Test
+    void killedQuantizeLeavesTheOldFileOrTheNewOne() throws Exception {
+        Path out = dir.resolve("q.lowbit");
+        SplittableRandom r = new SplittableRandom(20261207);
+        List<String> outcomes = new ArrayList<>();
+        for (int round = 0; round < 8; round++) {
+            long delay = 300 + r.nextInt(1500);
+            Process p = quantizeProcess(out).start();
+            boolean finished = p.waitFor(delay, TimeUnit.MILLISECONDS);
+            if (!finished) {
+                p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+            boolean complete = Files.exists(out);
+            long partials;
+            try (var files = Files.list(dir)) {
+                partials = files.filter(f -> f.getFileName().toString().endsWith(".partial")).count();
+            }
+            if (complete) {
+                CliTest.Run v = CliTest.run("verify", out.toString());
+                assertEquals(0, v.exit(), "after a kill at " + delay + " ms the file must be whole: " + v.err());
+            }
+            outcomes.add(delay + " ms: " + (finished ? "finished" : "killed") + ", " + (complete ? "file verifies" : "no file")
+                    + (partials > 0 ? ", " + partials + " partial file(s)" : ""));
+        }
+        System.out.println("kill harness: " + outcomes);
+        CliTest.Run q = CliTest.run("quantize", MODEL.toString(), out.toString(), "--bits", "4", "--force");
+        assertEquals(0, q.exit(), q.err());
+        try (var files = Files.list(dir)) {
+            List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> !n.equals("q.lowbit")).toList();
+            assertEquals(List.of(), left, "temporary files of killed writers are gone after the next run");
+        }
+        assertTrue(outcomes.stream().anyMatch(o -> o.contains("killed")), "at least one kill landed: " + outcomes);
+    }
+
+    /** lowbit quantize in a JVM of its own, on this test's class path, with the launcher's flags. */
+    private static ProcessBuilder quantizeProcess(Path out) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "dev.lowbit.cli.Main", "quantize", MODEL.toString(), out.toString(), "--bits", "4", "--force"));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(new File("/dev/null"));
+    }
+}

@@ -6,12 +6,13 @@ import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 
 /**
- * The Llama-family decoder forward pass (Llama 1–3, Mistral, Qwen2/3, SmolLM3, Gemma 1–3, Phi-3, TinyStories models).
+ * The Llama-family decoder forward pass (Llama 1–3, Mistral, Qwen2/3, SmolLM3, Gemma 1–3, Phi-3, BitNet, TinyStories models).
  *
  * <p>Per block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsnorm(x);
  * then x += Wdown · (silu(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x). Finally logits = Wcls · rmsnorm(x).
  * Where a model departs from that ({@link ModelTraits}: Gemma's scaled embedding, GELU, soft-caps and sliding window;
- * per-layer norms that are weights: q/k norms, Gemma's post-norms on each sub-block's output), the step says so.
+ * per-layer norms that are weights: q/k norms, Gemma's post-norms on each sub-block's output, BitNet's sub-norms
+ * before o and down), the step says so.
  * A call processes T tokens at once, so every weight matrix is applied as one matrix–matrix product.
  */
 public final class LlamaModel {

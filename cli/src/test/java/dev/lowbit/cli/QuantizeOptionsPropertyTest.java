@@ -15,6 +15,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * {@code lowbit quantize} over generated combinations of valid-looking options (method, grid and bits, group sizes
@@ -38,6 +39,7 @@ class QuantizeOptionsPropertyTest {
         }
         CliTest.Run q = CliTest.run(args.toArray(String[]::new));
         String what = String.join(" ", options) + " -> exit " + q.exit() + ": " + q.err().strip();
+        Statistics.collect(q.exit() == 0 ? "written, verified, generated" : "refused with one line");
         assertFalse(q.err().contains("internal error"), what);
         if (q.exit() == 0) {
             CliTest.Run v = CliTest.run("verify", out.toString());
@@ -45,7 +47,7 @@ class QuantizeOptionsPropertyTest {
             CliTest.Run g = CliTest.run("generate", "-m", out.toString(), "-n", "4", "--temperature", "0", "-t", "1", "--no-cache");
             assertEquals(0, g.exit(), what + " / generate: " + g.err());
         } else {
-            assertEquals(1, q.err().strip().lines().count(), "one line: " + what);
+            assertEquals(1, q.err().lines().filter(l -> l.startsWith("lowbit:")).count(), "one error line: " + what);
             assertFalse(Files.exists(out), "no file after a failure: " + what);
         }
         try (var files = Files.list(dir)) {

@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code .lowbit} copies of GGUF models as lowbit runs them, so that a second load maps the repacked tensors instead of
  * repacking them again (docs/STARTUP.md: 1B Q4_0, 10 s to the first token without, ~6 s with). An entry is keyed by
  * the GGUF's real path, size and modification time, so a changed file misses; it is written atomically, and one that
- * fails to read is deleted and rebuilt. Files holding a tensor or tokenizer the format cannot store are not cached.
+ * fails to read is deleted and rebuilt. Files holding a tensor or tokenizer the format cannot store are not cached,
+ * nor any when the disk has less free space than twice the GGUF's size and a GiB.
  *
  * @param dir where the copies live ({@link #defaultDir()} for the CLI)
  */
@@ -64,6 +65,8 @@ public record GgufCache(Path dir) {
     public Path store(Path gguf, GgufModel model) {
         try {
             Files.createDirectories(dir);
+            // a copy is about the GGUF's size: leave room for everything else on the disk
+            if (Files.getFileStore(dir).getUsableSpace() < 2 * Files.size(gguf) + (1L << 30)) return null;
             Path e = entry(gguf);
             LowbitWriter.write(e, model.config(), model.tokenizer(), model.chatTemplate(),
                     Map.of("method", "gguf", "source", gguf.getFileName().toString()), model.weights(), true);

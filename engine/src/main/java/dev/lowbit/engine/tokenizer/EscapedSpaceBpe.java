@@ -4,7 +4,6 @@ import com.knuddels.jtokkit.api.IntArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -20,15 +19,12 @@ public final class EscapedSpaceBpe implements Tokenizer {
 
     private final String[] tokens;
     private final Map<String, Integer> ids = new HashMap<>();   // token text → id (the last, as llama.cpp's map)
-    private final Map<String, Integer> ranks = new HashMap<>(); // "left right" → its first index in the merge list
+    private final BpeMerges merges;
     private final int[] byteTokens = new int[256];
     private final boolean[] control, userDefined, byteToken;
     private final SpecialTokens specials;
     private final int bos, eos;
     private final Set<Integer> stops;
-
-    /** A candidate merge of the symbols at {@code left} and {@code right}, valid while they still read {@code text}. */
-    private record Bigram(int rank, int left, int right, String text) {}
 
     /**
      * @param types llama.cpp's token types (1 normal, 3 control, 4 user-defined, 6 byte {@code <0xXX>})
@@ -53,11 +49,7 @@ public final class EscapedSpaceBpe implements Tokenizer {
                 if (byteTokens[b] < 0) byteTokens[b] = i;
             }
         }
-        for (int m = 0; m < merges.length; m++) {
-            int space = merges[m].indexOf(' ', 1);
-            if (space < 0) throw new IllegalArgumentException("merge " + m + " '" + merges[m] + "' is not two tokens");
-            ranks.putIfAbsent(merges[m], m);
-        }
+        this.merges = new BpeMerges(merges);
         this.specials = SpecialTokens.of(special);
         this.bos = bos;
         this.eos = eos;
@@ -73,7 +65,7 @@ public final class EscapedSpaceBpe implements Tokenizer {
 
     @Override
     public String describe() {
-        return "escaped-space BPE (" + tokens.length + " tokens, " + ranks.size() + " merges)";
+        return "escaped-space BPE (" + tokens.length + " tokens, " + merges.size() + " merges)";
     }
 
     @Override
@@ -109,45 +101,18 @@ public final class EscapedSpaceBpe implements Tokenizer {
         }
     }
 
+    /** Each character a symbol, merged ({@link BpeMerges}); a symbol that is not a token gives its bytes' {@code <0xXX>} tokens. */
     private void merge(String word, IntArrayList out) {
-        int[] cps = word.codePoints().toArray();
-        int n = cps.length;
-        String[] symbol = new String[n];
-        int[] prev = new int[n], next = new int[n];
-        for (int i = 0; i < n; i++) {
-            symbol[i] = new String(cps, i, 1);
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
-        }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.rank != b.rank ? Integer.compare(a.rank, b.rank) : Integer.compare(a.left, b.left));
-        for (int i = 1; i < n; i++) offer(queue, symbol, i - 1, i);
-        while (!queue.isEmpty()) {
-            Bigram b = queue.poll();
-            if (symbol[b.left] == null || symbol[b.right] == null || next[b.left] != b.right) continue;
-            if (!(symbol[b.left] + symbol[b.right]).equals(b.text)) continue; // outdated
-            symbol[b.left] = b.text;
-            symbol[b.right] = null;
-            next[b.left] = next[b.right];
-            if (next[b.right] >= 0) prev[next[b.right]] = b.left;
-            offer(queue, symbol, prev[b.left], b.left);
-            offer(queue, symbol, b.left, next[b.left]);
-        }
-        for (int i = n > 0 ? 0 : -1; i >= 0; i = next[i]) {
-            Integer id = ids.get(symbol[i]);
+        for (String symbol : merges.apply(word.codePoints().mapToObj(Character::toString).toArray(String[]::new))) {
+            Integer id = ids.get(symbol);
             if (id != null) {
                 out.add(id);
                 continue;
             }
-            for (byte c : symbol[i].getBytes(StandardCharsets.UTF_8)) {
+            for (byte c : symbol.getBytes(StandardCharsets.UTF_8)) {
                 int t = byteTokens[c & 0xff];
                 if (t >= 0) out.add(t);
             }
         }
-    }
-
-    private void offer(PriorityQueue<Bigram> queue, String[] symbol, int left, int right) {
-        if (left < 0 || right < 0) return;
-        Integer rank = ranks.get(symbol[left] + " " + symbol[right]);
-        if (rank != null) queue.add(new Bigram(rank, left, right, symbol[left] + symbol[right]));
     }
 }

@@ -35,21 +35,11 @@ final class GgufArchitecture {
         if (ropeDim % 2 != 0) throw gguf.file().error(arch + ".rope.dimension_count = " + ropeDim + " is odd");
         float scale = linearScale(gguf, arch);
         double[] freqs = frequencies(ropeDim, c.ropeTheta(), scale);
-        if (divisors != null) {
-            if (divisors.length != freqs.length) throw gguf.file().error(divisorsName + " has " + divisors.length + " values, expected " + freqs.length);
-            for (int i = 0; i < freqs.length; i++) {
-                if (!(divisors[i] > 0) || !Float.isFinite(divisors[i])) throw gguf.file().error(divisorsName + "[" + i + "] = " + divisors[i] + " is not a positive number");
-                freqs[i] /= divisors[i];
-            }
-        }
+        if (divisors != null) divide(gguf, freqs, divisors, divisorsName);
         ModelTraits t = ModelTraits.LLAMA.withRopeMagnitude(gguf.number(arch + ".rope.scaling.attn_factor", 1f));
         if (longDivisors != null) {
             double[] longFreqs = frequencies(ropeDim, c.ropeTheta(), scale);
-            if (longDivisors.length != longFreqs.length) throw gguf.file().error("rope_factors_long.weight has " + longDivisors.length + " values, expected " + longFreqs.length);
-            for (int i = 0; i < longFreqs.length; i++) {
-                if (!(longDivisors[i] > 0) || !Float.isFinite(longDivisors[i])) throw gguf.file().error("rope_factors_long.weight[" + i + "] = " + longDivisors[i] + " is not a positive number");
-                longFreqs[i] /= longDivisors[i];
-            }
+            divide(gguf, longFreqs, longDivisors, "rope_factors_long.weight");
             // llama.cpp: the long factors once its context exceeds the original one (n_ctx_orig_yarn, default n_ctx_train)
             t = t.withLongRope(longFreqs, gguf.integer(arch + ".rope.scaling.original_context_length", 1, 1 << 24, c.contextLength()));
         }
@@ -76,6 +66,15 @@ final class GgufArchitecture {
             default -> { }
         }
         return out.withTraits(t);
+    }
+
+    /** Each frequency divided by its pair's factor, after checking the factors (count, positive, finite). */
+    private static void divide(GgufFile gguf, double[] freqs, float[] divisors, String name) {
+        if (divisors.length != freqs.length) throw gguf.file().error(name + " has " + divisors.length + " values, expected " + freqs.length);
+        for (int i = 0; i < freqs.length; i++) {
+            if (!(divisors[i] > 0) || !Float.isFinite(divisors[i])) throw gguf.file().error(name + "[" + i + "] = " + divisors[i] + " is not a positive number");
+            freqs[i] /= divisors[i];
+        }
     }
 
     /** Gemma's common departures: embedding × √d (llama.cpp's {@code sqrtf(n_embd)}), tanh-GELU. */

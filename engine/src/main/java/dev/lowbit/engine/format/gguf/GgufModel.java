@@ -1,5 +1,6 @@
 package dev.lowbit.engine.format.gguf;
 
+import dev.lowbit.engine.model.FusedRows;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
@@ -85,24 +86,21 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
      */
     private static List<GgufTensorInfo> unfused(GgufFile gguf, GgufTensorInfo t, LlamaConfig c) {
         String name = canonical(t);
+        List<FusedRows> parts;
         try {
             if (name.endsWith(".attn_qkv")) {
-                String p = name.substring(0, name.length() - "attn_qkv".length());
-                if (t.shape()[1] != c.qDim() + 2L * c.kvDim()) {
-                    throw gguf.file().error("tensor '" + t.name() + "' has " + t.shape()[1] + " rows, expected q+k+v = " + (c.qDim() + 2L * c.kvDim()));
-                }
-                return List.of(t.rows(p + "attn_q.weight", 0, c.qDim()), t.rows(p + "attn_k.weight", c.qDim(), c.kvDim()),
-                        t.rows(p + "attn_v.weight", c.qDim() + c.kvDim(), c.kvDim()));
-            }
-            if (name.endsWith(".ffn_up") && t.shape()[1] == 2L * c.hiddenDim()) {
+                parts = FusedRows.qkv(name.substring(0, name.length() - "attn_qkv".length()), c, t.shape()[1]);
+            } else if (name.endsWith(".ffn_up") && t.shape()[1] == 2L * c.hiddenDim()) {
                 String p = name.substring(0, name.length() - "ffn_up".length());
                 if (gguf.tensors().containsKey(p + "ffn_gate.weight")) throw gguf.file().error("tensor '" + t.name() + "' is twice the MLP width beside a gate");
-                return List.of(t.rows(p + "ffn_gate.weight", 0, c.hiddenDim()), t.rows(p + "ffn_up.weight", c.hiddenDim(), c.hiddenDim()));
+                parts = FusedRows.gateUp(p, c, t.shape()[1]);
+            } else {
+                return List.of(t);
             }
+            return parts.stream().map(r -> t.rows(r.name() + ".weight", r.from(), r.count())).toList();
         } catch (IllegalArgumentException e) {
-            throw gguf.file().error(e.getMessage());
+            throw gguf.file().error("tensor '" + t.name() + "' " + e.getMessage());
         }
-        return List.of(t);
     }
 
     /** The GGUF tensor name without ".weight": lowbit's canonical names (NamedWeights). */

@@ -38,10 +38,7 @@ public final class GgufTokenizer {
         String[] merges = gguf.require("tokenizer.ggml.merges", String[].class);
         int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, -1);
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, -1);
-        int eot = tokenId(gguf, "tokenizer.ggml.eot_token_id", tokens.length, -1);
-        java.util.Set<Integer> stops = new java.util.HashSet<>();
-        if (eos >= 0) stops.add(eos);
-        if (eot >= 0) stops.add(eot);
+        java.util.Set<Integer> stops = eosAndEot(gguf, tokens.length);
         for (int i = 0; i < tokens.length; i++) if (GEMMA4_STOPS.contains(tokens[i])) stops.add(i);
         try {
             return new dev.lowbit.engine.tokenizer.EscapedSpaceBpe(tokens, types, merges, bos, eos, stops);
@@ -83,10 +80,7 @@ public final class GgufTokenizer {
         }
         int bos = addsBos(gguf, false, preName) ? tokenId(gguf, "tokenizer.ggml.bos_token_id", tokens.length, -1) : -1;
         int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", tokens.length, -1);
-        int eot = tokenId(gguf, "tokenizer.ggml.eot_token_id", tokens.length, -1);
-        java.util.Set<Integer> stops = new java.util.HashSet<>();
-        if (eos >= 0) stops.add(eos);
-        if (eot >= 0) stops.add(eot);
+        java.util.Set<Integer> stops = eosAndEot(gguf, tokens.length);
         try {
             return ByteLevelBpe.fromMerges(gguf.file().path().getFileName().toString(), tokens, merges, special, control, pre, bos, eos, stops);
         } catch (IllegalArgumentException e) {
@@ -106,6 +100,16 @@ public final class GgufTokenizer {
         Boolean key = gguf.get("tokenizer.ggml.add_bos_token", Boolean.class, null);
         if (key != null) return key;
         return sentencePiece || BOS_BY_DEFAULT.contains(preName);
+    }
+
+    /** The ids that end generation by metadata: EOS and end-of-turn, those the file names. */
+    private static java.util.Set<Integer> eosAndEot(GgufFile gguf, int vocab) {
+        java.util.Set<Integer> stops = new java.util.HashSet<>();
+        for (String key : new String[] {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"}) {
+            int id = tokenId(gguf, key, vocab, -1);
+            if (id >= 0) stops.add(id);
+        }
+        return stops;
     }
 
     /** A special token id from metadata (or the default), checked against the vocabulary; -1 when absent. */

@@ -6,6 +6,7 @@ import dev.lowbit.engine.format.gguf.GgmlMatrix;
 import dev.lowbit.engine.format.gguf.GgmlType;
 import dev.lowbit.engine.json.JsonException;
 import dev.lowbit.engine.json.JsonObject;
+import dev.lowbit.engine.model.FusedRows;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
@@ -145,22 +146,13 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
     private static Map<String, SafetensorsFile.Tensor> unfused(MappedFile file, String name, SafetensorsFile.Tensor t, LlamaConfig c) {
         Map<String, SafetensorsFile.Tensor> out = new LinkedHashMap<>();
         try {
-            if (name.endsWith(".attn_qkv")) {
-                String p = name.substring(0, name.length() - "attn_qkv".length());
-                if (t.shape()[0] != c.qDim() + 2L * c.kvDim()) throw file.error("tensor '" + t.name() + "' has " + t.shape()[0] + " rows, expected q+k+v = " + (c.qDim() + 2L * c.kvDim()));
-                out.put(p + "attn_q", t.rows(t.name() + "[q]", 0, c.qDim()));
-                out.put(p + "attn_k", t.rows(t.name() + "[k]", c.qDim(), c.kvDim()));
-                out.put(p + "attn_v", t.rows(t.name() + "[v]", c.qDim() + c.kvDim(), c.kvDim()));
-            } else if (name.endsWith(".ffn_gate_up")) {
-                String p = name.substring(0, name.length() - "ffn_gate_up".length());
-                if (t.shape()[0] != 2L * c.hiddenDim()) throw file.error("tensor '" + t.name() + "' has " + t.shape()[0] + " rows, expected 2 × " + c.hiddenDim());
-                out.put(p + "ffn_gate", t.rows(t.name() + "[gate]", 0, c.hiddenDim()));
-                out.put(p + "ffn_up", t.rows(t.name() + "[up]", c.hiddenDim(), c.hiddenDim()));
-            } else {
-                out.put(name, t);
-            }
+            List<FusedRows> parts = name.endsWith(".attn_qkv") ? FusedRows.qkv(name.substring(0, name.length() - "attn_qkv".length()), c, t.shape()[0])
+                    : name.endsWith(".ffn_gate_up") ? FusedRows.gateUp(name.substring(0, name.length() - "ffn_gate_up".length()), c, t.shape()[0])
+                    : null;
+            if (parts == null) out.put(name, t);
+            else for (FusedRows r : parts) out.put(r.name(), t.rows(t.name() + "[" + r.name() + "]", r.from(), r.count()));
         } catch (IllegalArgumentException e) {
-            throw file.error(e.getMessage());
+            throw file.error("tensor '" + t.name() + "' " + e.getMessage());
         }
         return out;
     }

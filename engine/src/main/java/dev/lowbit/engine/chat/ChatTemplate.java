@@ -104,10 +104,8 @@ public final class ChatTemplate {
         DEADLINE.set(System.nanoTime() + MAX_RENDER_NANOS);
         try {
             result = JINJAVA.renderForResult(prepared, context);
-        } catch (TooSlow e) {
-            throw bounded(e);
         } catch (RuntimeException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof TooSlow slow) throw bounded(slow);
+            for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof TooSlow slow) throw bounded(slow.getMessage());
             throw failure(e.getMessage());
         } finally {
             DEADLINE.remove();
@@ -117,22 +115,21 @@ public final class ChatTemplate {
                 if (t instanceof TemplateFunctions.TemplateRaised raised) {
                     throw new LowbitException("chat template (" + name + ") refuses this conversation: " + raised.getMessage());
                 }
-                if (t instanceof TooSlow slow) throw bounded(slow);
+                if (t instanceof TooSlow slow) throw bounded(slow.getMessage());
             }
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) throw failure(e.getMessage());
         }
-        if (result.getOutput().length() > MAX_OUTPUT) throw bounded(new RuntimeException("its output exceeds " + MAX_OUTPUT + " characters"));
         return result.getOutput();
     }
 
-    private LowbitException bounded(RuntimeException why) {
-        return new LowbitException("chat template (" + name + ") stopped: " + why.getMessage().replace('\n', ' '));
+    private LowbitException bounded(String why) {
+        return new LowbitException("chat template (" + name + ") stopped: " + why.replace('\n', ' '));
     }
 
     /** Names the construct; no line number, since whitespace control has joined lines by then. A bound it hit is said as such. */
     private LowbitException failure(String message) {
         String m = String.valueOf(message).replace('\n', ' ');
-        if (m.contains("OutputTooBigException") || m.contains("templates cannot read files")) return bounded(new RuntimeException(m));
+        if (m.contains("OutputTooBigException") || m.contains("templates cannot read files")) return bounded(m);
         return new LowbitException("chat template (" + name + ") uses a construct lowbit's Jinja engine does not support: " + m);
     }
 

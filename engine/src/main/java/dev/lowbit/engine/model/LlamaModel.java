@@ -43,14 +43,17 @@ public final class LlamaModel {
         this.weights = weights;
         this.pool = pool;
         ModelTraits t = config.traits();
-        this.rope = new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), config.ropeFrequencies(), t.ropeMagnitude());
-        this.slidingRope = t.slidingRopeFrequencies() == null ? rope
-                : new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), t.slidingRopeFrequencies(), t.ropeMagnitude());
-        this.longRope = t.longRopeFrequencies() == null ? null
-                : new Rope(config.ropeStyle(), config.headDim(), config.contextLength(), t.longRopeFrequencies(), t.ropeMagnitude());
+        this.rope = rope(config, config.ropeFrequencies());
+        this.slidingRope = t.slidingRopeFrequencies() == null ? rope : rope(config, t.slidingRopeFrequencies());
+        this.longRope = t.longRopeFrequencies() == null ? null : rope(config, t.longRopeFrequencies());
         this.groups = new BlockGroups[config.nLayers()];
         for (int l = 0; l < groups.length; l++) groups[l] = BlockGroups.of(weights.layers().get(l));
         this.classifier = new MatrixGroup(weights.classifier());
+    }
+
+    /** RoPE tables for these frequencies, in the model's convention and magnitude. */
+    private static Rope rope(LlamaConfig c, double[] frequencies) {
+        return new Rope(c.ropeStyle(), c.headDim(), c.contextLength(), frequencies, c.traits().ropeMagnitude());
     }
 
     /** Layer l's groups, or new ones when the block runs with substituted weights (calibration). */

@@ -12,10 +12,8 @@ import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.TestWeights;
 import dev.lowbit.engine.model.LlamaWeights;
-import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.model.RopeStyle;
 import dev.lowbit.engine.model.SyntheticWeights;
-import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,19 +78,7 @@ class GgufArchitecturesTest {
 
     /** A GGUF of architecture {@code arch} holding {@code w}, with the stories tokenizer (512 tokens). */
     private static GgufWriter write(String arch, LlamaConfig c, LlamaWeights w) {
-        GgufWriter g = GgufModelTest.storiesTokenizer(new GgufWriter())
-                .put("general.architecture", arch).put(arch + ".context_length", c.contextLength()).put(arch + ".embedding_length", c.dim())
-                .put(arch + ".feed_forward_length", c.hiddenDim()).put(arch + ".block_count", c.nLayers())
-                .put(arch + ".attention.head_count", c.nHeads()).put(arch + ".attention.head_count_kv", c.nKvHeads())
-                .put(arch + ".attention.key_length", c.headDim()).put(arch + ".attention.value_length", c.headDim())
-                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps()).put(arch + ".rope.freq_base", c.ropeTheta());
-        NamedWeights named = NamedWeights.of(w);
-        for (Map.Entry<String, WeightMatrix> e : named.matrices().entrySet()) {
-            WeightMatrix m = e.getValue();
-            g.tensor(e.getKey() + ".weight", 0, GgufWriter.f32(m.readAll()), m.cols(), m.rows());
-        }
-        named.vectors().forEach((name, v) -> g.tensor(name + ".weight", 0, GgufWriter.f32(v), v.length));
-        return g;
+        return ParityModels.header(arch, c).apply(g -> ParityModels.tensors(g, w, false));
     }
 
     private static float[] logits(LlamaModel m, int[] tokens) {

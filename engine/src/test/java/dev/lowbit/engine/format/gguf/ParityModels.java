@@ -3,12 +3,15 @@ package dev.lowbit.engine.format.gguf;
 import dev.lowbit.engine.model.LayerWeights;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
+import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.model.RopeStyle;
 import dev.lowbit.engine.model.SyntheticWeights;
 import dev.lowbit.engine.model.TestWeights;
+import dev.lowbit.kernels.WeightMatrix;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -157,7 +160,8 @@ public final class ParityModels {
                 .put("llama.rope.scaling.factor", 4f).apply(g -> tensors(g, w, false));
     }
 
-    private static GgufWriter header(String arch, LlamaConfig c) {
+    /** An architecture's keys for {@code c}, after the stories vocabulary. */
+    static GgufWriter header(String arch, LlamaConfig c) {
         return GgufModelTest.storiesTokenizer(new GgufWriter()).put("general.architecture", arch)
                 .put(arch + ".context_length", c.contextLength()).put(arch + ".embedding_length", c.dim())
                 .put(arch + ".feed_forward_length", c.hiddenDim()).put(arch + ".block_count", c.nLayers())
@@ -166,41 +170,28 @@ public final class ParityModels {
                 .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps()).put(arch + ".rope.freq_base", c.ropeTheta());
     }
 
-    /** The weights under GGUF names, F32; {@code fused}: q/k/v as one {@code attn_qkv}, gate/up as one {@code ffn_up} (Phi-3). */
-    private static void tensors(GgufWriter g, LlamaWeights w, boolean fused) {
-        matrix(g, "token_embd.weight", w.tokenEmbedding().readAll(), w.tokenEmbedding().rows(), w.tokenEmbedding().cols());
-        for (int l = 0; l < w.layers().size(); l++) {
-            LayerWeights lw = w.layers().get(l);
-            String p = "blk." + l + ".";
-            vector(g, p + "attn_norm.weight", lw.attnNorm());
-            if (fused) {
-                matrix(g, p + "attn_qkv.weight", concat(lw.wq().readAll(), lw.wk().readAll(), lw.wv().readAll()),
-                        lw.wq().rows() + lw.wk().rows() + lw.wv().rows(), lw.wq().cols());
-            } else {
-                matrix(g, p + "attn_q.weight", lw.wq().readAll(), lw.wq().rows(), lw.wq().cols());
-                matrix(g, p + "attn_k.weight", lw.wk().readAll(), lw.wk().rows(), lw.wk().cols());
-                matrix(g, p + "attn_v.weight", lw.wv().readAll(), lw.wv().rows(), lw.wv().cols());
+    /**
+     * The weights under their GGUF names ({@link NamedWeights}), F32; {@code fused}: q/k/v as one {@code attn_qkv}, gate/up
+     * as one {@code ffn_up} of twice the rows (Phi-3).
+     */
+    static void tensors(GgufWriter g, LlamaWeights w, boolean fused) {
+        NamedWeights named = NamedWeights.of(w);
+        Map<String, WeightMatrix> m = named.matrices();
+        for (Map.Entry<String, WeightMatrix> e : m.entrySet()) {
+            String name = e.getKey();
+            WeightMatrix x = e.getValue();
+            if (fused && name.endsWith(".attn_q")) {
+                String p = name.substring(0, name.length() - "attn_q".length());
+                WeightMatrix k = m.get(p + "attn_k"), v = m.get(p + "attn_v");
+                matrix(g, p + "attn_qkv.weight", concat(x.readAll(), k.readAll(), v.readAll()), x.rows() + k.rows() + v.rows(), x.cols());
+            } else if (fused && name.endsWith(".ffn_gate")) {
+                WeightMatrix up = m.get(name.substring(0, name.length() - "gate".length()) + "up");
+                matrix(g, name.substring(0, name.length() - "gate".length()) + "up.weight", concat(x.readAll(), up.readAll()), 2 * up.rows(), up.cols());
+            } else if (!(fused && (name.endsWith(".attn_k") || name.endsWith(".attn_v") || name.endsWith(".ffn_up")))) {
+                matrix(g, name + ".weight", x.readAll(), x.rows(), x.cols());
             }
-            if (lw.qNorm() != null) {
-                vector(g, p + "attn_q_norm.weight", lw.qNorm());
-                vector(g, p + "attn_k_norm.weight", lw.kNorm());
-            }
-            matrix(g, p + "attn_output.weight", lw.wo().readAll(), lw.wo().rows(), lw.wo().cols());
-            if (lw.attnSubNorm() != null) vector(g, p + "attn_sub_norm.weight", lw.attnSubNorm());
-            if (lw.postAttnNorm() != null) vector(g, p + "post_attention_norm.weight", lw.postAttnNorm());
-            vector(g, p + "ffn_norm.weight", lw.ffnNorm());
-            if (fused) {
-                matrix(g, p + "ffn_up.weight", concat(lw.wGate().readAll(), lw.wUp().readAll()), 2 * lw.wUp().rows(), lw.wUp().cols());
-            } else {
-                matrix(g, p + "ffn_gate.weight", lw.wGate().readAll(), lw.wGate().rows(), lw.wGate().cols());
-                matrix(g, p + "ffn_up.weight", lw.wUp().readAll(), lw.wUp().rows(), lw.wUp().cols());
-            }
-            if (lw.ffnSubNorm() != null) vector(g, p + "ffn_sub_norm.weight", lw.ffnSubNorm());
-            matrix(g, p + "ffn_down.weight", lw.wDown().readAll(), lw.wDown().rows(), lw.wDown().cols());
-            if (lw.postFfnNorm() != null) vector(g, p + "post_ffw_norm.weight", lw.postFfnNorm());
         }
-        vector(g, "output_norm.weight", w.finalNorm());
-        if (!w.tiedClassifier()) matrix(g, "output.weight", w.classifier().readAll(), w.classifier().rows(), w.classifier().cols());
+        named.vectors().forEach((name, v) -> vector(g, name + ".weight", v));
     }
 
     private static void matrix(GgufWriter g, String name, float[] values, int rows, int cols) {

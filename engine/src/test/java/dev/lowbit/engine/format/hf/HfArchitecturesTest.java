@@ -94,8 +94,8 @@ class HfArchitecturesTest {
         }
     }
 
-    /** The weights under transformers' names: Gemma's norms minus one, Phi-3's projections fused. */
-    private static Map<String, float[][]> hfNames(LlamaWeights w, String arch) {
+    /** The weights under transformers' names: Gemma's norms minus one, Phi-3's projections fused (by {@code arch}). */
+    static Map<String, float[][]> hfNames(LlamaWeights w, String arch) {
         boolean gemma = arch.startsWith("gemma"), fused = arch.equals("phi3");
         Map<String, float[][]> out = new LinkedHashMap<>();
         out.put("model.embed_tokens.weight", HfFolderWriter.rows(w.tokenEmbedding()));

@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.lowbit.engine.Golden;
 import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.ModelLoader;
-import dev.lowbit.engine.model.LayerWeights;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.RopeStyle;
 import dev.lowbit.engine.model.SyntheticWeights;
 import dev.lowbit.engine.model.TestWeights;
-import dev.lowbit.kernels.WeightMatrix;
 import dev.lowbit.kernels.WorkerPool;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +30,7 @@ class HfQwen3Test {
              "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 16, "vocab_size": 512, "max_position_embeddings": 64,
              "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "tie_word_embeddings": true, "bos_token_id": 1, "eos_token_id": 2,
              "attention_bias": false, "torch_dtype": "float32"}""";
-        HfFolderWriter.write(dir.resolve("qwen3"), config, hfNames(w), false, 2);
+        HfFolderWriter.write(dir.resolve("qwen3"), config, HfArchitecturesTest.hfNames(w, "qwen3"), false, 2);
         int[] prompt = {1, 72, 300, 17, 5, 260, 44, 9, 400, 12};
         try (LoadedModel m = ModelLoader.load(dir.resolve("qwen3"), Golden.TOKENIZER, 1); WorkerPool pool = new WorkerPool(1)) {
             assertEquals(16, m.model().config().headDim());
@@ -42,31 +38,4 @@ class HfQwen3Test {
         }
     }
 
-    private static Map<String, float[][]> hfNames(LlamaWeights w) {
-        Map<String, float[][]> out = new LinkedHashMap<>();
-        out.put("model.embed_tokens.weight", rows(w.tokenEmbedding()));
-        for (int l = 0; l < w.layers().size(); l++) {
-            LayerWeights lw = w.layers().get(l);
-            String p = "model.layers." + l + ".";
-            out.put(p + "input_layernorm.weight", new float[][] {lw.attnNorm()});
-            out.put(p + "self_attn.q_proj.weight", rows(lw.wq()));
-            out.put(p + "self_attn.k_proj.weight", rows(lw.wk()));
-            out.put(p + "self_attn.v_proj.weight", rows(lw.wv()));
-            out.put(p + "self_attn.o_proj.weight", rows(lw.wo()));
-            out.put(p + "self_attn.q_norm.weight", new float[][] {lw.qNorm()});
-            out.put(p + "self_attn.k_norm.weight", new float[][] {lw.kNorm()});
-            out.put(p + "post_attention_layernorm.weight", new float[][] {lw.ffnNorm()});
-            out.put(p + "mlp.gate_proj.weight", rows(lw.wGate()));
-            out.put(p + "mlp.up_proj.weight", rows(lw.wUp()));
-            out.put(p + "mlp.down_proj.weight", rows(lw.wDown()));
-        }
-        out.put("model.norm.weight", new float[][] {w.finalNorm()});
-        return out;
-    }
-
-    private static float[][] rows(WeightMatrix m) {
-        float[][] r = new float[m.rows()][m.cols()];
-        for (int i = 0; i < m.rows(); i++) m.readRow(i, r[i], 0);
-        return r;
-    }
 }

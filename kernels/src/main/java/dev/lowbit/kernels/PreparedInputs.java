@@ -12,6 +12,8 @@ public final class PreparedInputs {
     private final List<InputForm> forms = new ArrayList<>();
     private final List<PreparedInput> buffers = new ArrayList<>();
     private float[] partials = new float[0];
+    private float[] row = new float[0];          // a token's input, copied out of a batch ({@link MatrixGroup#multiplyEach})
+    private float[][] outputs = new float[0][];  // its outputs, one per matrix of a group
 
     /** The buffer of this form, made on first use. */
     PreparedInput of(InputForm form) {
@@ -25,5 +27,16 @@ public final class PreparedInputs {
     float[] partials(int size) {
         if (partials.length < size) partials = new float[size];
         return partials;
+    }
+
+    float[] row(int cols) {
+        if (row.length < cols) row = new float[cols];
+        return row;
+    }
+
+    float[] output(int matrix, int rows) {
+        if (outputs.length <= matrix) outputs = java.util.Arrays.copyOf(outputs, matrix + 1);
+        if (outputs[matrix] == null || outputs[matrix].length < rows) outputs[matrix] = new float[rows];
+        return outputs[matrix];
     }
 }

@@ -3,8 +3,9 @@ package dev.lowbit.engine.model;
 import dev.lowbit.kernels.PreparedInputs;
 
 /**
- * Everything one sequence needs while it runs: activation buffers for up to {@code maxBatch} tokens at a time,
- * and the KV cache for {@code contextLength} positions. Allocated once; the forward pass allocates nothing.
+ * Activation buffers for up to {@code maxBatch} tokens at a time and attention scores over up to
+ * {@code contextLength} positions; for one sequence also its KV cache ({@link #cache()}), for a batch of several
+ * sequences none (each {@link TokenBatch} row names its own). Allocated once; the forward pass allocates nothing.
  */
 public final class InferenceState {
     final int maxBatch;
@@ -20,18 +21,31 @@ public final class InferenceState {
     final float[] hb;       // gate, batch × hiddenDim
     final float[] hb2;      // up, batch × hiddenDim
     final float[] scores;   // nHeads × contextLength attention scores
-    // layer → KV head × position × headDim: each head's keys and values are contiguous, so attention streams them
-    // (position-major rows 2 KB apart at 1B shapes defeated the prefetcher: 26 ms of a 71 ms token at position 1000).
-    final float[][] keyCache;
-    final float[][] valueCache;
-    final float[] logits;   // batch × vocab (all positions) or vocab (last position)
+    final KvCache cache;    // the sequence's keys and values, or null in a state for several sequences
+    final TokenBatch rows;  // what the single-sequence calls fill for the forward pass
+    final float[] logits;   // (rows that asked for logits) × vocab
     final PreparedInputs prepared = new PreparedInputs(); // one token's input as the matrices read it (tables)
+    final PreparedInputs[] preparedRows; // the same per row, for a step of several sequences (each row on its own)
 
+    /** A state for one sequence, with its own KV cache. */
     public InferenceState(LlamaConfig c, int contextLength, int maxBatch) {
+        this(c, contextLength, maxBatch, new KvCache(c, contextLength));
+    }
+
+    /** A state for rows of any sequences whose caches hold at most {@code contextLength} positions. */
+    public static InferenceState forBatches(LlamaConfig c, int contextLength, int maxBatch) {
+        return new InferenceState(c, contextLength, maxBatch, null);
+    }
+
+    private InferenceState(LlamaConfig c, int contextLength, int maxBatch, KvCache cache) {
         if (contextLength <= 0) throw new IllegalArgumentException("context length must be positive");
         if (maxBatch <= 0) throw new IllegalArgumentException("batch size must be positive");
         this.maxBatch = maxBatch;
         this.contextLength = contextLength;
+        this.cache = cache;
+        this.rows = new TokenBatch(maxBatch);
+        this.preparedRows = new PreparedInputs[maxBatch];
+        for (int t = 0; t < maxBatch; t++) preparedRows[t] = new PreparedInputs();
         x = new float[maxBatch * c.dim()];
         xb = new float[maxBatch * c.dim()];
         xb2 = new float[maxBatch * c.dim()];
@@ -42,14 +56,12 @@ public final class InferenceState {
         hb = new float[maxBatch * c.hiddenDim()];
         hb2 = new float[maxBatch * c.hiddenDim()];
         scores = new float[c.nHeads() * contextLength];
-        keyCache = new float[c.nLayers()][Math.multiplyExact(contextLength, c.kvDim())];
-        valueCache = new float[c.nLayers()][Math.multiplyExact(contextLength, c.kvDim())];
         logits = new float[Math.multiplyExact(maxBatch, c.vocabSize())];
     }
 
-    /** Where the row of KV head g at position pos starts in a layer's key or value cache (head-major layout). */
-    int cacheRow(int g, int pos, int headDim) {
-        return (g * contextLength + pos) * headDim;
+    /** The sequence's KV cache; null in a state made {@link #forBatches for batches}. */
+    public KvCache cache() {
+        return cache;
     }
 
     public int maxBatch() {
@@ -70,8 +82,8 @@ public final class InferenceState {
     }
 
     /**
-     * Logits written by the last forward call: row t (of vocab floats) is the prediction after token t of
-     * that call, or row 0 only when it asked for the last position.
+     * Logits written by the last forward call: row j (of vocab floats) is the prediction after the j-th row that
+     * asked for logits (every token of the call, or its last only).
      */
     public float[] logits() {
         return logits;

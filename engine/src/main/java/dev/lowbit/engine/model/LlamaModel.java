@@ -13,7 +13,9 @@ import dev.lowbit.kernels.WorkerPool;
  * Where a model departs from that ({@link ModelTraits}: Gemma's scaled embedding, GELU, soft-caps and sliding window;
  * per-layer norms that are weights: q/k norms, Gemma's post-norms on each sub-block's output, BitNet's sub-norms
  * before o and down), the step says so.
- * A call processes T tokens at once, so every weight matrix is applied as one matrix–matrix product.
+ * A call processes a batch of tokens at once, so every weight matrix is read once for all of them: one sequence's
+ * prompt as one matrix–matrix product; one token each of several sequences (a decoding step of a server) through
+ * the one-token kernel, token after token per unit of weights, so each gets what it would get alone.
  */
 public final class LlamaModel {
     /** Multiply-adds below which a thread is not worth waking for attention. */
@@ -87,35 +89,47 @@ public final class LlamaModel {
     }
 
     /**
-     * Runs {@code tokens[offset .. offset+n)} at positions {@code pos .. pos+n)}, extending the KV cache.
+     * Runs {@code tokens[offset .. offset+n)} at positions {@code pos .. pos+n)}, extending the state's KV cache.
      * Afterwards {@link InferenceState#logits()} holds one row per token when {@code allLogits}, else one row
      * for the last token.
      */
     public void forward(InferenceState s, int[] tokens, int offset, int n, int pos, boolean allLogits) {
         checkBatch(s, n, pos);
+        s.rows.clear();
+        for (int t = 0; t < n; t++) s.rows.add(s.cache, tokens[offset + t], pos + t, allLogits || t == n - 1);
+        forward(s, s.rows);
+    }
+
+    /**
+     * Runs the rows of a batch, which may belong to several sequences (their caches), each extending its own cache.
+     * Afterwards {@link InferenceState#logits()} holds one row per batch row that asked for logits, in order.
+     */
+    public void forward(InferenceState s, TokenBatch batch) {
         LlamaConfig c = config;
-        int dim = c.dim();
+        int n = batch.size(), dim = c.dim();
+        if (n == 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
         for (int t = 0; t < n; t++) {
-            int token = tokens[offset + t];
+            int token = batch.token(t);
             if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token id " + token + " out of range");
+            if (batch.cache(t).contextLength > s.contextLength) {
+                throw new IllegalArgumentException("a cache of " + batch.cache(t).contextLength + " positions, the state scores " + s.contextLength);
+            }
             weights.tokenEmbedding().readRow(token, s.x, t * dim);
         }
         float embeddingScale = c.traits().embeddingScale();
         if (embeddingScale != 1f) for (int i = 0; i < n * dim; i++) s.x[i] *= embeddingScale;
 
+        boolean eachToken = !batch.oneSequence();
         for (int l = 0; l < c.nLayers(); l++) {
             LayerWeights w = weights.layers().get(l);
-            attentionBlock(s, w, l, n, pos);
-            feedForwardBlock(s, w, l, n);
+            attention(s, w, l, batch, eachToken);
+            feedForward(s, w, l, n, eachToken);
         }
 
-        int rows = allLogits ? n : 1;
-        if (allLogits) {
-            rmsNorm(s.xb, s.x, weights.finalNorm(), n);
-        } else {
-            VectorOps.rmsNorm(s.xb, 0, s.x, (n - 1) * dim, weights.finalNorm(), dim, c.normEps());
-        }
-        linears(s, -1, classifier, s.xb, rows, new Linear(LinearKind.CLASSIFIER, s.logits, null));
+        int rows = batch.logitCount();
+        if (rows == 0) return;
+        for (int j = 0; j < rows; j++) VectorOps.rmsNorm(s.xb, j * dim, s.x, batch.logitRow(j) * dim, weights.finalNorm(), dim, c.normEps());
+        linears(s, -1, classifier, s.xb, rows, eachToken, new Linear(LinearKind.CLASSIFIER, s.logits, null));
         float cap = c.traits().finalSoftcap();
         if (cap != 0f) VectorOps.softcap(s.logits, 0, rows * c.vocabSize(), cap);
     }
@@ -127,50 +141,66 @@ public final class LlamaModel {
      */
     public void attentionBlock(InferenceState s, LayerWeights w, int l, int n, int pos) {
         checkBatch(s, n, pos);
+        s.rows.clear();
+        for (int t = 0; t < n; t++) s.rows.add(s.cache, 0, pos + t, false);
+        attention(s, w, l, s.rows, false);
+    }
+
+    /** The attention sub-block for the rows of a batch; row t attends to its own sequence's cache. */
+    private void attention(InferenceState s, LayerWeights w, int l, TokenBatch b, boolean eachToken) {
         LlamaConfig c = config;
         BlockGroups g = groups(w, l);
+        int n = b.size();
         rmsNorm(s.xb, s.x, w.attnNorm(), n);
-        linears(s, l, g.qkv(), s.xb, n, new Linear(LinearKind.Q, s.q, w.qBias()),
+        linears(s, l, g.qkv(), s.xb, n, eachToken, new Linear(LinearKind.Q, s.q, w.qBias()),
                 new Linear(LinearKind.K, s.k, w.kBias()), new Linear(LinearKind.V, s.v, w.vBias()));
         if (w.qNorm() != null) { // Qwen3: each head of q and k normalized on its own, before RoPE
             headNorm(s.q, n * c.nHeads(), w.qNorm());
             headNorm(s.k, n * c.nKvHeads(), w.kNorm());
         }
         if (c.ropeInLayer(l)) {
-            Rope r = c.traits().slides(l) ? slidingRope : ropeFor(s);
-            r.apply(s.q, n, c.nHeads(), pos);
-            r.apply(s.k, n, c.nKvHeads(), pos);
+            for (int t = 0; t < n; t++) {
+                Rope r = c.traits().slides(l) ? slidingRope : ropeFor(b.cache(t));
+                r.applyAt(s.q, t, c.nHeads(), b.position(t));
+                r.applyAt(s.k, t, c.nKvHeads(), b.position(t));
+            }
         }
-        appendToCache(s, l, n, pos);
-        causalAttention(s, l, n, pos);
+        appendToCache(s, l, b);
+        causalAttention(s, l, b);
         if (w.attnSubNorm() != null) rmsNorm(s.attOut, s.attOut, w.attnSubNorm(), n, c.qDim()); // BitNet: o reads a normed input
-        linears(s, l, g.o(), s.attOut, n, new Linear(LinearKind.O, s.xb2, null));
+        linears(s, l, g.o(), s.attOut, n, eachToken, new Linear(LinearKind.O, s.xb2, null));
         if (w.postAttnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postAttnNorm(), n); // Gemma: the output normed before it joins x
         VectorOps.add(s.x, 0, s.xb2, 0, n * c.dim());
     }
 
     /** x += Wdown · (act(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x), for the {@code n} tokens in the residual stream. */
     public void feedForwardBlock(InferenceState s, LayerWeights w, int l, int n) {
-        checkBatch(s, n, 0);
+        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
+        feedForward(s, w, l, n, false);
+    }
+
+    private void feedForward(InferenceState s, LayerWeights w, int l, int n, boolean eachToken) {
         BlockGroups g = groups(w, l);
         rmsNorm(s.xb, s.x, w.ffnNorm(), n);
-        linears(s, l, g.gateUp(), s.xb, n, new Linear(LinearKind.GATE, s.hb, null), new Linear(LinearKind.UP, s.hb2, null));
+        linears(s, l, g.gateUp(), s.xb, n, eachToken, new Linear(LinearKind.GATE, s.hb, null), new Linear(LinearKind.UP, s.hb2, null));
         switch (config.traits().activation()) {
             case SILU -> VectorOps.swiglu(s.hb, s.hb2, n * config.hiddenDim());
             case GELU_TANH -> VectorOps.geglu(s.hb, s.hb2, n * config.hiddenDim());
         }
         if (w.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, w.ffnSubNorm(), n, config.hiddenDim()); // BitNet: so does down
-        linears(s, l, g.down(), s.hb, n, new Linear(LinearKind.DOWN, s.xb2, null));
+        linears(s, l, g.down(), s.hb, n, eachToken, new Linear(LinearKind.DOWN, s.xb2, null));
         if (w.postFfnNorm() != null) rmsNorm(s.xb2, s.xb2, w.postFfnNorm(), n);
         VectorOps.add(s.x, 0, s.xb2, 0, n * config.dim());
     }
 
     /** LongRoPE picks its factors by the context a sequence runs with, as llama.cpp does by its context size. */
-    private Rope ropeFor(InferenceState s) {
-        return longRope != null && s.contextLength > config.traits().ropeOriginalContext() ? longRope : rope;
+    private Rope ropeFor(KvCache cache) {
+        return longRope != null && cache.contextLength > config.traits().ropeOriginalContext() ? longRope : rope;
     }
 
+    /** For the single-sequence calls: the state has a cache, and n tokens from pos fit the batch and the context. */
     private static void checkBatch(InferenceState s, int n, int pos) {
+        if (s.cache == null) throw new IllegalArgumentException("a state for batches of several sequences has no cache of its own");
         if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
         if (pos < 0 || pos + n > s.contextLength) {
             throw new IllegalArgumentException("positions " + pos + ".." + (pos + n) + " exceed the context of " + s.contextLength);
@@ -195,15 +225,19 @@ public final class LlamaModel {
     /** One output of a group: out = w · in (+ bias). */
     private record Linear(LinearKind kind, float[] out, float[] bias) {}
 
-    /** The matrices of a group, which read the same input: out_i = w_i · in (+ bias_i) for n tokens. */
-    private void linears(InferenceState s, int layer, MatrixGroup group, float[] in, int n, Linear... ls) {
+    /**
+     * The matrices of a group, which read the same input: out_i = w_i · in (+ bias_i) for n tokens, as one batched
+     * product or, {@code eachToken}, each token through the one-token kernel.
+     */
+    private void linears(InferenceState s, int layer, MatrixGroup group, float[] in, int n, boolean eachToken, Linear... ls) {
         LinearHook h = hook;
         float[][] outs = new float[ls.length][];
         for (int i = 0; i < ls.length; i++) {
             if (h != null) h.observe(layer, ls[i].kind(), in, n, group.cols());
             outs[i] = ls[i].out();
         }
-        group.multiply(s.prepared, in, outs, n, pool);
+        if (eachToken) group.multiplyEach(s.preparedRows, in, outs, n, pool);
+        else group.multiply(s.prepared, in, outs, n, pool);
         for (Linear l : ls) {
             if (l.bias() == null) continue;
             int rows = l.bias().length;
@@ -211,38 +245,42 @@ public final class LlamaModel {
         }
     }
 
-    /** Copies the batch's keys and values into layer l's cache (head-major: KV head × position × headDim). */
-    private void appendToCache(InferenceState s, int l, int n, int pos) {
+    /** Copies each row's key and value into layer l's cache of its sequence, at its position. */
+    private void appendToCache(InferenceState s, int l, TokenBatch b) {
         int headDim = config.headDim(), kvDim = config.kvDim();
-        for (int g = 0; g < config.nKvHeads(); g++) {
-            int at = s.cacheRow(g, pos, headDim);
-            for (int t = 0; t < n; t++) {
-                System.arraycopy(s.k, t * kvDim + g * headDim, s.keyCache[l], at + t * headDim, headDim);
-                System.arraycopy(s.v, t * kvDim + g * headDim, s.valueCache[l], at + t * headDim, headDim);
+        for (int t = 0; t < b.size(); t++) {
+            KvCache cache = b.cache(t);
+            for (int g = 0; g < config.nKvHeads(); g++) {
+                int at = cache.row(g, b.position(t), headDim);
+                System.arraycopy(s.k, t * kvDim + g * headDim, cache.keys[l], at, headDim);
+                System.arraycopy(s.v, t * kvDim + g * headDim, cache.values[l], at, headDim);
             }
         }
     }
 
     /**
-     * Causal multi-head attention with grouped KV heads; heads run in parallel, tokens in order within one. A token
-     * at position p sees positions 0..p, or in a sliding-window layer the last {@code window} of them.
+     * Causal multi-head attention with grouped KV heads; heads run in parallel, rows in order within one. A row at
+     * position p sees its own sequence's positions 0..p, or in a sliding-window layer the last {@code window} of
+     * them. (Rows of one sequence are appended to its cache before any attends, so a prompt's rows see each other.)
      */
-    private void causalAttention(InferenceState s, int layer, int n, int pos) {
+    private void causalAttention(InferenceState s, int layer, TokenBatch b) {
         LlamaConfig c = config;
-        int headDim = c.headDim(), qDim = c.qDim(), group = c.groupSize();
+        int n = b.size(), headDim = c.headDim(), qDim = c.qDim(), group = c.groupSize();
         float scale = c.attentionScale(), softcap = c.traits().attentionSoftcap();
         int window = c.traits().slides(layer) ? c.traits().slidingWindow() : Integer.MAX_VALUE;
-        float[] keys = s.keyCache[layer], values = s.valueCache[layer];
-        // Work per head ~ tokens × positions × headDim; small attention runs on the caller alone.
-        long perHead = (long) n * (pos + n) * headDim;
+        // Work per head ~ rows × positions × headDim; small attention runs on the caller alone.
+        long positions = 0;
+        for (int t = 0; t < n; t++) positions += b.position(t) + 1;
+        long perHead = positions * headDim;
         int minHeads = (int) Math.min(c.nHeads(), MIN_ATTENTION_WORK / perHead + 1);
         pool.parallelFor(c.nHeads(), minHeads, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
-                int kvOff = s.cacheRow(h / group, 0, headDim);
                 int sOff = h * s.contextLength;
                 for (int t = 0; t < n; t++) {
-                    int last = pos + t, first = Math.max(0, last - window + 1), count = last - first + 1;
-                    int qOff = t * qDim + h * headDim, kvFirst = kvOff + first * headDim;
+                    KvCache cache = b.cache(t);
+                    float[] keys = cache.keys[layer], values = cache.values[layer];
+                    int last = b.position(t), first = Math.max(0, last - window + 1), count = last - first + 1;
+                    int qOff = t * qDim + h * headDim, kvFirst = cache.row(h / group, first, headDim);
                     VectorOps.scaledRowDots(s.scores, sOff, s.q, qOff, keys, kvFirst, count, headDim, scale);
                     if (softcap != 0f) VectorOps.softcap(s.scores, sOff, count, softcap);
                     VectorOps.softmax(s.scores, sOff, count);

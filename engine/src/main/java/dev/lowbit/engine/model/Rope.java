@@ -59,7 +59,12 @@ public final class Rope {
      * vector t sits at position {@code pos0 + t}.
      */
     public void apply(float[] x, int batch, int nHeads, int pos0) {
-        rotate(x, batch, nHeads, pos0, 1f);
+        rotate(x, 0, batch, nHeads, pos0, 1f);
+    }
+
+    /** Rotates vector {@code row} of x (of {@code nHeads} heads), which sits at position {@code pos}. */
+    public void applyAt(float[] x, int row, int nHeads, int pos) {
+        rotate(x, row, 1, nHeads, pos - row, 1f);
     }
 
     /**
@@ -67,12 +72,13 @@ public final class Rope {
      * gradient through RoPE with it.
      */
     public void applyInverse(float[] x, int batch, int nHeads, int pos0) {
-        rotate(x, batch, nHeads, pos0, -1f);
+        rotate(x, 0, batch, nHeads, pos0, -1f);
     }
 
-    private void rotate(float[] x, int batch, int nHeads, int pos0, float sign) {
+    /** Vectors first .. first+batch of x; vector t sits at position pos0 + t. */
+    private void rotate(float[] x, int first, int batch, int nHeads, int pos0, float sign) {
         int stride = nHeads * headDim;
-        for (int t = 0; t < batch; t++) {
+        for (int t = first; t < first + batch; t++) {
             int row = (pos0 + t) * pairs;
             for (int h = 0; h < nHeads; h++) {
                 int base = t * stride + h * headDim;

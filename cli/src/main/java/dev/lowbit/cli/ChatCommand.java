@@ -3,6 +3,7 @@ package dev.lowbit.cli;
 import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.LowbitException;
 import dev.lowbit.engine.chat.ChatMessage;
+import dev.lowbit.engine.chat.ChatPrompt;
 import dev.lowbit.engine.chat.ChatTemplate;
 import dev.lowbit.engine.generate.GenerationResult;
 import dev.lowbit.engine.generate.Generator;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,15 +52,11 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try (LoadedModel m = modelOptions.load()) {
             Tokenizer tok = m.tokenizer();
-            ChatTemplate chat = chatTemplate(m);
-            // A template writes BOS as text when the tokenizer reads it back as the BOS token; otherwise BOS is added by id.
-            String bosText = tok.bos() >= 0 && Arrays.equals(tok.encode(tok.tokenText(tok.bos()), false, false), new int[] {tok.bos()})
-                    ? tok.tokenText(tok.bos()) : "";
-            String eosText = tok.eos() >= 0 ? tok.tokenText(tok.eos()) : "";
+            ChatPrompt chat = new ChatPrompt(chatTemplate(m), tok);
             Generator generator = new Generator(m.model(), tok, Math.min(ctx, m.model().config().contextLength()), 128);
             Sampler sampler = new Sampler(sampling.settings(), m.model().config().vocabSize());
             err.printf("chat with %s (%s), template: %s, context %d tokens, seed %d. /reset starts over, /exit or Ctrl-D quits.%n",
-                    modelOptions.modelPath().getFileName(), m.format(), chat.name(), generator.contextLength(), sampling.seed());
+                    modelOptions.modelPath().getFileName(), m.format(), chat.template().name(), generator.contextLength(), sampling.seed());
             List<ChatMessage> history = new ArrayList<>();
             if (system != null) history.add(new ChatMessage("system", system));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -77,7 +73,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 if (line.isBlank()) continue;
                 history.add(new ChatMessage("user", line));
-                int[] prompt = fitToContext(history, chat, tok, bosText, eosText, generator.contextLength(), err);
+                int[] prompt = fitToContext(history, chat, generator.contextLength(), err);
                 if (prompt == null) {
                     history.removeLast();
                     continue;
@@ -101,7 +97,11 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     private ChatTemplate chatTemplate(LoadedModel m) throws IOException {
-        if (template == null) return ChatTemplate.forModel(m.chatTemplate(), m.tokenizer());
+        return template == null ? ChatTemplate.forModel(m.chatTemplate(), m.tokenizer()) : named(template);
+    }
+
+    /** The template a {@code --template} option names: a built-in one or a .jinja file. */
+    static ChatTemplate named(String template) throws IOException {
         if (template.endsWith(".jinja")) return new ChatTemplate(Path.of(template).getFileName().toString(), Files.readString(Path.of(template)));
         return ChatTemplate.builtin(template);
     }
@@ -110,12 +110,10 @@ final class ChatCommand implements Callable<Integer> {
      * The prompt tokens for the conversation, dropping the oldest exchanges (never the system message nor the new
      * message) until it leaves room for a reply; null, with a message, when the new message alone does not fit.
      */
-    private int[] fitToContext(List<ChatMessage> history, ChatTemplate chat, Tokenizer tok, String bosText, String eosText, int context,
-                               PrintWriter err) {
+    private int[] fitToContext(List<ChatMessage> history, ChatPrompt chat, int context, PrintWriter err) {
         int room = Math.min(maxReply, Math.max(16, context / 4));
         while (true) {
-            String text = chat.render(history, true, bosText, eosText);
-            int[] prompt = tok.encode(text, bosText.isEmpty(), false);
+            int[] prompt = chat.tokens(history);
             if (prompt.length + room <= context) return prompt;
             int first = history.getFirst().role().equals("system") ? 1 : 0;
             if (history.size() - first <= 1) {

@@ -27,7 +27,7 @@ abstract class CompletionEndpoint {
     /** The whole answer's choice. */
     abstract ObjectNode whole(String text);
 
-    final void handle(HttpExchange ex, ServingModel m, ServerSettings settings) throws IOException, InterruptedException {
+    final void handle(HttpExchange ex, ServingModel m, ServerSettings settings, ServerMetrics metrics) throws IOException, InterruptedException {
         RequestFields f = new RequestFields(Exchanges.readJson(ex, settings.maxBodyBytes()));
         if (f.integer("n", 1, 1, 1) != 1) throw ApiException.badRequest("'n' must be 1");
         GenerationParams p = GenerationParams.read(f, m.generator().contextLength());
@@ -36,7 +36,7 @@ abstract class CompletionEndpoint {
         if (budget < 0 || prompt.length >= m.generator().contextLength()) {
             throw ApiException.badRequest("the prompt has " + prompt.length + " tokens; the context holds " + m.generator().contextLength());
         }
-        GenerationRun run = new GenerationRun(m.generator(), new SequenceRequest(prompt, budget, p.sampling(), p.stops()));
+        GenerationRun run = new GenerationRun(m.generator(), new SequenceRequest(prompt, budget, p.sampling(), p.stops()), metrics);
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (p.stream()) stream(ex, m, run, p, id, created);

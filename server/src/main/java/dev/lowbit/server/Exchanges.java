@@ -33,13 +33,13 @@ final class Exchanges {
             } catch (NumberFormatException e) {
                 throw ApiException.badRequest("Content-Length is not a number");
             }
-            if (declared > maxBytes) throw tooLarge(maxBytes);
+            if (declared > maxBytes) throw tooLarge(ex, maxBytes);
         }
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
             body = in.readNBytes(maxBytes + 1);
         }
-        if (body.length > maxBytes) throw tooLarge(maxBytes);
+        if (body.length > maxBytes) throw tooLarge(ex, maxBytes);
         if (body.length == 0) throw ApiException.badRequest("the request has no body; a JSON object is expected");
         try {
             return JSON.readTree(body);
@@ -48,7 +48,16 @@ final class Exchanges {
         }
     }
 
-    private static ApiException tooLarge(int maxBytes) {
+    /**
+     * 413. The rest of the body is read and dropped first (up to 64 MiB), since a client that is still sending does
+     * not read the answer before it has sent all: closing on it would leave it a reset connection, not a status.
+     */
+    private static ApiException tooLarge(HttpExchange ex, int maxBytes) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            long dropped = 0;
+            byte[] sink = new byte[1 << 16];
+            for (int n; dropped < (64L << 20) && (n = in.read(sink)) > 0; ) dropped += n;
+        }
         return new ApiException(413, "invalid_request_error", "the request body exceeds " + maxBytes + " bytes");
     }
 

@@ -18,9 +18,11 @@ final class GenerationRun implements SequenceSink {
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private volatile boolean gone;
     private final Ticket ticket;
+    private final ServerMetrics metrics;
 
     /** Submits the request; 503 when the queue is full or the server is stopping. */
-    GenerationRun(BatchGenerator generator, SequenceRequest request) {
+    GenerationRun(BatchGenerator generator, SequenceRequest request, ServerMetrics metrics) {
+        this.metrics = metrics;
         Ticket t;
         try {
             t = generator.submit(request, this);
@@ -39,6 +41,7 @@ final class GenerationRun implements SequenceSink {
 
     @Override
     public void finished(Completion completion) {
+        metrics.count(completion);
         events.add(new Event(null, completion));
     }
 

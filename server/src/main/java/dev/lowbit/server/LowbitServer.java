@@ -33,6 +33,7 @@ public final class LowbitServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final ChatCompletions chat = new ChatCompletions();
     private final TextCompletions text = new TextCompletions();
+    private final ServerMetrics metrics = new ServerMetrics();
     private volatile ServingModel model; // null while loading
     private volatile String loadError;
 
@@ -113,8 +114,12 @@ public final class LowbitServer implements AutoCloseable {
                 ServingModel m = ready();
                 switch (path) {
                     case "/v1/models", "/models" -> models(ex, method, m);
-                    case "/v1/chat/completions", "/chat/completions" -> chat.handle(post(ex, method), m, settings);
-                    case "/v1/completions", "/completions" -> text.handle(post(ex, method), m, settings);
+                    case "/v1/chat/completions", "/chat/completions" -> chat.handle(post(ex, method), m, settings, metrics);
+                    case "/v1/completions", "/completions" -> text.handle(post(ex, method), m, settings, metrics);
+                    case "/metrics" -> {
+                        get(ex, method);
+                        Exchanges.send(ex, 200, "text/plain; version=0.0.4", Exchanges.utf8(metrics.render(m.generator().running(), m.generator().queued())));
+                    }
                     case "/tokenize" -> tokenize(post(ex, method), m);
                     case "/detokenize" -> detokenize(post(ex, method), m);
                     default -> throw new ApiException(404, "not_found_error", "no endpoint " + path);
@@ -152,8 +157,11 @@ public final class LowbitServer implements AutoCloseable {
     private void health(HttpExchange ex, String method) throws IOException {
         get(ex, method);
         ObjectNode body = Exchanges.JSON.createObjectNode();
-        if (model != null) {
-            Exchanges.sendJson(ex, 200, body.put("status", "ok"));
+        ServingModel m = model;
+        if (m != null) { // llama-server's slot counts, so that a client (and a test) sees sequences start and end
+            int running = m.generator().running();
+            Exchanges.sendJson(ex, 200, body.put("status", "ok").put("slots_idle", m.generator().parallel() - running)
+                    .put("slots_processing", running).put("queued", m.generator().queued()));
         } else {
             body.put("status", loadError != null ? "error" : "loading");
             if (loadError != null) body.put("error", loadError);

@@ -10,6 +10,7 @@ import dev.lowbit.engine.tokenizer.Tokenizer;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Continuous batching: up to {@code parallel} sequences decode together, one token each per step, so every weight
@@ -32,6 +33,7 @@ public final class BatchGenerator implements AutoCloseable {
     private final InferenceState decodeState, prefillState;
     private final TokenBatch decodeBatch, prefillBatch;
     private final Thread thread;
+    private final AtomicInteger running = new AtomicInteger();
     private volatile boolean accepting = true;
     private volatile boolean aborting;
     private long admissions;
@@ -60,6 +62,16 @@ public final class BatchGenerator implements AutoCloseable {
 
     public int parallel() {
         return slots.length;
+    }
+
+    /** Sequences in slots now (prefilling or decoding). */
+    public int running() {
+        return running.get();
+    }
+
+    /** Requests waiting for a slot. */
+    public int queued() {
+        return queue.size();
     }
 
     /**
@@ -258,6 +270,7 @@ public final class BatchGenerator implements AutoCloseable {
             stops = new StopStrings(t.request.stops());
             startedAt = System.nanoTime();
             firstTokenAt = 0;
+            running.incrementAndGet();
         }
 
         /** Samples the next token from the logits row at {@code offset}, sends its text, and ends the sequence or queues the token. */
@@ -306,6 +319,7 @@ public final class BatchGenerator implements AutoCloseable {
                     first - startedAt, now - first, error);
             SequenceSink sink = ticket.sink;
             ticket = null;
+            running.decrementAndGet();
             pending = -1;
             lastUsed = now;
             finishSafely(sink, c);

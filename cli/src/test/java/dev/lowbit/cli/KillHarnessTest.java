@@ -58,11 +58,8 @@ class KillHarnessTest {
         assertTrue(outcomes.stream().anyMatch(o -> o.contains("killed")), "at least one kill landed: " + outcomes);
     }
 
-    /** lowbit quantize in a JVM of its own, on this test's class path, with the launcher's flags. */
     private static ProcessBuilder quantizeProcess(Path out) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "dev.lowbit.cli.Main", "quantize", MODEL.toString(), out.toString(), "--bits", "4", "--force"));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(new File("/dev/null"));
+        return LowbitProcess.of("quantize", MODEL.toString(), out.toString(), "--bits", "4", "--force")
+                .redirectErrorStream(true).redirectOutput(new File("/dev/null"));
     }
 }

@@ -73,8 +73,8 @@ public final class LowbitServer implements AutoCloseable {
     /** Stops taking requests, lets those in flight finish for up to {@code grace}, then closes. */
     public void shutdown(Duration grace) {
         ServingModel m = model;
-        if (m != null) m.generator().shutdown(grace);
-        http.stop(0);
+        if (m != null) m.generator().shutdown(grace); // meanwhile new requests get 503
+        http.stop(grace.isZero() ? 0 : 1);            // a second for the handlers to write their last events
         threads.shutdownNow();
         if (m != null) m.loaded().close();
     }

@@ -6,6 +6,10 @@ import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.SharedData;
 import dev.lowbit.engine.format.GgufCache;
 import dev.lowbit.kernels.WorkerPool;
+import dev.lowbit.hub.HubCache;
+import dev.lowbit.hub.RepoId;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -14,7 +18,9 @@ final class ModelOptions {
     static final String DEFAULT_MODEL = "models/stories260K/stories260K.bin";
 
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
-            description = "Model: a .lowbit file, a GGUF file, a Hugging Face folder (config.json + safetensors), a llama2.c checkpoint, or synthetic:llama-1b. Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
+            description = "Model: a .lowbit file, a GGUF file, a Hugging Face folder (config.json + safetensors), a llama2.c checkpoint,"
+                    + " ORG/NAME or ORG/NAME:QUANT from the Hugging Face cache (see lowbit pull), or synthetic:llama-1b."
+                    + " Default: ../shared/" + DEFAULT_MODEL + " beside the project.")
     Path model;
 
     @Option(names = {"--tokenizer"}, paramLabel = "FILE",
@@ -37,9 +43,28 @@ final class ModelOptions {
     }
 
     Path modelPath() {
+        if (model != null && !Files.exists(model) && RepoId.looksLikeRepo(model.toString())) return fromHubCache(model.toString());
         if (model != null) return model;
         Path shared = SharedData.find();
         if (shared == null) throw new LowbitException("no --model given and the default model (../shared/" + DEFAULT_MODEL + ") was not found");
         return shared.resolve(DEFAULT_MODEL);
+    }
+
+    /** ORG/NAME[:QUANT] as the Hugging Face cache holds it at main; says how to pull it when it does not. */
+    private static Path fromHubCache(String name) {
+        int colon = name.indexOf(':');
+        String repo = colon < 0 ? name : name.substring(0, colon), quant = colon < 0 ? null : name.substring(colon + 1);
+        HubCache cache = HubCache.fromEnvironment(System.getenv());
+        Path found;
+        try {
+            found = cache.find(RepoId.parse(repo), quant);
+        } catch (IOException e) {
+            throw new LowbitException("cannot read the Hugging Face cache " + cache.root() + ": " + e.getMessage());
+        }
+        if (found == null) {
+            throw new LowbitException(name + " is not in the Hugging Face cache (" + cache.root() + "); fetch it with: lowbit pull " + repo
+                    + (quant != null ? " --quant " + quant : ""));
+        }
+        return found;
     }
 }

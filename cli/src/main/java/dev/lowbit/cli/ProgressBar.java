@@ -8,12 +8,19 @@ final class ProgressBar implements Progress {
     private static final int WIDTH = 30;
     private final PrintWriter out;
     private final String label;
+    private final boolean bytes;
     private final long start = System.nanoTime();
     private long lastDraw;
 
     ProgressBar(PrintWriter out, String label) {
+        this(out, label, false);
+    }
+
+    /** With {@code bytes}, done and total are shown in MB. */
+    ProgressBar(PrintWriter out, String label, boolean bytes) {
         this.out = out;
         this.label = label;
+        this.bytes = bytes;
     }
 
     @Override
@@ -25,7 +32,7 @@ final class ProgressBar implements Progress {
         int filled = (int) Math.round(fraction * WIDTH);
         double elapsed = (now - start) / 1e9;
         double eta = done == 0 ? Double.NaN : elapsed * (total - done) / done;
-        out.print("\r" + label + " [" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + done + "/" + total
+        out.print("\r" + label + " [" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + (bytes ? String.format("%.1f/%.1f MB", done / 1e6, total / 1e6) : done + "/" + total)
                 + "  " + time(elapsed) + " elapsed, ETA " + time(eta) + (status.isEmpty() ? "" : "  " + status) + "\u001b[K");
         if (done >= total) out.println();
         out.flush();

@@ -50,6 +50,12 @@ final class ModelOptions {
         return shared.resolve(DEFAULT_MODEL);
     }
 
+    /** How to name the model to a user: ORG/NAME[:QUANT] as given, else the file's name. */
+    String displayName() {
+        if (model != null && !Files.exists(model) && RepoId.looksLikeRepo(model.toString())) return model.toString();
+        return modelPath().getFileName().toString();
+    }
+
     /** ORG/NAME[:QUANT] as the Hugging Face cache holds it at main; says how to pull it when it does not. */
     private static Path fromHubCache(String name) {
         int colon = name.indexOf(':');

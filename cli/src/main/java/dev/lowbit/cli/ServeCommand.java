@@ -61,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         if (drainSeconds < 0) throw new IllegalArgumentException("--drain must be >= 0");
         PrintWriter err = spec.commandLine().getErr();
-        String id = alias != null ? alias : modelOptions.modelPath().getFileName().toString();
+        String id = alias != null ? alias : modelOptions.displayName();
         ServerSettings settings = new ServerSettings(host, port, apiKey, parallel, ctx, queue, maxBody, maxMessages, id);
         ChatTemplate chatTemplate = template == null ? null : ChatCommand.named(template);
         LowbitServer server;

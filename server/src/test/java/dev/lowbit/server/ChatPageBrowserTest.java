@@ -21,7 +21,7 @@ class ChatPageBrowserTest {
         Path shot = Path.of("target/chat-page.png").toAbsolutePath();
         Files.deleteIfExists(shot);
         try (TestServer s = new TestServer(2, 2, null)) {
-            JsonNode out = TestServer.JSON.readTree(NodeScripts.node("chat-page.mjs", s.uri("/").toString(), shot.toString()));
+            JsonNode out = TestServer.JSON.readTree(NodeScripts.node("chat-page.mjs", s.uri("/?seed=1").toString(), shot.toString()));
             assertEquals("stories260K", out.path("model").asText());
 
             JsonNode lengths = out.path("growing");

@@ -3,6 +3,8 @@ package dev.lowbit.cli;
 import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.ModelLoader;
 import dev.lowbit.engine.model.InferenceState;
+import dev.lowbit.engine.model.KvCache;
+import dev.lowbit.engine.model.TokenBatch;
 import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaModel;
 import dev.lowbit.engine.model.LlamaWeights;
@@ -57,6 +59,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", description = "Prompt tokens in the pp test; 0 skips it (default: ${DEFAULT-VALUE}).")
     int prompt = 128;
 
+    @Option(names = {"-np", "--parallel"}, paramLabel = "LIST", split = ",",
+            description = "Sequences decoded together in the tg test, as lowbit serve batches them (like llama-batched-bench): tokens/s is all sequences' (default: 1).")
+    List<Integer> parallel = List.of(1);
+
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Measured runs per test, after a warm-up of at least 2 runs and 5 s (default: ${DEFAULT-VALUE}).")
     int repetitions = 3;
 
@@ -74,8 +80,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if ((model == null) == (synthetic == null)) throw new IllegalArgumentException("give either MODEL or --synthetic SHAPE");
-        if (repetitions < 1 || generate < 0 || prompt < 0 || threads.stream().anyMatch(t -> t < 1)) {
-            throw new IllegalArgumentException("-r must be >= 1, -n and -p >= 0, threads >= 1");
+        if (repetitions < 1 || generate < 0 || prompt < 0 || threads.stream().anyMatch(t -> t < 1) || parallel.stream().anyMatch(b -> b < 1 || b > 64)) {
+            throw new IllegalArgumentException("-r must be >= 1, -n and -p >= 0, threads >= 1, --parallel in 1..64");
         }
         for (String f : formats) QuantPresets.recipe(f); // reject bad arguments before the table and the long work
         LlamaConfig config = synthetic == null ? null : SyntheticWeights.preset(synthetic);
@@ -124,6 +130,7 @@ final class BenchCommand implements Callable<Integer> {
                 "--synthetic", synthetic, "--format", format, "--embeddings", embeddings,
                 "-t", threads.stream().map(String::valueOf).collect(Collectors.joining(",")),
                 "-n", String.valueOf(generate), "-p", String.valueOf(prompt), "-r", String.valueOf(repetitions),
+                "-np", parallel.stream().map(String::valueOf).collect(Collectors.joining(",")),
                 "--no-fork", "--rows-only"));
         try {
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -150,7 +157,9 @@ final class BenchCommand implements Callable<Integer> {
             try (WorkerPool pool = new WorkerPool(t)) {
                 LlamaModel model = new LlamaModel(config, weights, pool);
                 if (prompt > 0) row(out, name, format, bytes, params, t, "pp" + prompt, runs(() -> promptSpeed(model)));
-                if (generate > 0) row(out, name, format, bytes, params, t, "tg" + generate, runs(() -> generationSpeed(model)));
+                for (int b : generate > 0 ? parallel : List.<Integer>of()) {
+                    row(out, name, format, bytes, params, t, "tg" + generate + (b > 1 ? "×" + b : ""), runs(() -> generationSpeed(model, b)));
+                }
             }
         }
     }
@@ -191,13 +200,27 @@ final class BenchCommand implements Callable<Integer> {
         return prompt * 1e9 / (System.nanoTime() - t0);
     }
 
-    /** Tokens/s of generating one token at a time from an empty context. */
-    private double generationSpeed(LlamaModel model) {
-        InferenceState s = model.newState(Math.min(generate + 1, model.config().contextLength()), 1);
+    /** Tokens/s of generating one token at a time from an empty context, for one sequence or several in lockstep. */
+    private double generationSpeed(LlamaModel model, int sequences) {
+        int ctx = Math.min(generate + 1, model.config().contextLength());
         int[] t = tokens(generate, model.config().vocabSize());
+        if (sequences == 1) {
+            InferenceState s = model.newState(ctx, 1);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < generate; i++) model.forward(s, t, i, 1, i, false);
+            return generate * 1e9 / (System.nanoTime() - t0);
+        }
+        InferenceState s = InferenceState.forBatches(model.config(), ctx, sequences);
+        KvCache[] caches = new KvCache[sequences];
+        for (int q = 0; q < sequences; q++) caches[q] = new KvCache(model.config(), ctx);
+        TokenBatch batch = new TokenBatch(sequences);
         long t0 = System.nanoTime();
-        for (int i = 0; i < generate; i++) model.forward(s, t, i, 1, i, false);
-        return generate * 1e9 / (System.nanoTime() - t0);
+        for (int i = 0; i < generate; i++) {
+            batch.clear();
+            for (int q = 0; q < sequences; q++) batch.add(caches[q], t[(i + 7 * q) % generate], i, true);
+            model.forward(s, batch);
+        }
+        return (double) sequences * generate * 1e9 / (System.nanoTime() - t0);
     }
 
 }

@@ -54,6 +54,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "T", description = "Chat template: chatml, llama3, llama2 or a .jinja file (default: the model's own).")
     String template;
 
+    @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Before saying it is ready, run the model on throwaway sequences until it runs at speed, so that the first request"
+                    + " waits no longer than later ones (default: ${DEFAULT-VALUE}).")
+    boolean warmUp;
+
     @Option(names = "--drain", paramLabel = "SECONDS", description = "On SIGTERM, how long requests in flight may finish (default: ${DEFAULT-VALUE}).")
     int drainSeconds = 10;
 
@@ -80,14 +85,15 @@ final class ServeCommand implements Callable<Integer> {
         err.printf("lowbit serve: http://%s:%d/ (loading %s)%n", host, server.port(), modelOptions.modelPath());
         err.flush();
         long t0 = System.nanoTime();
+        int rounds;
         try {
-            server.load(modelOptions::load, chatTemplate);
+            rounds = server.load(modelOptions::load, chatTemplate, warmUp);
         } catch (RuntimeException e) {
             server.close();
             throw e;
         }
-        err.printf("ready in %.2f s: model %s, %d parallel sequences of %d tokens%s%n", (System.nanoTime() - t0) / 1e9, id, parallel,
-                server.contextLength(), apiKey != null ? ", API key required" : "");
+        err.printf("ready in %.2f s%s: model %s, %d parallel sequences of %d tokens%s%n", (System.nanoTime() - t0) / 1e9,
+                warmUp ? " (" + rounds + " warm-up rounds)" : "", id, parallel, server.contextLength(), apiKey != null ? ", API key required" : "");
         err.flush();
         stopped.await();
         return 0;

@@ -56,14 +56,23 @@ public final class LowbitServer implements AutoCloseable {
         return ready().generator().contextLength();
     }
 
-    /** Loads the model (while /health says 503) and starts serving it; the template is the model's own unless given. */
-    public void load(Supplier<LoadedModel> loader, ChatTemplate template) {
+    /**
+     * Loads the model (while /health says 503), warms it up when asked ({@link WarmUp}), and starts serving it; the
+     * template is the model's own unless given. Returns the warm-up rounds run.
+     */
+    public int load(Supplier<LoadedModel> loader, ChatTemplate template, boolean warmUp) {
         try {
             LoadedModel m = loader.get();
             Tokenizer tok = m.tokenizer();
             ChatTemplate t = template != null ? template : ChatTemplate.forModel(m.chatTemplate(), tok);
             BatchGenerator g = new BatchGenerator(m.model(), tok, settings.parallel(), settings.contextLength(), settings.queue(), PREFILL_CHUNK);
+            int rounds = warmUp ? WarmUp.run(g, m.model().config().vocabSize(), 8) : 0;
             model = new ServingModel(settings.modelId(), m, g, new ChatPrompt(t, tok), System.currentTimeMillis() / 1000);
+            return rounds;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            loadError = "interrupted while warming up";
+            throw new IllegalStateException(loadError);
         } catch (RuntimeException e) {
             loadError = e.getMessage();
             throw e;

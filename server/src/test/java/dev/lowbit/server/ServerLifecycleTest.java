@@ -33,7 +33,7 @@ class ServerLifecycleTest {
                     throw new IllegalStateException(e);
                 }
                 return TestServer.loadModel();
-            }, null));
+            }, null, true)); // with the warm-up: /health says 503 until it is done
             loading.await();
             HttpResponse<String> h = get(s, "/health");
             assertEquals(503, h.statusCode());
@@ -51,7 +51,7 @@ class ServerLifecycleTest {
         try (LowbitServer s = new LowbitServer(SETTINGS)) {
             assertThrows(LowbitException.class, () -> s.load(() -> {
                 throw new LowbitException("model.gguf: not a GGUF file");
-            }, null));
+            }, null, false));
             HttpResponse<String> h = get(s, "/health");
             assertEquals(503, h.statusCode());
             assertTrue(h.body().contains("not a GGUF file"), h.body());

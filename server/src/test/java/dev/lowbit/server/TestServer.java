@@ -28,7 +28,7 @@ final class TestServer implements AutoCloseable {
 
     TestServer(ServerSettings settings) throws IOException {
         server = new LowbitServer(settings);
-        server.load(TestServer::loadModel, null);
+        server.load(TestServer::loadModel, null, false);
     }
 
     static LoadedModel loadModel() {

@@ -94,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         if (model != null) {
-            try (LoadedModel m = ModelLoader.load(model, tokenizer, threads.get(0))) {
+            try (LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), tokenizer, threads.get(0))) {
                 measure(out, model.getFileName().toString(), m.format(), m.model().config(), m.model().weights());
             }
             return 0;

@@ -34,7 +34,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (LoadedModel m = ModelLoader.load(model, tokenizer, 1)) {
+        try (LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), tokenizer, 1)) {
             LlamaConfig c = m.model().config();
             out.printf("file:            %s (%s)%n", model, m.format());
             out.printf("architecture:    llama family, %d layers, dim %d, FFN %d, %d heads (%d KV heads, head size %d)%n",

@@ -41,7 +41,7 @@ final class KldCommand implements Callable<Integer> {
     public Integer call() {
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
         String content = eval.readText();
-        try (LoadedModel b = ModelLoader.load(base, tokenizer, threads); LoadedModel m = ModelLoader.load(model, null, threads)) {
+        try (LoadedModel b = ModelLoader.load(ModelOptions.resolve(base), tokenizer, threads); LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), null, threads)) {
             int window = eval.window(b);
             int[] ids = eval.tokens(b, window, content);
             PrintWriter err = spec.commandLine().getErr();

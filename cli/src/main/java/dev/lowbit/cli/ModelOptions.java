@@ -43,8 +43,7 @@ final class ModelOptions {
     }
 
     Path modelPath() {
-        if (model != null && !Files.exists(model) && RepoId.looksLikeRepo(model.toString())) return fromHubCache(model.toString());
-        if (model != null) return model;
+        if (model != null) return resolve(model);
         Path shared = SharedData.find();
         if (shared == null) throw new LowbitException("no --model given and the default model (../shared/" + DEFAULT_MODEL + ") was not found");
         return shared.resolve(DEFAULT_MODEL);
@@ -54,6 +53,11 @@ final class ModelOptions {
     String displayName() {
         if (model != null && !Files.exists(model) && RepoId.looksLikeRepo(model.toString())) return model.toString();
         return modelPath().getFileName().toString();
+    }
+
+    /** A model argument as a path: itself, or for ORG/NAME[:QUANT] (not a file here) what the Hugging Face cache holds. */
+    static Path resolve(Path model) {
+        return !Files.exists(model) && RepoId.looksLikeRepo(model.toString()) ? fromHubCache(model.toString()) : model;
     }
 
     /** ORG/NAME[:QUANT] as the Hugging Face cache holds it at main; says how to pull it when it does not. */

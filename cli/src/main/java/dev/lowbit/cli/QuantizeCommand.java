@@ -162,7 +162,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (Files.exists(output) && !force) throw new LowbitException(output + ": already exists (use --force to overwrite)");
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        try (LoadedModel loaded = ModelLoader.load(input, tokenizer, threads)) {
+        try (LoadedModel loaded = ModelLoader.load(ModelOptions.resolve(input), tokenizer, threads)) {
             CalibrationSet set = m.needsCalibration() ? calibration(loaded, m) : null;
             MethodRun.Settings settings = new MethodRun.Settings(awqSettings(), dq, damp, actOrder);
             MethodRun.Outcome o = MethodRun.run(m, loaded.model(), recipe, set, settings, label -> new ProgressBar(spec.commandLine().getErr(), label));

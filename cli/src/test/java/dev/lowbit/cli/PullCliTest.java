@@ -56,6 +56,10 @@ class PullCliTest {
             assertEquals(0, fromCache.exit(), fromCache.out());
             assertEquals(firstLine(fromFile.out()), firstLine(fromCache.out()));
 
+            Run inspect = lowbit(hub, "inspect", "lowbit-test/stories260K-GGUF:F32"); // a positional MODEL resolves the same way
+            assertEquals(0, inspect.exit(), inspect.out());
+            assertTrue(inspect.out().contains("stories260K-F32.gguf") || inspect.out().contains("gguf"), inspect.out());
+
             Run notFound = lowbit(hub, "pull", "lowbit-test/none");
             assertTrue(notFound.exit() != 0);
             assertEquals("lowbit: error: lowbit-test/none: 404 Not Found at revision main", notFound.out().strip().lines().toList().getLast());

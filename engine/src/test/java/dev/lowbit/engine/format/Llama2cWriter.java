@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import java.util.function.Function;
 
 /** Test helper: writes weights as a llama2.c version-0 checkpoint, following run.c's reading order. */
-final class Llama2cWriter {
+public final class Llama2cWriter {
     private Llama2cWriter() {}
 
-    static void write(Path path, LlamaConfig c, LlamaWeights w) throws IOException {
+    public static void write(Path path, LlamaConfig c, LlamaWeights w) throws IOException {
         try (OutputStream os = Files.newOutputStream(path); DataOutputStream out = new DataOutputStream(os)) {
             int vocab = w.tiedClassifier() ? c.vocabSize() : -c.vocabSize();
             for (int v : new int[] {c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), vocab, c.contextLength()}) {

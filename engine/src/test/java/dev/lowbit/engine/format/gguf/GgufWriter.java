@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Writes GGUF v3 files for tests, following the spec independently of the reader. */
-final class GgufWriter {
+public final class GgufWriter {
     record Tensor(String name, long[] shape, int type, byte[] data) {}
 
     final Map<String, Object> metadata = new LinkedHashMap<>();
@@ -19,12 +19,12 @@ final class GgufWriter {
     /** Data offsets to write instead of the computed ones (for corrupt files). */
     final Map<String, Long> forcedOffsets = new LinkedHashMap<>();
 
-    GgufWriter put(String key, Object value) {
+    public GgufWriter put(String key, Object value) {
         metadata.put(key, value);
         return this;
     }
 
-    GgufWriter tensor(String name, int type, byte[] data, long... shape) {
+    public GgufWriter tensor(String name, int type, byte[] data, long... shape) {
         tensors.add(new Tensor(name, shape, type, data));
         return this;
     }
@@ -35,13 +35,13 @@ final class GgufWriter {
         return this;
     }
 
-    static byte[] f32(float[] v) {
+    public static byte[] f32(float[] v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) b.putFloat(f);
         return b.array();
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
         Out out = new Out();
         out.bytes(new byte[] {'G', 'G', 'U', 'F'});
         out.i32(3);

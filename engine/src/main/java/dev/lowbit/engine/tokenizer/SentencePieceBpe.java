@@ -152,8 +152,11 @@ public final class SentencePieceBpe implements Tokenizer {
                 symbols[n++] = id;
             } else {
                 for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
-                    int bt = byteTokens[b & 0xFF];
-                    symbols[n++] = bt >= 0 ? bt : unk;
+                    int bt = byteTokens[b & 0xFF] >= 0 ? byteTokens[b & 0xFF] : unk;
+                    if (bt < 0) {
+                        throw new IllegalArgumentException("the vocabulary cannot encode '" + ch + "': it has neither a byte token for it nor <unk>");
+                    }
+                    symbols[n++] = bt;
                 }
             }
         }

@@ -21,6 +21,8 @@ public final class TiktokenFile {
 
     public static Map<byte[], Integer> readRanks(Path path) {
         Map<byte[], Integer> ranks = new HashMap<>();
+        // byte[] keys hash by identity: their contents (as Latin-1 strings) find repeated pieces, which jtokkit cannot take.
+        java.util.Set<String> seen = new java.util.HashSet<>();
         try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.US_ASCII)) {
             String line;
             int lineNo = 0;
@@ -32,7 +34,10 @@ public final class TiktokenFile {
                     if (space < 0) throw new IllegalArgumentException("no rank");
                     int rank = Integer.parseInt(line.substring(space + 1).trim());
                     if (rank != ranks.size()) throw new IllegalArgumentException("rank " + rank + " out of order (expected " + ranks.size() + ")");
-                    ranks.put(Base64.getDecoder().decode(line.substring(0, space)), rank);
+                    byte[] piece = Base64.getDecoder().decode(line.substring(0, space));
+                    if (piece.length == 0) throw new IllegalArgumentException("an empty piece");
+                    if (!seen.add(new String(piece, StandardCharsets.ISO_8859_1))) throw new IllegalArgumentException("a piece ranked twice");
+                    ranks.put(piece, rank);
                 } catch (IllegalArgumentException e) {
                     throw new ModelFileException(path, "line " + lineNo + " is not '<base64> <rank>': " + e.getMessage());
                 }
@@ -40,7 +45,9 @@ public final class TiktokenFile {
         } catch (IOException e) {
             throw new ModelFileException(path, "cannot read: " + e.getMessage(), e);
         }
-        if (ranks.size() < 256) throw new ModelFileException(path, "has only " + ranks.size() + " ranks");
+        for (int b = 0; b < 256; b++) { // every byte must have a rank, or some text could not be encoded at all
+            if (!seen.contains(String.valueOf((char) b))) throw new ModelFileException(path, "has no rank for the byte 0x" + Integer.toHexString(b));
+        }
         return ranks;
     }
 

@@ -36,7 +36,10 @@ public final class HfTokenizerJson {
         JsonObject vocab = model.object("vocab");
         List<Object> added = t.has("added_tokens") ? t.list("added_tokens") : List.of();
         int size = 0;
-        for (Object v : vocab.map().values()) size = Math.max(size, (int) Math.min(Integer.MAX_VALUE - 1, ((Number) v).longValue()) + 1);
+        for (Map.Entry<String, Object> e : vocab.map().entrySet()) {
+            if (!(e.getValue() instanceof Long id) || id < 0) throw new JsonException("vocab entry '" + e.getKey() + "' has a bad id");
+            size = Math.max(size, (int) Math.min(Integer.MAX_VALUE - 1, id) + 1);
+        }
         for (Object a : added) size = Math.max(size, JsonObject.of(a, "added_tokens[]").integer("id", 0, 1 << 24) + 1);
         if (size > 1 << 24) throw new JsonException("vocabulary of " + size + " tokens is implausibly large");
         String[] tokens = new String[size];

@@ -22,9 +22,9 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * Writes the seed inputs of {@link FuzzTargets}: the smallest valid file of each format, made here from a tiny random
+ * Writes the seed inputs of {@link ParserFuzzTest}: the smallest valid file of each format, made here from a tiny random
  * model and a 40-piece vocabulary (no shared data is copied). Run once; the seeds are committed:
- * {@code java -cp … dev.lowbit.engine.fuzz.FuzzSeeds engine/src/test/resources/dev/lowbit/engine/fuzz/FuzzTargetsInputs}.
+ * {@code java -cp … dev.lowbit.engine.fuzz.FuzzSeeds engine/src/test/resources/dev/lowbit/engine/fuzz/ParserFuzzTestInputs}.
  */
 public final class FuzzSeeds {
     static final LlamaConfig CONFIG = new LlamaConfig(32, 64, 1, 2, 1, 16, 40, 32, 1e-5f, 10000f, RopeStyle.ADJACENT_PAIRS);

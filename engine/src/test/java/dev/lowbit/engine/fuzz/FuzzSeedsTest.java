@@ -21,7 +21,7 @@ class FuzzSeedsTest {
     @TempDir Path dir;
 
     private Path seed(String target, String file) throws IOException {
-        try (InputStream in = FuzzSeedsTest.class.getResourceAsStream("FuzzTargetsInputs/" + target + "/seed")) {
+        try (InputStream in = FuzzSeedsTest.class.getResourceAsStream("ParserFuzzTestInputs/" + target + "/seed")) {
             Path p = dir.resolve(file);
             Files.write(p, in.readAllBytes());
             return p;

@@ -28,10 +28,10 @@ import java.util.stream.Stream;
  * or refuses it with the one-line errors the CLI prints ({@link LowbitException}, {@link IllegalArgumentException});
  * anything else (a NullPointerException, an index out of bounds, OutOfMemoryError, a stack overflow, a hang) is a
  * finding. A tokenizer that loads must also encode and decode. Without {@code JAZZER_FUZZ=1} each target runs its
- * committed inputs (src/test/resources/dev/lowbit/engine/fuzz/FuzzTargetsInputs/TARGET, seeds made by
+ * committed inputs (src/test/resources/dev/lowbit/engine/fuzz/ParserFuzzTestInputs/TARGET, seeds made by
  * {@link FuzzSeeds} and every finding) as regression tests; {@code scripts/fuzz} fuzzes them.
  */
-class FuzzTargets {
+class ParserFuzzTest {
     private static final String TEXT = "Hello world, ünïcödé ✓ 123\n\t<s> end";
 
     /** Runs {@code body} on files written into a fresh folder, removed afterwards. */

@@ -1,4 +1,5 @@
-// The chat page at / in Debian's Chromium, driven by playwright-core: argv[2] the server's URL, argv[3] the screenshot.
+// The chat page at / in Debian's Chromium, driven by playwright-core: argv[2] the page's URL, argv[3] the screenshot,
+// argv[4] the page's URL with a seed whose first reply fills the context.
 // Sends a message and watches the reply grow while it streams, then stops a second reply mid-stream, then takes a
 // screenshot. Prints one JSON object; the Java test (ChatPageBrowserTest) checks it.
 import { chromium } from 'playwright-core';
@@ -46,6 +47,19 @@ try {
   out.sendEnabledAfterStop = await page.isEnabled('#send');
   out.userBubbles = await page.locator('.msg.user').count();
   await page.screenshot({ path: process.argv[3], fullPage: true });
+
+  // A conversation that outgrows the context (?seed=11: the first reply fills it): the page drops the oldest turn.
+  const full = await browser.newPage();
+  await full.goto(process.argv[4]);
+  await full.fill('#input', 'Tell me a story about a cat.');
+  await full.press('#input', 'Enter');
+  await full.waitForSelector('.stats', { timeout: 60000 });
+  await full.fill('#input', 'And then?');
+  await full.press('#input', 'Enter');
+  await full.waitForFunction(() => document.querySelectorAll('.stats').length === 2, null, { timeout: 60000 });
+  out.overflowNote = await full.locator('.note').allTextContents();
+  out.overflowReplies = await full.locator('.msg.assistant').count();
+  out.overflowErrors = await full.locator('.msg.error').count();
 } finally {
   await browser.close();
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chat page in a real browser: Debian's Chromium driven by playwright-core. A reply is seen growing while it
- * streams; a second one is stopped mid-stream; the screenshot lands in target/chat-page.png.
+ * streams; a second one is stopped mid-stream; the screenshot lands in target/chat-page.png. A conversation that
+ * outgrows the context drops its oldest turn.
  */
 class ChatPageBrowserTest {
     @Test
@@ -21,7 +22,8 @@ class ChatPageBrowserTest {
         Path shot = Path.of("target/chat-page.png").toAbsolutePath();
         Files.deleteIfExists(shot);
         try (TestServer s = new TestServer(2, 2, null)) {
-            JsonNode out = TestServer.JSON.readTree(NodeScripts.node("chat-page.mjs", s.uri("/?seed=1").toString(), shot.toString()));
+            JsonNode out = TestServer.JSON.readTree(NodeScripts.node("chat-page.mjs", s.uri("/?seed=1").toString(), shot.toString(),
+                    s.uri("/?seed=11").toString()));
             assertEquals("stories260K", out.path("model").asText());
 
             JsonNode lengths = out.path("growing");
@@ -34,6 +36,11 @@ class ChatPageBrowserTest {
             assertTrue(out.path("secondStats").asText().startsWith("stopped after"), out.path("secondStats").asText());
             assertTrue(out.path("sendEnabledAfterStop").asBoolean());
             assertEquals(2, out.path("userBubbles").asInt());
+
+            // seed 11's first reply fills the 512-token context; the next message then makes the page drop that turn
+            assertEquals("[\"(context full: dropped the oldest turn)\"]", out.path("overflowNote").toString());
+            assertEquals(2, out.path("overflowReplies").asInt());
+            assertEquals(0, out.path("overflowErrors").asInt());
         }
         BufferedImage image = ImageIO.read(shot.toFile());
         assertEquals(900, image.getWidth());

@@ -101,9 +101,14 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     /** The template a {@code --template} option names: a built-in one or a .jinja file. */
-    static ChatTemplate named(String template) throws IOException {
-        if (template.endsWith(".jinja")) return new ChatTemplate(Path.of(template).getFileName().toString(), Files.readString(Path.of(template)));
-        return ChatTemplate.builtin(template);
+    static ChatTemplate named(String template) {
+        if (!template.endsWith(".jinja")) return ChatTemplate.builtin(template);
+        Path file = Path.of(template);
+        try {
+            return new ChatTemplate(file.getFileName().toString(), Files.readString(file));
+        } catch (IOException e) {
+            throw new LowbitException(file + ": cannot read the chat template (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+        }
     }
 
     /**

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.SharedData;
+import dev.lowbit.engine.format.gguf.ParityModels;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,30 +17,51 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
  * {@code lowbit quantize} over generated combinations of valid-looking options (method, grid and bits, group sizes
  * that do and do not divide the width, {@code --keep}, {@code --embeddings}, {@code --layout}, {@code --sym},
- * {@code --search}) on stories260K: each run either writes a file that {@code verify} accepts and {@code generate}
- * runs, or fails with one line and a non-zero exit. Never an internal error, never a file left behind by a failure.
+ * {@code --search}) on stories260K as a llama2.c file, a GGUF file and an int8 {@code .lowbit} (re-quantized): each run
+ * either writes a file that {@code verify} accepts and {@code generate} runs, or fails with one line and a non-zero exit. Never an internal error, never a file left behind by a failure.
  * A fixed seed and a bounded number of tries keep it in the suite; {@code -Djqwik.tries.default=N} runs more.
  */
 class QuantizeOptionsPropertyTest {
     private static final Path MODEL = SharedData.require("models/stories260K/stories260K.bin");
+    private static Path sources;
+    private static List<String> models;
+
+    /** The same real model in three formats lowbit quantizes from. */
+    @BeforeContainer
+    static void sources() throws IOException {
+        sources = Files.createTempDirectory("lowbit-prop-sources");
+        Path gguf = Files.write(sources.resolve("stories260K.gguf"), ParityModels.bytes("stories260K"));
+        Path int8 = sources.resolve("stories-int8.lowbit");
+        CliTest.Run q = CliTest.run("quantize", MODEL.toString(), int8.toString(), "--bits", "8", "-t", "1");
+        if (q.exit() != 0) throw new IllegalStateException("quantize failed: " + q.err());
+        models = List.of(MODEL.toString(), gguf.toString(), int8.toString());
+    }
+
+    @AfterContainer
+    static void removeSources() throws IOException {
+        for (String f : new String[] {"stories260K.gguf", "stories-int8.lowbit"}) Files.deleteIfExists(sources.resolve(f));
+        Files.deleteIfExists(sources);
+    }
 
     @Property(seed = "20261207")
-    void everyCombinationEndsCleanly(@ForAll("options") List<String> options) throws Exception {
+    void everyCombinationEndsCleanly(@ForAll("options") List<String> options, @ForAll("source") String source) throws Exception {
         Path dir = Files.createTempDirectory("lowbit-prop");
         Path out = dir.resolve("q.lowbit");
-        List<String> args = new ArrayList<>(List.of("quantize", MODEL.toString(), out.toString()));
+        List<String> args = new ArrayList<>(List.of("quantize", source, out.toString()));
         args.addAll(options);
-        if (options.contains("awq") || options.contains("gptq")) {
+        if (options.contains("awq") || options.contains("gptq") || options.contains("discquant")) {
             Path calib = Files.writeString(dir.resolve("calib.txt"), "Once upon a time, there was a little girl named Lily. ".repeat(40));
             args.addAll(List.of("--calib", calib.toString(), "--calib-samples", "4", "--calib-len", "64"));
         }
         CliTest.Run q = CliTest.run(args.toArray(String[]::new));
-        String what = String.join(" ", options) + " -> exit " + q.exit() + ": " + q.err().strip();
+        String what = Path.of(source).getFileName() + " " + String.join(" ", options) + " -> exit " + q.exit() + ": " + q.err().strip();
         Statistics.collect(q.exit() == 0 ? "written, verified, generated" : "refused with one line");
         assertFalse(q.err().contains("internal error"), what);
         if (q.exit() == 0) {
@@ -56,8 +79,14 @@ class QuantizeOptionsPropertyTest {
     }
 
     @Provide
+    Arbitrary<String> source() {
+        return Arbitraries.of(models);
+    }
+
+    @Provide
     Arbitrary<List<String>> options() {
-        Arbitrary<List<String>> method = Arbitraries.of(List.of(), List.of("--method", "rtn"), List.of("--method", "awq"), List.of("--method", "gptq"));
+        Arbitrary<List<String>> method = Arbitraries.of(List.of(), List.of("--method", "rtn"), List.of("--method", "awq"), List.of("--method", "gptq"),
+                List.of("--method", "discquant", "--steps", "2", "--batch", "2"));
         Arbitrary<List<String>> grid = Arbitraries.oneOf(
                 Arbitraries.integers().between(1, 8).map(b -> List.of("--grid", "int", "--bits", String.valueOf(b))),
                 Arbitraries.of("e2m1", "nf4", "mxfp4", "e3m2", "e4m3", "codebook:-1,0,0.5,1").map(g -> List.of("--grid", g)));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.lowbit.engine.SharedData;
 import dev.lowbit.engine.format.gguf.ParityModels;
+import dev.lowbit.engine.format.hf.HfFolderWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,8 @@ import net.jqwik.api.statistics.Statistics;
 
 /**
  * {@code ppl}, {@code kld}, {@code inspect} and {@code verify} over every model format lowbit reads here (the real
- * stories260K as llama2.c, GGUF and a quantized {@code .lowbit}; a truncated {@code .lowbit}; a file of another kind),
+ * stories260K as llama2.c, GGUF, a sharded Hugging Face folder and a quantized {@code .lowbit}; a truncated
+ * {@code .lowbit}; a file of another kind),
  * right, wrong and missing tokenizers, texts that are empty, one word, not UTF-8 or binary, and window and batch
  * sizes at their limits: success, or one error line and a non-zero exit; never an internal error.
  */
@@ -44,7 +46,9 @@ class ModelCommandsPropertyTest {
         byte[] whole = Files.readAllBytes(lowbit);
         Path cut = Files.write(dir.resolve("cut.lowbit"), Arrays.copyOf(whole, whole.length / 2));
         Path other = Files.writeString(dir.resolve("notes.gguf"), "not a model at all");
-        models = List.of(bin, gguf.toString(), lowbit.toString(), cut.toString(), other.toString(), dir.resolve("missing.bin").toString());
+        Path hf = dir.resolve("stories-hf");
+        HfFolderWriter.write(hf, HfFolderWriter.stories(), false, 2); // two shards and an index; no tokenizer.json (--tokenizer gives one)
+        models = List.of(bin, gguf.toString(), lowbit.toString(), cut.toString(), other.toString(), dir.resolve("missing.bin").toString(), hf.toString());
         tokenizers = List.of("", SharedData.require("models/stories260K/tok512.bin").toString(), gguf.toString(), other.toString(),
                 dir.resolve("missing.model").toString());
         texts = List.of(SharedData.require("data/tinystories/tinystories_sample.txt").toString(),

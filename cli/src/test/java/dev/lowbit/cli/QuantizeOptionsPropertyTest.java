@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.SharedData;
 import dev.lowbit.engine.format.gguf.ParityModels;
+import dev.lowbit.engine.format.hf.HfFolderWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import net.jqwik.api.statistics.Statistics;
 /**
  * {@code lowbit quantize} over generated combinations of valid-looking options (method, grid and bits, group sizes
  * that do and do not divide the width, {@code --keep}, {@code --embeddings}, {@code --layout}, {@code --sym},
- * {@code --search}) on stories260K as a llama2.c file, a GGUF file and an int8 {@code .lowbit} (re-quantized): each run
+ * {@code --search}) on stories260K as a llama2.c file, a GGUF file, a bf16 Hugging Face folder and an int8 {@code .lowbit} (re-quantized): each run
  * either writes a file that {@code verify} accepts and {@code generate} runs, or fails with one line and a non-zero exit. Never an internal error, never a file left behind by a failure.
  * A fixed seed and a bounded number of tries keep it in the suite; {@code -Djqwik.tries.default=N} runs more.
  */
@@ -41,13 +42,16 @@ class QuantizeOptionsPropertyTest {
         Path int8 = sources.resolve("stories-int8.lowbit");
         CliTest.Run q = CliTest.run("quantize", MODEL.toString(), int8.toString(), "--bits", "8", "-t", "1");
         if (q.exit() != 0) throw new IllegalStateException("quantize failed: " + q.err());
-        models = List.of(MODEL.toString(), gguf.toString(), int8.toString());
+        Path hf = sources.resolve("stories-hf");
+        HfFolderWriter.write(hf, HfFolderWriter.stories(), true, 1); // bf16 safetensors
+        models = List.of(MODEL.toString(), gguf.toString(), int8.toString(), hf.toString());
     }
 
     @AfterContainer
     static void removeSources() throws IOException {
-        for (String f : new String[] {"stories260K.gguf", "stories-int8.lowbit"}) Files.deleteIfExists(sources.resolve(f));
-        Files.deleteIfExists(sources);
+        try (var files = Files.walk(sources)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
     }
 
     @Property(seed = "20261207")
@@ -55,6 +59,7 @@ class QuantizeOptionsPropertyTest {
         Path dir = Files.createTempDirectory("lowbit-prop");
         Path out = dir.resolve("q.lowbit");
         List<String> args = new ArrayList<>(List.of("quantize", source, out.toString()));
+        if (Files.isDirectory(Path.of(source))) args.addAll(List.of("--tokenizer", SharedData.require("models/stories260K/tok512.bin").toString()));
         args.addAll(options);
         if (options.contains("awq") || options.contains("gptq") || options.contains("discquant")) {
             Path calib = Files.writeString(dir.resolve("calib.txt"), "Once upon a time, there was a little girl named Lily. ".repeat(40));
@@ -62,7 +67,7 @@ class QuantizeOptionsPropertyTest {
         }
         CliTest.Run q = CliTest.run(args.toArray(String[]::new));
         String what = Path.of(source).getFileName() + " " + String.join(" ", options) + " -> exit " + q.exit() + ": " + q.err().strip();
-        Statistics.collect(q.exit() == 0 ? "written, verified, generated" : "refused with one line");
+        Statistics.collect(Path.of(source).getFileName().toString(), q.exit() == 0 ? "written, verified, generated" : "refused with one line");
         assertFalse(q.err().contains("internal error"), what);
         if (q.exit() == 0) {
             CliTest.Run v = CliTest.run("verify", out.toString());

@@ -206,7 +206,9 @@ public final class LowbitWriter {
                 json.put("levels", l.levels());
                 yield new Entry(json, List.of(new Part("data", l.data())));
             }
-            default -> throw new IllegalArgumentException("cannot store " + m.typeName() + " tensor " + name + " in a .lowbit file");
+            // Others (bf16 from a Hugging Face checkpoint, kept with --keep) as f32: exact for bf16. A heap segment
+            // holds the floats in the platform's order, little-endian on every CPU lowbit runs on.
+            default -> new Entry(base(name, "f32", shape), List.of(new Part("data", MemorySegment.ofArray(m.readAll()))));
         };
     }
 

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Writes stories260K as a Hugging Face folder, the way transformers' converter lays out a Llama checkpoint. */
-final class HfFolderWriter {
+public final class HfFolderWriter {
     record Tensor(String dtype, long[] shape, byte[] data) {}
 
     static String config(boolean tied) {
@@ -28,7 +28,7 @@ final class HfFolderWriter {
     }
 
     /** The real weights under Hugging Face names; q and k rows permuted from llama2.c's adjacent pairs to rotate-half. */
-    static Map<String, float[][]> stories() {
+    public static Map<String, float[][]> stories() {
         Map<String, float[][]> out = new LinkedHashMap<>();
         try (LoadedModel m = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
             var c = m.model().config();
@@ -99,7 +99,7 @@ final class HfFolderWriter {
         return out.array();
     }
 
-    static void write(Path dir, Map<String, float[][]> weights, boolean bf16, int shards) throws IOException {
+    public static void write(Path dir, Map<String, float[][]> weights, boolean bf16, int shards) throws IOException {
         write(dir, config(true), weights, bf16, shards);
     }
 

@@ -55,6 +55,25 @@ class HfModelTest {
         }
     }
 
+    /** A bf16 matrix kept unquantized (quantize --keep) goes into a .lowbit file as f32: the same values, bit for bit. */
+    @Test
+    void bf16MatricesAreStoredInALowbitFileExactly() throws Exception {
+        HfFolderWriter.write(dir.resolve("bf16"), HfFolderWriter.stories(), true, 1);
+        Path out = dir.resolve("kept.lowbit");
+        try (LoadedModel a = ModelLoader.load(dir.resolve("bf16"), Golden.TOKENIZER, 1)) {
+            var w = a.model().weights();
+            assertEquals("bf16", w.layers().get(0).wq().typeName());
+            dev.lowbit.engine.format.LowbitWriter.write(out, a.model().config(), a.tokenizer(), null, null, w, false);
+            try (LoadedModel b = ModelLoader.load(out, null, 1)) {
+                var v = b.model().weights();
+                assertArrayEquals(w.layers().get(0).wq().readAll(), v.layers().get(0).wq().readAll());
+                assertArrayEquals(w.layers().get(4).wDown().readAll(), v.layers().get(4).wDown().readAll());
+                int[] prompt = a.tokenizer().encode("The cat sat", true, false);
+                assertClose(logits(a.model(), prompt), logits(b.model(), prompt), 1e-5f);
+            }
+        }
+    }
+
     @Test
     void bf16WeightsComputeWithTheirRoundedValues() throws Exception {
         Map<String, float[][]> w = HfFolderWriter.stories();

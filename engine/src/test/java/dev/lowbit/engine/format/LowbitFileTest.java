@@ -154,7 +154,27 @@ class LowbitFileTest {
 
     @Test
     void failedWriteLeavesNothingBehind() {
-        // A tensor type the format cannot hold fails the write after the temporary file exists.
+        // A tokenizer the format cannot hold fails the write; no file, temporary or final, is left.
+        dev.lowbit.engine.tokenizer.Tokenizer t = TOKENIZER;
+        dev.lowbit.engine.tokenizer.Tokenizer alien = new dev.lowbit.engine.tokenizer.Tokenizer() {
+            public int vocabSize() { return t.vocabSize(); }
+            public int[] encode(String text, boolean addBos, boolean addEos) { return t.encode(text, addBos, addEos); }
+            public int bos() { return t.bos(); }
+            public int eos() { return t.eos(); }
+            public boolean isStop(int token) { return t.isStop(token); }
+            public byte[] tokenBytes(int token, boolean atStart) { return t.tokenBytes(token, atStart); }
+            public String tokenText(int token) { return t.tokenText(token); }
+            public boolean isControl(int token) { return t.isControl(token); }
+            public String describe() { return "alien"; }
+        };
+        Path file = dir.resolve("out.lowbit");
+        assertThrows(IllegalArgumentException.class, () -> LowbitWriter.write(file, CONFIG, alien, null, Map.of(), mixedWeights(), false));
+        assertEquals(List.of(), listDir());
+    }
+
+    /** A matrix of a type without a storage of its own (bf16, or anything else) is stored as f32, value for value. */
+    @Test
+    void otherMatrixTypesAreStoredAsF32() throws Exception {
         LlamaWeights w = mixedWeights();
         NamedWeights named = NamedWeights.of(w);
         Map<String, WeightMatrix> m = new LinkedHashMap<>(named.matrices());
@@ -167,10 +187,13 @@ class LowbitFileTest {
             public long byteSize() { return q.byteSize(); }
             public String typeName() { return "alien"; }
         });
-        LlamaWeights bad = new NamedWeights(m, named.vectors()).toWeights(2);
-        Path file = dir.resolve("out.lowbit");
-        assertThrows(IllegalArgumentException.class, () -> LowbitWriter.write(file, CONFIG, TOKENIZER, null, Map.of(), bad, false));
-        assertEquals(List.of(), listDir());
+        Path file = dir.resolve("alien.lowbit");
+        LowbitWriter.write(file, CONFIG, TOKENIZER, null, Map.of(), new NamedWeights(m, named.vectors()).toWeights(2), false);
+        try (var loaded = dev.lowbit.engine.ModelLoader.load(file, null, 1)) {
+            WeightMatrix back = loaded.model().weights().layers().get(1).wq();
+            assertEquals("f32", back.typeName());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(q.readAll(), back.readAll());
+        }
     }
 
     /**

@@ -12,6 +12,9 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Reading JSON bodies within a size limit and writing JSON answers and errors. */
@@ -40,9 +43,24 @@ final class Exchanges {
             body = in.readNBytes(maxBytes + 1);
         }
         if (body.length > maxBytes) throw tooLarge(ex, maxBytes);
+        return parseJson(body);
+    }
+
+    /**
+     * A body as JSON: UTF-8 text (as RFC 8259 wants on the wire; given bytes, Jackson would guess UTF-16 or UTF-32 and
+     * fail with an I/O error rather than a parse error), then parsed; a 400 otherwise.
+     */
+    static JsonNode parseJson(byte[] body) {
         if (body.length == 0) throw ApiException.badRequest("the request has no body; a JSON object is expected");
+        String text;
         try {
-            return JSON.readTree(body);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("the body is not UTF-8 text");
+        }
+        try {
+            return JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
         }

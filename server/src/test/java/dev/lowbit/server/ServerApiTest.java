@@ -127,6 +127,7 @@ class ServerApiTest {
         List<Case> cases = List.of(
                 new Case("/v1/chat/completions", "{\"messages\":", 400, "not valid JSON"),
                 new Case("/v1/chat/completions", "[1,2]", 400, "JSON object"),
+                new Case("/v1/chat/completions", "\u0000\u0000\u0000{", 400, "not valid JSON"), // bytes Jackson alone takes for UTF-32 (no answer before)
                 new Case("/v1/chat/completions", "{}", 400, "'messages' is required"),
                 new Case("/v1/chat/completions", "{\"messages\":[]}", 400, "non-empty"),
                 new Case("/v1/chat/completions", "{\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}", 400, "role"),

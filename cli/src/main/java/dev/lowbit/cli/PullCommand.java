@@ -4,7 +4,6 @@ import dev.lowbit.hub.HubCache;
 import dev.lowbit.hub.HubClient;
 import dev.lowbit.hub.Puller;
 import dev.lowbit.hub.RepoId;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ final class PullCommand implements Callable<Integer> {
     String revision = "main";
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         RepoId id = RepoId.parse(repo);
         HubCache cache = HubCache.fromEnvironment(System.getenv());

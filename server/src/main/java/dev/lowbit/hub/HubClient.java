@@ -107,7 +107,12 @@ public final class HubClient {
         for (int hops = 0; hops <= 5; hops++) {
             HttpURLConnection c = open(uri, "GET", sameHost(uri));
             if (from > 0) c.setRequestProperty("Range", "bytes=" + from + "-");
-            int status = c.getResponseCode();
+            int status;
+            try {
+                status = c.getResponseCode();
+            } catch (IOException e) {
+                throw new HubException(repo + "/" + f.path() + ": cannot reach " + uri.getHost() + ": " + e.getMessage());
+            }
             if (status / 100 == 3) {
                 String to = c.getHeaderField("Location");
                 c.disconnect();

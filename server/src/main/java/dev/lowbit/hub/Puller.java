@@ -38,7 +38,15 @@ public final class Puller {
     /** What a pull left in the cache: the snapshot folder and the files it holds from this pull. */
     public record Pulled(Path snapshot, List<Path> files, long downloadedBytes) {}
 
-    public Pulled pull(RepoId repo, String revision, List<String> includes, String quant) throws IOException {
+    public Pulled pull(RepoId repo, String revision, List<String> includes, String quant) {
+        try {
+            return pullFiles(repo, revision, includes, quant);
+        } catch (IOException e) { // the cache folder, or a connection in a way the steps do not name
+            throw new HubException(repo + ": " + e);
+        }
+    }
+
+    private Pulled pullFiles(RepoId repo, String revision, List<String> includes, String quant) throws IOException {
         RepoPath.revision(revision);
         HubClient.Listing listing = client.listing(repo, revision);
         List<String> files = select(repo, listing.files(), includes, quant);

@@ -163,6 +163,13 @@ class PullTest {
     }
 
     @Test
+    void anUnreachableCdnIsOneLine() {
+        hub.cdn.stop(0);
+        HubException e = assertThrows(HubException.class, () -> pull("org/tiny", null, "model.safetensors"));
+        assertTrue(e.getMessage().startsWith("org/tiny/model.safetensors: cannot reach 127.0.0.1"), e.getMessage());
+    }
+
+    @Test
     void theCacheIsFoundAsHuggingFaceHubFindsIt() {
         assertEquals(Path.of("/a"), HubCache.fromEnvironment(Map.of("HF_HUB_CACHE", "/a", "HF_HOME", "/b")).root());
         assertEquals(Path.of("/b/hub"), HubCache.fromEnvironment(Map.of("HF_HOME", "/b")).root());

@@ -204,12 +204,7 @@ final class BenchCommand implements Callable<Integer> {
     private double generationSpeed(LlamaModel model, int sequences) {
         int ctx = Math.min(generate + 1, model.config().contextLength());
         int[] t = tokens(generate, model.config().vocabSize());
-        if (sequences == 1) {
-            InferenceState s = model.newState(ctx, 1);
-            long t0 = System.nanoTime();
-            for (int i = 0; i < generate; i++) model.forward(s, t, i, 1, i, false);
-            return generate * 1e9 / (System.nanoTime() - t0);
-        }
+        // One sequence is a batch of one row: the same forward pass as model.forward(s, t, i, 1, i, false).
         InferenceState s = InferenceState.forBatches(model.config(), ctx, sequences);
         KvCache[] caches = new KvCache[sequences];
         for (int q = 0; q < sequences; q++) caches[q] = new KvCache(model.config(), ctx);

@@ -1,10 +1,8 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.engine.LoadedModel;
-import dev.lowbit.engine.LowbitException;
 import dev.lowbit.engine.chat.ChatMessage;
 import dev.lowbit.engine.chat.ChatPrompt;
-import dev.lowbit.engine.chat.ChatTemplate;
 import dev.lowbit.engine.generate.GenerationResult;
 import dev.lowbit.engine.generate.Generator;
 import dev.lowbit.engine.sampling.Sampler;
@@ -14,8 +12,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,8 +39,7 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx"}, paramLabel = "N", description = "Context length (default: the model's, at most ${DEFAULT-VALUE}).")
     int ctx = 4096;
 
-    @Option(names = "--template", paramLabel = "T", description = "Chat template: chatml, llama3, llama2 or a .jinja file (default: the model's own).")
-    String template;
+    @Mixin TemplateOption template;
 
     @Override
     public Integer call() throws IOException {
@@ -52,11 +47,11 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try (LoadedModel m = modelOptions.load()) {
             Tokenizer tok = m.tokenizer();
-            ChatPrompt chat = new ChatPrompt(chatTemplate(m), tok);
+            ChatPrompt chat = new ChatPrompt(template.forModel(m), tok);
             Generator generator = new Generator(m.model(), tok, Math.min(ctx, m.model().config().contextLength()), 128);
             Sampler sampler = new Sampler(sampling.settings(), m.model().config().vocabSize());
             err.printf("chat with %s (%s), template: %s, context %d tokens, seed %d. /reset starts over, /exit or Ctrl-D quits.%n",
-                    modelOptions.modelPath().getFileName(), m.format(), chat.template().name(), generator.contextLength(), sampling.seed());
+                    modelOptions.displayName(), m.format(), chat.template().name(), generator.contextLength(), sampling.seed());
             List<ChatMessage> history = new ArrayList<>();
             if (system != null) history.add(new ChatMessage("system", system));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -94,21 +89,6 @@ final class ChatCommand implements Callable<Integer> {
             out.println();
         }
         return 0;
-    }
-
-    private ChatTemplate chatTemplate(LoadedModel m) throws IOException {
-        return template == null ? ChatTemplate.forModel(m.chatTemplate(), m.tokenizer()) : named(template);
-    }
-
-    /** The template a {@code --template} option names: a built-in one or a .jinja file. */
-    static ChatTemplate named(String template) {
-        if (!template.endsWith(".jinja")) return ChatTemplate.builtin(template);
-        Path file = Path.of(template);
-        try {
-            return new ChatTemplate(file.getFileName().toString(), Files.readString(file));
-        } catch (IOException e) {
-            throw new LowbitException(file + ": cannot read the chat template (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
-        }
     }
 
     /**

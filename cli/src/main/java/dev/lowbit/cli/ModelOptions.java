@@ -51,13 +51,18 @@ final class ModelOptions {
 
     /** How to name the model to a user: ORG/NAME[:QUANT] as given, else the file's name. */
     String displayName() {
-        if (model != null && !Files.exists(model) && RepoId.looksLikeRepo(model.toString())) return model.toString();
+        if (model != null && isHubName(model)) return model.toString();
         return modelPath().getFileName().toString();
     }
 
     /** A model argument as a path: itself, or for ORG/NAME[:QUANT] (not a file here) what the Hugging Face cache holds. */
     static Path resolve(Path model) {
-        return !Files.exists(model) && RepoId.looksLikeRepo(model.toString()) ? fromHubCache(model.toString()) : model;
+        return isHubName(model) ? fromHubCache(model.toString()) : model;
+    }
+
+    /** ORG/NAME[:QUANT] that is not a file or folder here. */
+    private static boolean isHubName(Path model) {
+        return !Files.exists(model) && RepoId.looksLikeRepo(model.toString());
     }
 
     /** ORG/NAME[:QUANT] as the Hugging Face cache holds it at main; says how to pull it when it does not. */

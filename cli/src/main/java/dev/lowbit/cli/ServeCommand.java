@@ -51,8 +51,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--alias", paramLabel = "NAME", description = "The model's name in the API (default: the file name).")
     String alias;
 
-    @Option(names = "--template", paramLabel = "T", description = "Chat template: chatml, llama3, llama2 or a .jinja file (default: the model's own).")
-    String template;
+    @Mixin TemplateOption template;
 
     @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Before saying it is ready, run the model on throwaway sequences until it runs at speed, so that the first request"
@@ -68,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String id = alias != null ? alias : modelOptions.displayName();
         ServerSettings settings = new ServerSettings(host, port, apiKey, parallel, ctx, queue, maxBody, maxMessages, id);
-        ChatTemplate chatTemplate = template == null ? null : ChatCommand.named(template);
+        ChatTemplate chatTemplate = template.named();
         LowbitServer server;
         try {
             server = new LowbitServer(settings);

@@ -32,11 +32,9 @@ abstract class CompletionEndpoint {
         if (f.integer("n", 1, 1, 1) != 1) throw ApiException.badRequest("'n' must be 1");
         GenerationParams p = GenerationParams.read(f, m.generator().contextLength());
         int[] prompt = prompt(f, m, settings);
+        // A prompt the context cannot hold, or an empty one, is refused with a 400 where the generator checks it.
         int budget = p.budget(prompt.length, m.generator().contextLength());
-        if (budget < 0 || prompt.length >= m.generator().contextLength()) {
-            throw ApiException.badRequest("the prompt has " + prompt.length + " tokens; the context holds " + m.generator().contextLength());
-        }
-        GenerationRun run = new GenerationRun(m.generator(), new SequenceRequest(prompt, budget, p.sampling(), p.stops()), metrics);
+        GenerationRun run = new GenerationRun(m.generator(), () -> new SequenceRequest(prompt, budget, p.sampling(), p.stops()), metrics);
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (p.stream()) stream(ex, m, run, p, id, created);
@@ -47,13 +45,7 @@ abstract class CompletionEndpoint {
         try (EventStream events = new EventStream(ex)) {
             boolean first = true;
             while (true) {
-                GenerationRun.Event e;
-                try {
-                    e = run.next();
-                } catch (InterruptedException interrupted) {
-                    run.cancel();
-                    throw interrupted;
-                }
+                GenerationRun.Event e = run.next();
                 if (e.completion() == null) {
                     if (!events.send(chunk(m, id, created, delta(e.text(), first), null))) {
                         run.cancel();
@@ -88,18 +80,13 @@ abstract class CompletionEndpoint {
     private void answer(HttpExchange ex, ServingModel m, GenerationRun run, String id, long created) throws IOException, InterruptedException {
         StringBuilder text = new StringBuilder();
         Completion c;
-        try {
-            while (true) {
-                GenerationRun.Event e = run.next();
-                if (e.completion() != null) {
-                    c = e.completion();
-                    break;
-                }
-                text.append(e.text());
+        while (true) {
+            GenerationRun.Event e = run.next();
+            if (e.completion() != null) {
+                c = e.completion();
+                break;
             }
-        } catch (InterruptedException interrupted) {
-            run.cancel();
-            throw interrupted;
+            text.append(e.text());
         }
         if (c.reason() == FinishReason.ERROR) throw new ApiException(500, "server_error", c.error());
         if (c.reason() == FinishReason.CANCELLED) throw new ApiException(503, "server_error", "the request was cancelled: the server is stopping");

@@ -26,9 +26,9 @@ record GenerationParams(int maxTokens, SamplerSettings sampling, List<String> st
         return new GenerationParams((int) max, s, f.stops("stop"), stream, usage);
     }
 
-    /** The tokens to generate after a prompt of {@code promptTokens}: as asked, at most what the context leaves. */
+    /** The tokens to generate after a prompt of {@code promptTokens}: as asked, at most what the context leaves (maybe 0). */
     int budget(int promptTokens, int contextLength) {
-        int room = contextLength - promptTokens;
+        int room = Math.max(0, contextLength - promptTokens);
         return maxTokens < 0 ? room : Math.min(maxTokens, room);
     }
 }

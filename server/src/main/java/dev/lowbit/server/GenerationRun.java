@@ -6,6 +6,7 @@ import dev.lowbit.engine.batch.SequenceRequest;
 import dev.lowbit.engine.batch.SequenceSink;
 import dev.lowbit.engine.batch.Ticket;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Supplier;
 
 /**
  * One request's sequence, handed from the generator's thread to the request's own: the generator only puts pieces
@@ -20,12 +21,15 @@ final class GenerationRun implements SequenceSink {
     private final Ticket ticket;
     private final ServerMetrics metrics;
 
-    /** Submits the request; 503 when the queue is full or the server is stopping. */
-    GenerationRun(BatchGenerator generator, SequenceRequest request, ServerMetrics metrics) {
+    /**
+     * Makes and submits the request: 400 when the engine refuses it (an empty prompt, one the context cannot hold),
+     * 503 when the queue is full or the server is stopping.
+     */
+    GenerationRun(BatchGenerator generator, Supplier<SequenceRequest> request, ServerMetrics metrics) {
         this.metrics = metrics;
         Ticket t;
         try {
-            t = generator.submit(request, this);
+            t = generator.submit(request.get(), this);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
@@ -45,8 +49,14 @@ final class GenerationRun implements SequenceSink {
         events.add(new Event(null, completion));
     }
 
+    /** The next piece or the end; an interrupted wait (the server stopping) cancels the sequence. */
     Event next() throws InterruptedException {
-        return events.take();
+        try {
+            return events.take();
+        } catch (InterruptedException e) {
+            cancel();
+            throw e;
+        }
     }
 
     /** The client left: the sequence ends at the next step. */

@@ -24,25 +24,20 @@ final class ServerMetrics {
 
     String render(int running, int queued) {
         StringBuilder sb = new StringBuilder();
-        counter(sb, "prompt_tokens_total", "Prompt tokens processed (not counting those reused from a slot's cache).", promptTokens.get());
-        counter(sb, "prompt_tokens_reused_total", "Prompt tokens taken from a slot's cache.", reusedTokens.get());
-        counter(sb, "tokens_predicted_total", "Tokens generated.", predictedTokens.get());
+        metric(sb, "counter", "prompt_tokens_total", "Prompt tokens processed (not counting those reused from a slot's cache).", promptTokens.get());
+        metric(sb, "counter", "prompt_tokens_reused_total", "Prompt tokens taken from a slot's cache.", reusedTokens.get());
+        metric(sb, "counter", "tokens_predicted_total", "Tokens generated.", predictedTokens.get());
         sb.append("# HELP lowbit_requests_total Sequences ended, by finish reason.\n# TYPE lowbit_requests_total counter\n");
         for (var e : ended.entrySet()) {
             sb.append("lowbit_requests_total{reason=\"").append(e.getKey().name().toLowerCase()).append("\"} ").append(e.getValue().get()).append('\n');
         }
-        gauge(sb, "requests_processing", "Sequences in slots now.", running);
-        gauge(sb, "requests_deferred", "Requests waiting for a slot.", queued);
+        metric(sb, "gauge", "requests_processing", "Sequences in slots now.", running);
+        metric(sb, "gauge", "requests_deferred", "Requests waiting for a slot.", queued);
         return sb.toString();
     }
 
-    private static void counter(StringBuilder sb, String name, String help, long value) {
-        sb.append("# HELP lowbit_").append(name).append(' ').append(help).append("\n# TYPE lowbit_").append(name).append(" counter\nlowbit_")
-                .append(name).append(' ').append(value).append('\n');
-    }
-
-    private static void gauge(StringBuilder sb, String name, String help, long value) {
-        sb.append("# HELP lowbit_").append(name).append(' ').append(help).append("\n# TYPE lowbit_").append(name).append(" gauge\nlowbit_")
-                .append(name).append(' ').append(value).append('\n');
+    private static void metric(StringBuilder sb, String type, String name, String help, long value) {
+        sb.append("# HELP lowbit_").append(name).append(' ').append(help).append("\n# TYPE lowbit_").append(name).append(' ').append(type)
+                .append("\nlowbit_").append(name).append(' ').append(value).append('\n');
     }
 }

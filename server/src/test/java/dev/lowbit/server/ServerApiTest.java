@@ -141,6 +141,7 @@ class ServerApiTest {
                 new Case("/v1/completions", "{\"prompt\":\"x\",\"stop\":[1]}", 400, "'stop'"),
                 new Case("/v1/completions", "{\"prompt\":\"x\",\"n\":3}", 400, "'n'"),
                 new Case("/v1/completions", "{\"prompt\":[1,2,99999]}", 400, "not a token id"),
+                new Case("/v1/completions", "{\"prompt\":[]}", 400, "empty prompt"),
                 new Case("/v1/completions", "{\"prompt\":\"" + "Once upon a time ".repeat(200) + "\"}", 400, "the context holds"),
                 new Case("/v1/completions", "{\"prompt\":\"" + big + "\"}", 413, "exceeds"),
                 new Case("/v1/nothing", "{}", 404, "no endpoint"),

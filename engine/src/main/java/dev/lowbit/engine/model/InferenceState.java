@@ -4,7 +4,7 @@ import dev.lowbit.kernels.PreparedInputs;
 
 /**
  * Activation buffers for up to {@code maxBatch} tokens at a time and attention scores over up to
- * {@code contextLength} positions; for one sequence also its KV cache ({@link #cache()}), for a batch of several
+ * {@code contextLength} positions; for one sequence also its KV cache, for a batch of several
  * sequences none (each {@link TokenBatch} row names its own). Allocated once; the forward pass allocates nothing.
  */
 public final class InferenceState {
@@ -57,11 +57,6 @@ public final class InferenceState {
         hb2 = new float[maxBatch * c.hiddenDim()];
         scores = new float[c.nHeads() * contextLength];
         logits = new float[Math.multiplyExact(maxBatch, c.vocabSize())];
-    }
-
-    /** The sequence's KV cache; null in a state made {@link #forBatches for batches}. */
-    public KvCache cache() {
-        return cache;
     }
 
     public int maxBatch() {

@@ -107,7 +107,7 @@ public final class LlamaModel {
     public void forward(InferenceState s, TokenBatch batch) {
         LlamaConfig c = config;
         int n = batch.size(), dim = c.dim();
-        if (n == 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
+        checkRows(s, n);
         for (int t = 0; t < n; t++) {
             int token = batch.token(t);
             if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token id " + token + " out of range");
@@ -175,7 +175,7 @@ public final class LlamaModel {
 
     /** x += Wdown · (act(Wgate·n) ⊙ Wup·n) with n = rmsnorm(x), for the {@code n} tokens in the residual stream. */
     public void feedForwardBlock(InferenceState s, LayerWeights w, int l, int n) {
-        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
+        checkRows(s, n);
         feedForward(s, w, l, n, false);
     }
 
@@ -201,10 +201,15 @@ public final class LlamaModel {
     /** For the single-sequence calls: the state has a cache, and n tokens from pos fit the batch and the context. */
     private static void checkBatch(InferenceState s, int n, int pos) {
         if (s.cache == null) throw new IllegalArgumentException("a state for batches of several sequences has no cache of its own");
-        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
+        checkRows(s, n);
         if (pos < 0 || pos + n > s.contextLength) {
             throw new IllegalArgumentException("positions " + pos + ".." + (pos + n) + " exceed the context of " + s.contextLength);
         }
+    }
+
+    /** A call runs at least one row and no more than the state has room for. */
+    private static void checkRows(InferenceState s, int n) {
+        if (n <= 0 || n > s.maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, state holds " + s.maxBatch);
     }
 
     /** RMSNorm of each of {@code heads} consecutive head vectors of x, in place. */

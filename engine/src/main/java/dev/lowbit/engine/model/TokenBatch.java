@@ -49,10 +49,6 @@ public final class TokenBatch {
         return size;
     }
 
-    public int capacity() {
-        return capacity;
-    }
-
     public int token(int r) {
         return tokens[r];
     }

@@ -66,6 +66,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Measured runs per test, after a warm-up of at least 2 runs and 5 s (default: ${DEFAULT-VALUE}).")
     int repetitions = 3;
 
+    @Option(names = "--warmup", paramLabel = "S", description = "Seconds of warm-up runs before each test's measured runs, at least two runs, so that the JIT has compiled the kernels; 0 runs none (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds = 5;
+
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer, when it is not beside the model.")
     Path tokenizer;
 
@@ -80,8 +83,15 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if ((model == null) == (synthetic == null)) throw new IllegalArgumentException("give either MODEL or --synthetic SHAPE");
-        if (repetitions < 1 || generate < 0 || prompt < 0 || threads.stream().anyMatch(t -> t < 1) || parallel.stream().anyMatch(b -> b < 1 || b > 64)) {
-            throw new IllegalArgumentException("-r must be >= 1, -n and -p >= 0, threads >= 1, --parallel in 1..64");
+        if (repetitions < 1 || generate < 0 || prompt < 0 || warmupSeconds < 0 || threads.stream().anyMatch(t -> t < 1)
+                || parallel.stream().anyMatch(b -> b < 1 || b > 64)) {
+            throw new IllegalArgumentException("-r must be >= 1, -n, -p and --warmup >= 0, threads >= 1, --parallel in 1..64");
+        }
+        if (prompt == 0 && generate == 0) throw new IllegalArgumentException("nothing to measure: -p and -n are both 0");
+        if (model != null) {
+            for (String option : List.of("--format", "--embeddings", "--fork")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) throw new IllegalArgumentException(option + " applies to --synthetic only");
+            }
         }
         for (String f : formats) QuantPresets.recipe(f); // reject bad arguments before the table and the long work
         LlamaConfig config = synthetic == null ? null : SyntheticWeights.preset(synthetic);
@@ -131,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
                 "-t", threads.stream().map(String::valueOf).collect(Collectors.joining(",")),
                 "-n", String.valueOf(generate), "-p", String.valueOf(prompt), "-r", String.valueOf(repetitions),
                 "-np", parallel.stream().map(String::valueOf).collect(Collectors.joining(",")),
-                "--no-fork", "--rows-only"));
+                "--warmup", String.valueOf(warmupSeconds), "--no-fork", "--rows-only"));
         try {
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try (BufferedReader rows = p.inputReader(StandardCharsets.UTF_8)) {
@@ -151,6 +161,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void measure(PrintWriter out, String name, String format, LlamaConfig config, LlamaWeights weights) {
+        int context = config.contextLength();
+        if (prompt > context || generate > context) {
+            throw new IllegalArgumentException(name + ": -p " + prompt + " and -n " + generate + " must fit the model's context of " + context + " tokens");
+        }
         NamedWeights named = NamedWeights.of(weights);
         long bytes = named.bytes(), params = named.parameters();
         for (int t : threads) {
@@ -164,12 +178,10 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Warm-up: at least two runs and five seconds, so that C2 has compiled the kernels (on 2 cores it competes for them). */
-    private static final long WARMUP_NANOS = 5_000_000_000L;
-
+    /** Warm-up: at least two runs and --warmup seconds (5 by default), so that C2 has compiled the kernels (on 2 cores it competes for them). */
     private double[] runs(java.util.function.DoubleSupplier test) {
-        long start = System.nanoTime();
-        for (int i = 0; i < 2 || System.nanoTime() - start < WARMUP_NANOS; i++) test.getAsDouble();
+        long start = System.nanoTime(), warmup = warmupSeconds * 1_000_000_000L;
+        for (int i = 0; warmupSeconds > 0 && (i < 2 || System.nanoTime() - start < warmup); i++) test.getAsDouble();
         double[] r = new double[repetitions];
         for (int i = 0; i < repetitions; i++) r[i] = test.getAsDouble();
         return r;

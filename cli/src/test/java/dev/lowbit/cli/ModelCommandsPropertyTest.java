@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.lowbit.engine.SharedData;
-import dev.lowbit.engine.format.gguf.ParityModels;
+import dev.lowbit.engine.format.gguf.GgufSources;
 import dev.lowbit.engine.format.hf.HfFolderWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,7 +26,8 @@ import net.jqwik.api.statistics.Statistics;
 
 /**
  * {@code ppl}, {@code kld}, {@code inspect} and {@code verify} over every model format lowbit reads here (the real
- * stories260K as llama2.c, GGUF, a sharded Hugging Face folder and a quantized {@code .lowbit}; a truncated
+ * stories260K as llama2.c, GGUF F32, F16, Q8_0 and Q4_0, a sharded Hugging Face folder and a quantized {@code .lowbit}; a random-weight
+ * Q4_K GGUF; a truncated
  * {@code .lowbit}; a file of another kind),
  * right, wrong and missing tokenizers, texts that are empty, one word, not UTF-8 or binary, and window and batch
  * sizes at their limits: success, or one error line and a non-zero exit; never an internal error.
@@ -39,7 +40,10 @@ class ModelCommandsPropertyTest {
     static void files() throws IOException {
         dir = Files.createTempDirectory("lowbit-prop-models");
         String bin = SharedData.require("models/stories260K/stories260K.bin").toString();
-        Path gguf = Files.write(dir.resolve("stories260K.gguf"), ParityModels.bytes("stories260K"));
+        Path gguf = Files.write(dir.resolve("stories260K.gguf"), GgufSources.stories("F32"));
+        List<String> ggufs = new ArrayList<>(List.of(gguf.toString()));
+        for (String type : List.of("F16", "Q8_0", "Q4_0")) ggufs.add(Files.write(dir.resolve("stories-" + type + ".gguf"), GgufSources.stories(type)).toString());
+        ggufs.add(Files.write(dir.resolve("random-Q4_K.gguf"), GgufSources.q4K()).toString());
         Path lowbit = dir.resolve("stories-int4.lowbit");
         CliTest.Run q = CliTest.run("quantize", bin, lowbit.toString(), "--bits", "4", "-t", "1");
         if (q.exit() != 0) throw new IllegalStateException("quantize failed: " + q.err());
@@ -48,7 +52,9 @@ class ModelCommandsPropertyTest {
         Path other = Files.writeString(dir.resolve("notes.gguf"), "not a model at all");
         Path hf = dir.resolve("stories-hf");
         HfFolderWriter.write(hf, HfFolderWriter.stories(), false, 2); // two shards and an index; no tokenizer.json (--tokenizer gives one)
-        models = List.of(bin, gguf.toString(), lowbit.toString(), cut.toString(), other.toString(), dir.resolve("missing.bin").toString(), hf.toString());
+        List<String> all = new ArrayList<>(ggufs);
+        all.addAll(List.of(bin, lowbit.toString(), cut.toString(), other.toString(), dir.resolve("missing.bin").toString(), hf.toString()));
+        models = List.copyOf(all);
         tokenizers = List.of("", SharedData.require("models/stories260K/tok512.bin").toString(), gguf.toString(), other.toString(),
                 dir.resolve("missing.model").toString());
         texts = List.of(SharedData.require("data/tinystories/tinystories_sample.txt").toString(),

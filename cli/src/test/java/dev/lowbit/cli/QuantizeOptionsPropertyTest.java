@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.SharedData;
-import dev.lowbit.engine.format.gguf.ParityModels;
+import dev.lowbit.engine.format.gguf.GgufSources;
 import dev.lowbit.engine.format.hf.HfFolderWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +25,8 @@ import net.jqwik.api.statistics.Statistics;
 /**
  * {@code lowbit quantize} over generated combinations of valid-looking options (method, grid and bits, group sizes
  * that do and do not divide the width, {@code --keep}, {@code --embeddings}, {@code --layout}, {@code --sym},
- * {@code --search}) on stories260K as a llama2.c file, a GGUF file, a bf16 Hugging Face folder and an int8 {@code .lowbit} (re-quantized): each run
+ * {@code --search}) on stories260K as a llama2.c file, GGUF files (F32, F16, Q8_0, Q4_0), a bf16 Hugging Face folder and an int8
+ * {@code .lowbit} (re-quantized), and on a random-weight Q4_K GGUF: each run
  * either writes a file that {@code verify} accepts and {@code generate} runs, or fails with one line and a non-zero exit. Never an internal error, never a file left behind by a failure.
  * A fixed seed and a bounded number of tries keep it in the suite; {@code -Djqwik.tries.default=N} runs more.
  */
@@ -34,17 +35,22 @@ class QuantizeOptionsPropertyTest {
     private static Path sources;
     private static List<String> models;
 
-    /** The same real model in three formats lowbit quantizes from. */
+    /** The same real model in the formats lowbit quantizes from, and a Q4_K GGUF. */
     @BeforeContainer
     static void sources() throws IOException {
         sources = Files.createTempDirectory("lowbit-prop-sources");
-        Path gguf = Files.write(sources.resolve("stories260K.gguf"), ParityModels.bytes("stories260K"));
+        List<String> all = new ArrayList<>(List.of(MODEL.toString()));
+        for (String type : List.of("F32", "F16", "Q8_0", "Q4_0")) {
+            all.add(Files.write(sources.resolve("stories-" + type + ".gguf"), GgufSources.stories(type)).toString());
+        }
+        all.add(Files.write(sources.resolve("random-Q4_K.gguf"), GgufSources.q4K()).toString());
         Path int8 = sources.resolve("stories-int8.lowbit");
         CliTest.Run q = CliTest.run("quantize", MODEL.toString(), int8.toString(), "--bits", "8", "-t", "1");
         if (q.exit() != 0) throw new IllegalStateException("quantize failed: " + q.err());
         Path hf = sources.resolve("stories-hf");
         HfFolderWriter.write(hf, HfFolderWriter.stories(), true, 1); // bf16 safetensors
-        models = List.of(MODEL.toString(), gguf.toString(), int8.toString(), hf.toString());
+        all.addAll(List.of(int8.toString(), hf.toString()));
+        models = List.copyOf(all);
     }
 
     @AfterContainer

@@ -34,7 +34,7 @@ class GgufModelTest {
         return stories(asQ8, q8Values, 8);
     }
 
-    /** The real model as GGUF; matrices matching {@code quantized} are stored as {@code type} (8 = Q8_0, 2 = Q4_0). */
+    /** The real model as GGUF; matrices matching {@code quantized} are stored as {@code type} (8 = Q8_0, 2 = Q4_0, 1 = F16). */
     static GgufWriter stories(Predicate<String> asQ8, Map<String, float[]> q8Values, int type) {
         try (LoadedModel m = ModelLoader.load(Golden.MODEL, Golden.TOKENIZER, 1)) {
             var c = m.model().config();
@@ -52,7 +52,13 @@ class GgufModelTest {
                 for (int r = 0; r < mat.rows(); r++) mat.readRow(r, v, r * mat.cols());
                 if (asQ8.test(e.getKey())) {
                     float[] back = new float[v.length];
-                    w.tensor(e.getKey() + ".weight", type, type == 8 ? q8_0(v, back) : q4_0(v, back), mat.cols(), mat.rows());
+                    byte[] data = switch (type) {
+                        case 8 -> q8_0(v, back);
+                        case 2 -> q4_0(v, back);
+                        case 1 -> GgufWriter.f16(v);
+                        default -> throw new IllegalArgumentException("type " + type);
+                    };
+                    w.tensor(e.getKey() + ".weight", type, data, mat.cols(), mat.rows());
                     q8Values.put(e.getKey(), back);
                 } else {
                     w.tensor(e.getKey() + ".weight", 0, GgufWriter.f32(v), mat.cols(), mat.rows());

@@ -41,6 +41,13 @@ public final class GgufWriter {
         return b.array();
     }
 
+    /** IEEE half precision, round to nearest even. */
+    public static byte[] f16(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) b.putShort(Float.floatToFloat16(f));
+        return b.array();
+    }
+
     public byte[] bytes() {
         Out out = new Out();
         out.bytes(new byte[] {'G', 'G', 'U', 'F'});

@@ -1,0 +1,115 @@
+package dev.lowbit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.engine.SharedData;
+import dev.lowbit.engine.format.gguf.GgufSources;
+import dev.lowbit.engine.format.hf.HfFolderWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * {@code lowbit bench} over every model format here (stories260K as llama2.c, GGUF F16 and Q4_0, a Hugging Face folder, a
+ * {@code .lowbit}, a random Q4_K GGUF (these six first in the list); a truncated file, a file of another kind, a missing one) × prompt and generation
+ * lengths at and past the context × repetitions, threads, parallel sequences and warm-up at and past their limits ×
+ * options that belong to {@code --synthetic}: a table with a row per test, or one error line and a non-zero exit.
+ * {@code --synthetic} runs only where it must be refused (a 1B model is too large for the suite).
+ */
+class BenchOptionsPropertyTest {
+    private static Path dir;
+    private static List<String> models;
+
+    @BeforeContainer
+    static void files() throws IOException {
+        dir = Files.createTempDirectory("lowbit-prop-bench");
+        String bin = SharedData.require("models/stories260K/stories260K.bin").toString();
+        Path lowbit = dir.resolve("stories-int4.lowbit");
+        CliTest.Run q = CliTest.run("quantize", bin, lowbit.toString(), "--bits", "4", "-t", "1");
+        if (q.exit() != 0) throw new IllegalStateException("quantize failed: " + q.err());
+        byte[] whole = Files.readAllBytes(lowbit);
+        Path hf = dir.resolve("stories-hf");
+        HfFolderWriter.write(hf, HfFolderWriter.stories(), true, 1);
+        models = List.of(bin, lowbit.toString(), hf.toString(),
+                Files.write(dir.resolve("stories-F16.gguf"), GgufSources.stories("F16")).toString(),
+                Files.write(dir.resolve("stories-Q4_0.gguf"), GgufSources.stories("Q4_0")).toString(),
+                Files.write(dir.resolve("random-Q4_K.gguf"), GgufSources.q4K()).toString(),
+                Files.write(dir.resolve("cut.lowbit"), Arrays.copyOf(whole, whole.length / 3)).toString(),
+                Files.writeString(dir.resolve("notes.gguf"), "not a model").toString(),
+                dir.resolve("missing.bin").toString());
+    }
+
+    @AfterContainer
+    static void clean() throws IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    @Property(seed = "20261207")
+    void everyCombinationEndsCleanly(@ForAll("runs") List<String> args) {
+        CliTest.Run r = CliTest.run(args.toArray(String[]::new));
+        String what = String.join(" ", args) + " -> exit " + r.exit() + ": " + r.err().strip();
+        Statistics.collect(r.exit() == 0 ? "measured" : "refused");
+        assertFalse(r.err().contains("internal error") || r.err().contains("\tat "), what);
+        if (r.exit() == 0) {
+            long rows = r.out().lines().filter(l -> l.matches("\\|.*\\| +(pp|tg)\\d+.*\\|")).count();
+            assertTrue(rows > 0, "a measured row: " + what + "\n" + r.out());
+            assertTrue(r.out().lines().filter(l -> l.contains("t/s") || l.matches("\\|.*(pp|tg)\\d+.*")).noneMatch(l -> l.contains("NaN")), what);
+        } else {
+            assertEquals(1, r.err().lines().filter(l -> l.startsWith("lowbit:")).count(), "one error line: " + what);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<String>> runs() {
+        // Inputs that should run are drawn three times as often as those that must be refused.
+        Arbitrary<List<String>> model = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(models.subList(0, 6)).map(List::of)),
+                Tuple.of(1, Arbitraries.of(models.subList(6, models.size())).map(List::of)),
+                Tuple.of(1, Arbitraries.of(List.of("--synthetic", "llama-7b"), List.of("--synthetic", "llama-1b", "--format", "int9"),
+                        List.of("--synthetic", "llama-1b", models.getFirst()), List.of("--synthetic", "llama-1b", "--embeddings", "5"), List.of())));
+        Arbitrary<List<String>> lengths = Combinators.combine(
+                        Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of("0", "1", "7", "128", "512")), Tuple.of(1, Arbitraries.of("513", "-1"))),
+                        Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of("0", "1", "5", "128", "512")), Tuple.of(1, Arbitraries.of("513", "-2"))))
+                .as((p, n) -> List.of("-p", p, "-n", n));
+        Arbitrary<List<String>> runs = Arbitraries.frequencyOf(
+                Tuple.of(3, Arbitraries.of(List.of("-r", "2"), List.of("-t", "1,2"), List.of("-np", "3"), List.of("-np", "64"), List.of())),
+                Tuple.of(1, Arbitraries.of(List.of("-r", "0"), List.of("-t", "0"), List.of("-np", "65"), List.of("--warmup", "-1"),
+                        List.of("--format", "int4"), List.of("--embeddings", "8"), List.of("--no-fork"))));
+        return Combinators.combine(model, lengths, runs).as((m, l, o) -> {
+            List<String> args = new ArrayList<>(List.of("bench"));
+            for (List<String> fast : List.of(List.of("--warmup", "0"), List.of("-r", "1"), List.of("-t", "1"))) {
+                if (!o.contains(fast.getFirst())) args.addAll(fast);
+            }
+            args.addAll(m);
+            args.addAll(l);
+            args.addAll(o);
+            if (m.size() == 1 && Files.isDirectory(Path.of(m.getFirst()))) {
+                args.addAll(List.of("--tokenizer", SharedData.require("models/stories260K/tok512.bin").toString()));
+            }
+            return args;
+        });
+    }
+}

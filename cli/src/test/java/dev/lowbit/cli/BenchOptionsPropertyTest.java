@@ -30,7 +30,8 @@ import net.jqwik.api.statistics.Statistics;
  * {@code .lowbit}, a random Q4_K GGUF (these six first in the list); a truncated file, a file of another kind, a missing one) × prompt and generation
  * lengths at and past the context × repetitions, threads, parallel sequences and warm-up at and past their limits ×
  * options that belong to {@code --synthetic}: a table with a row per test, or one error line and a non-zero exit.
- * {@code --synthetic} runs only where it must be refused (a 1B model is too large for the suite).
+ * {@code --synthetic} runs the tiny shape with every format, group and embedding precision, and llama-1b only where it must be
+ * refused (a 1B model is too large for the suite).
  */
 class BenchOptionsPropertyTest {
     private static Path dir;
@@ -90,6 +91,11 @@ class BenchOptionsPropertyTest {
                 Tuple.of(1, Arbitraries.of(models.subList(6, models.size())).map(List::of)),
                 Tuple.of(1, Arbitraries.of(List.of("--synthetic", "llama-7b"), List.of("--synthetic", "llama-1b", "--format", "int9"),
                         List.of("--synthetic", "llama-1b", models.getFirst()), List.of("--synthetic", "llama-1b", "--embeddings", "5"), List.of())));
+        Arbitrary<String> format = Arbitraries.of("f32", "int4", "int4-asym", "int3", "int2", "int1", "e2m1", "nf4", "mxfp4", "nf4/g64", "int4/g48", "int5", "nf4/64");
+        Arbitrary<List<String>> tiny = Combinators.combine(format.list().ofMinSize(1).ofMaxSize(2), Arbitraries.of("6", "8", "16", "32", "7"),
+                        Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just("--no-fork")), Tuple.of(1, Arbitraries.just("--fork"))))
+                .as((f, e, fork) -> List.of("--synthetic", "tiny", "--format", String.join(",", f), "--embeddings", e, fork));
+        model = Arbitraries.frequencyOf(Tuple.of(3, model), Tuple.of(1, tiny));
         Arbitrary<List<String>> lengths = Combinators.combine(
                         Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of("0", "1", "7", "128", "512")), Tuple.of(1, Arbitraries.of("513", "-1"))),
                         Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of("0", "1", "5", "128", "512")), Tuple.of(1, Arbitraries.of("513", "-2"))))

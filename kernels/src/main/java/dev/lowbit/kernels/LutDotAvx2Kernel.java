@@ -27,14 +27,14 @@ final class LutDotAvx2Kernel implements LutKernel {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Short> H = ShortVector.SPECIES_128; // 8 f16 scales
     /** Loaded from an array, not broadcast from a constant, so C2 keeps it in a register instead of reloading it at each use. */
     private static final int[] NIBBLE = {0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F, 0xF000F};
 
-    /** A thread's scratch for a unit: the outputs of its tiles, and one tile's sums. */
+    /** A thread's scratch for a unit: the outputs of its tiles, one tile's sums and scales. */
     private static final class Scratch {
         final float[] out = new float[TILES * LutLayout.TILE];
         final short[] acc = new short[LutLayout.TILE];
+        final int[] scales = new int[LutLayout.TILE / 2]; // one group's f16 scales, two per int
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final int TILES = 4;
@@ -107,16 +107,19 @@ final class LutDotAvx2Kernel implements LutKernel {
                     for (int t = t0; t < t1; t++) {
                         long base = (firstTile + t) * g.tileBytes;
                         gemvBlock(data, base + chunks, count, in.q, j * Q8Input.BLOCK, acc);
-                        if (layout.hasOffsets()) flushOffsets(acc, bias, a, b, in.floatSum[j], data, base + g.metaOffset[k], out, t * LutLayout.TILE);
-                        else flush(acc, bias, a, b, data, base + g.metaOffset[k], out, t * LutLayout.TILE);
+                        flush(acc, bias, a, b, data, base + g.metaOffset[k], s.scales, out, t * LutLayout.TILE);
+                        if (layout.hasOffsets()) flushOffsets(in.floatSum[j], data, base + g.metaOffset[k], out, t * LutLayout.TILE);
                     }
                     chunks += (long) count * LutLayout.TILE;
                 }
             }
         }
         for (int t = 0; t < tiles; t++) {
-            int r0 = (firstTile + t) * LutLayout.TILE;
-            System.arraycopy(out, t * LutLayout.TILE, y, yOff + r0, Math.min(LutLayout.TILE, layout.rows() - r0));
+            int r0 = (firstTile + t) * LutLayout.TILE, rows = Math.min(LutLayout.TILE, layout.rows() - r0);
+            for (int p = 0; p < LutLayout.TILE; p++) {
+                int r = rowOf(p);
+                if (r < rows) y[yOff + r0 + r] = out[t * LutLayout.TILE + p];
+            }
         }
     }
 
@@ -146,35 +149,60 @@ final class LutDotAvx2Kernel implements LutKernel {
         zero.add(a3).intoArray(acc, 48);
     }
 
-    /** out = scale · (D · a + c) + out, D = (short) (acc − bias): as {@link LutDotScalarKernel}. */
-    private static void flush(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, float[] out, int outAt) {
+    /**
+     * out = scale · (D · a + c) + out with D = (short) (acc − bias), as {@link LutDotScalarKernel}, for the tile's 64
+     * rows. Each 16 sums of a 16-row group are read as 8 ints: the low halves are the even rows, the high halves the odd
+     * ones, and the rows' f16 scales, read the same way, fall into the same order; so out holds each 16-row group as its
+     * 8 even rows, then its 8 odd ones ({@link #rowOf}), and nothing is permuted or widened part by part (a
+     * {@code convertShape} of the upper half costs C2 six instructions on AVX2). The scales are first copied to an
+     * array: over an array index C2 guards the loop with a few instructions, over a long segment offset with more than
+     * the loop has; and the loop written out four times was too large for C2 to inline its vector operations (boxed).
+     */
+    private static void flush(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, int[] scales, float[] out, int outAt) {
+        IntVector.fromMemorySegment(I, data, metaAt, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 0);
+        IntVector.fromMemorySegment(I, data, metaAt + 32, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 8);
+        IntVector.fromMemorySegment(I, data, metaAt + 64, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 16);
+        IntVector.fromMemorySegment(I, data, metaAt + 96, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 24);
         FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c);
         ShortVector b = ShortVector.broadcast(S, bias);
-        for (int r = 0; r < LutLayout.TILE; r += 16) {
-            ShortVector d = ShortVector.fromArray(S, acc, r).sub(b);
-            ((IntVector) d.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(av, cv)
-                    .fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, outAt + r)).intoArray(out, outAt + r);
-            ((IntVector) d.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(av, cv)
-                    .fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, outAt + r + 8)).intoArray(out, outAt + r + 8);
+        for (int q = 0; q < 4; q++) {
+            IntVector d = ShortVector.fromArray(S, acc, 16 * q).sub(b).reinterpretAsInts(), s = IntVector.fromArray(I, scales, 8 * q);
+            int at = outAt + 16 * q;
+            low(d).fma(av, cv).fma(lowF16(s), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+            high(d).fma(av, cv).fma(highF16(s), FloatVector.fromArray(F, out, at + 8)).intoArray(out, at + 8);
         }
     }
 
-    /** {@link #flush}, then out = offset · Σx + out with the group's f16 offsets, which follow its scales. */
-    private static void flushOffsets(short[] acc, short bias, float a, float c, float sum, MemorySegment data, long metaAt, float[] out, int outAt) {
-        FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c), sv = FloatVector.broadcast(F, sum);
-        ShortVector b = ShortVector.broadcast(S, bias);
-        for (int r = 0; r < LutLayout.TILE; r += 16) {
-            ShortVector d = ShortVector.fromArray(S, acc, r).sub(b);
-            f16s(data, metaAt + 128 + 2L * r).fma(sv, ((IntVector) d.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0)
-                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r), FloatVector.fromArray(F, out, outAt + r))).intoArray(out, outAt + r);
-            f16s(data, metaAt + 128 + 2L * r + 16).fma(sv, ((IntVector) d.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0)
-                    .reinterpretAsFloats().fma(av, cv).fma(f16s(data, metaAt + 2L * r + 16), FloatVector.fromArray(F, out, outAt + r + 8))).intoArray(out, outAt + r + 8);
+    /** Then out = offset · Σx + out with the group's f16 offsets, which follow its scales; rows in {@link #flush}'s order. */
+    private static void flushOffsets(float sum, MemorySegment data, long metaAt, float[] out, int outAt) {
+        FloatVector sv = FloatVector.broadcast(F, sum);
+        for (int q = 0; q < 4; q++) {
+            IntVector o = IntVector.fromMemorySegment(I, data, metaAt + 128 + 32L * q, ByteOrder.LITTLE_ENDIAN);
+            lowF16(o).fma(sv, FloatVector.fromArray(F, out, outAt + 16 * q)).intoArray(out, outAt + 16 * q);
+            highF16(o).fma(sv, FloatVector.fromArray(F, out, outAt + 16 * q + 8)).intoArray(out, outAt + 16 * q + 8);
         }
     }
 
-    /** Eight f16 values from {@code at}, as floats. */
-    private static FloatVector f16s(MemorySegment data, long at) {
-        return ScaleFormat.f16Bits((IntVector) ShortVector.fromMemorySegment(H, data, at, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
+    /** The low shorts of the ints, sign-extended, as floats (exact: |D| ≤ 32512). */
+    private static FloatVector low(IntVector d) {
+        return d.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+    }
+
+    private static FloatVector high(IntVector d) {
+        return d.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+    }
+
+    /** The f16 values in the ints' low halves as floats: moved up, then as {@link ScaleFormat#f16Bits} (sign in bit 31, the rest at float positions). */
+    private static FloatVector lowF16(IntVector h) {
+        return h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    private static FloatVector highF16(IntVector h) {
+        return h.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** The row whose sum {@link #flush} leaves at position p of a tile's outputs. */
+    static int rowOf(int p) {
+        return (p & ~15) | (p & 7) << 1 | (p >> 3 & 1);
     }
 }

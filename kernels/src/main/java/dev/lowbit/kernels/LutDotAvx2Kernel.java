@@ -94,25 +94,9 @@ final class LutDotAvx2Kernel implements LutKernel {
         float step = step(m.levelsView()), centre = centre(m.levelsView(), step);
         int tiles = Math.min(TILES, layout.tiles() - firstTile);
         float[] out = s.out;
-        short[] acc = s.acc;
         java.util.Arrays.fill(out, 0f);
         for (int t0 = 0; t0 < tiles; t0 += SIDE) {
-            int t1 = Math.min(tiles, t0 + SIDE);
-            for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
-                long chunks = g.chunkOffset[k];
-                for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
-                    int count = g.blockPositions[j] / 2;
-                    float a = step * in.scale[j], b = centre * in.scale[j] * in.sum[j];
-                    short bias = (short) (8 * in.sum[j]);
-                    for (int t = t0; t < t1; t++) {
-                        long base = (firstTile + t) * g.tileBytes;
-                        gemvBlock(data, base + chunks, count, in.q, j * Q8Input.BLOCK, acc);
-                        flush(acc, bias, a, b, data, base + g.metaOffset[k], s.scales, out, t * LutLayout.TILE);
-                        if (layout.hasOffsets()) flushOffsets(in.floatSum[j], data, base + g.metaOffset[k], out, t * LutLayout.TILE);
-                    }
-                    chunks += (long) count * LutLayout.TILE;
-                }
-            }
+            gemvSideBySide(data, g, part, (firstTile + t0) * g.tileBytes, Math.min(SIDE, tiles - t0), in, step, centre, layout.hasOffsets(), s, t0 * LutLayout.TILE);
         }
         for (int t = 0; t < tiles; t++) {
             int r0 = (firstTile + t) * LutLayout.TILE, rows = Math.min(LutLayout.TILE, layout.rows() - r0);
@@ -123,30 +107,51 @@ final class LutDotAvx2Kernel implements LutKernel {
         }
     }
 
-    /** One tile's sums over one block: {@code count} chunks from {@code at}, inputs from q[i0], into acc in row order. */
-    private static void gemvBlock(MemorySegment data, long at, int count, short[] q, int i0, short[] acc) {
+    /**
+     * {@code tiles} tiles from {@code base}, block by block (the first tile's block of 32 inputs, then the second's),
+     * each block's sums flushed at once: one compiled loop nest per pair of tiles, so the checks and set-up of a call
+     * are paid per part, not per block.
+     */
+    private static void gemvSideBySide(MemorySegment data, LutGeometry g, int part, long base, int tiles, Q8Input in, float step, float centre,
+                                       boolean offsets, Scratch s, int outAt) {
         IntVector nibble = IntVector.fromArray(I, NIBBLE, 0);
-        ShortVector zero = ShortVector.zero(S), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        for (int c = 0; c < count; c++) { // a counted loop over an int: C2 then drops the bounds checks from it
-            int i = i0 + 2 * c;
-            long o = at + (long) c * LutLayout.TILE;
-            ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
-            IntVector h0 = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
-            IntVector h1 = IntVector.fromMemorySegment(I, data, o + 32, ByteOrder.LITTLE_ENDIAN);
-            a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
-                    .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-            a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                    .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
-            a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
-                    .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-            a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                    .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+        ShortVector zero = ShortVector.zero(S);
+        short[] q = in.q, acc = s.acc;
+        for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
+            long chunks = g.chunkOffset[k];
+            for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
+                int count = g.blockPositions[j] / 2, i0 = j * Q8Input.BLOCK;
+                float a = step * in.scale[j], c = centre * in.scale[j] * in.sum[j];
+                short bias = (short) (8 * in.sum[j]);
+                for (int t = 0; t < tiles; t++) {
+                    long tile = base + t * g.tileBytes, at = tile + chunks;
+                    ShortVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+                    for (int ch = 0; ch < count; ch++) { // a counted loop over an int: C2 then drops the bounds checks from it
+                        int i = i0 + 2 * ch;
+                        long o = at + (long) ch * LutLayout.TILE;
+                        ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
+                        IntVector h0 = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
+                        IntVector h1 = IntVector.fromMemorySegment(I, data, o + 32, ByteOrder.LITTLE_ENDIAN);
+                        a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
+                                .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+                        a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                                .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                        a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
+                                .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
+                        a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
+                                .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                    }
+                    // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
+                    zero.add(a0).intoArray(acc, 0);
+                    zero.add(a2).intoArray(acc, 16);
+                    zero.add(a1).intoArray(acc, 32);
+                    zero.add(a3).intoArray(acc, 48);
+                    scaleAndAdd(acc, bias, a, c, data, tile + g.metaOffset[k], s.scales, s.out, outAt + t * LutLayout.TILE);
+                    if (offsets) flushOffsets(in.floatSum[j], data, tile + g.metaOffset[k], s.out, outAt + t * LutLayout.TILE);
+                }
+                chunks += (long) count * LutLayout.TILE;
+            }
         }
-        // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
-        zero.add(a0).intoArray(acc, 0);
-        zero.add(a2).intoArray(acc, 16);
-        zero.add(a1).intoArray(acc, 32);
-        zero.add(a3).intoArray(acc, 48);
     }
 
     /**
@@ -158,7 +163,7 @@ final class LutDotAvx2Kernel implements LutKernel {
      * array: over an array index C2 guards the loop with a few instructions, over a long segment offset with more than
      * the loop has; and the loop written out four times was too large for C2 to inline its vector operations (boxed).
      */
-    private static void flush(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, int[] scales, float[] out, int outAt) {
+    private static void scaleAndAdd(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, int[] scales, float[] out, int outAt) {
         IntVector.fromMemorySegment(I, data, metaAt, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 0);
         IntVector.fromMemorySegment(I, data, metaAt + 32, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 8);
         IntVector.fromMemorySegment(I, data, metaAt + 64, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 16);

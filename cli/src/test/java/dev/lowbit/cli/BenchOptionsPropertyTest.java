@@ -8,7 +8,6 @@ import dev.lowbit.engine.SharedData;
 import dev.lowbit.engine.format.gguf.GgufSources;
 import dev.lowbit.engine.format.hf.HfFolderWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,15 +57,7 @@ class BenchOptionsPropertyTest {
 
     @AfterContainer
     static void clean() throws IOException {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        CliTest.deleteTree(dir);
     }
 
     @Property(seed = "20261207")

@@ -55,9 +55,7 @@ class QuantizeOptionsPropertyTest {
 
     @AfterContainer
     static void removeSources() throws IOException {
-        try (var files = Files.walk(sources)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+        CliTest.deleteTree(sources);
     }
 
     @Property(seed = "20261207")

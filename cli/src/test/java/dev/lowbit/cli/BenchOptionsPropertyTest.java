@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowbit.engine.SharedData;
-import dev.lowbit.engine.format.gguf.GgufSources;
-import dev.lowbit.engine.format.hf.HfFolderWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +22,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * {@code lowbit bench} over every model format here (stories260K as llama2.c, GGUF F16 and Q4_0, a Hugging Face folder, a
- * {@code .lowbit}, a random Q4_K GGUF (these six first in the list); a truncated file, a file of another kind, a missing one) × prompt and generation
+ * {@code lowbit bench} over every model format here ({@link ModelSources}; a truncated file, a file of another kind, a
+ * missing one) × prompt and generation
  * lengths at and past the context × repetitions, threads, parallel sequences and warm-up at and past their limits ×
  * options that belong to {@code --synthetic}: a table with a row per test, or one error line and a non-zero exit.
  * {@code --synthetic} runs the tiny shape with every format, group and embedding precision, and llama-1b only where it must be
@@ -34,25 +31,18 @@ import net.jqwik.api.statistics.Statistics;
  */
 class BenchOptionsPropertyTest {
     private static Path dir;
-    private static List<String> models;
+    private static List<List<String>> valid;
+    private static List<String> broken;
 
     @BeforeContainer
     static void files() throws IOException {
         dir = Files.createTempDirectory("lowbit-prop-bench");
-        String bin = SharedData.require("models/stories260K/stories260K.bin").toString();
-        Path lowbit = dir.resolve("stories-int4.lowbit");
-        CliTest.Run q = CliTest.run("quantize", bin, lowbit.toString(), "--bits", "4", "-t", "1");
-        if (q.exit() != 0) throw new IllegalStateException("quantize failed: " + q.err());
+        ModelSources sources = ModelSources.write(dir);
+        Path lowbit = sources.all().getLast().path();
         byte[] whole = Files.readAllBytes(lowbit);
-        Path hf = dir.resolve("stories-hf");
-        HfFolderWriter.write(hf, HfFolderWriter.stories(), true, 1);
-        models = List.of(bin, lowbit.toString(), hf.toString(),
-                Files.write(dir.resolve("stories-F16.gguf"), GgufSources.stories("F16")).toString(),
-                Files.write(dir.resolve("stories-Q4_0.gguf"), GgufSources.stories("Q4_0")).toString(),
-                Files.write(dir.resolve("random-Q4_K.gguf"), GgufSources.q4K()).toString(),
-                Files.write(dir.resolve("cut.lowbit"), Arrays.copyOf(whole, whole.length / 3)).toString(),
-                Files.writeString(dir.resolve("notes.gguf"), "not a model").toString(),
-                dir.resolve("missing.bin").toString());
+        valid = sources.all().stream().map(ModelSources.Source::positionalArgs).toList();
+        broken = List.of(Files.write(dir.resolve("cut.lowbit"), Arrays.copyOf(whole, whole.length / 3)).toString(),
+                Files.writeString(dir.resolve("notes.gguf"), "not a model").toString(), dir.resolve("missing.bin").toString());
     }
 
     @AfterContainer
@@ -78,10 +68,10 @@ class BenchOptionsPropertyTest {
     @Provide
     Arbitrary<List<String>> runs() {
         // Inputs that should run are drawn three times as often as those that must be refused.
-        Arbitrary<List<String>> model = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(models.subList(0, 6)).map(List::of)),
-                Tuple.of(1, Arbitraries.of(models.subList(6, models.size())).map(List::of)),
+        Arbitrary<List<String>> model = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(valid)),
+                Tuple.of(1, Arbitraries.of(broken).map(List::of)),
                 Tuple.of(1, Arbitraries.of(List.of("--synthetic", "llama-7b"), List.of("--synthetic", "llama-1b", "--format", "int9"),
-                        List.of("--synthetic", "llama-1b", models.getFirst()), List.of("--synthetic", "llama-1b", "--embeddings", "5"), List.of())));
+                        List.of("--synthetic", "llama-1b", broken.getLast()), List.of("--synthetic", "llama-1b", "--embeddings", "5"), List.of())));
         Arbitrary<String> format = Arbitraries.of("f32", "int4", "int4-asym", "int3", "int2", "int1", "e2m1", "nf4", "mxfp4", "nf4/g64", "int4/g48", "int5", "nf4/64");
         Arbitrary<List<String>> tiny = Combinators.combine(format.list().ofMinSize(1).ofMaxSize(2), Arbitraries.of("6", "8", "16", "32", "7"),
                         Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just("--no-fork")), Tuple.of(1, Arbitraries.just("--fork"))))
@@ -103,9 +93,6 @@ class BenchOptionsPropertyTest {
             args.addAll(m);
             args.addAll(l);
             args.addAll(o);
-            if (m.size() == 1 && Files.isDirectory(Path.of(m.getFirst()))) {
-                args.addAll(List.of("--tokenizer", SharedData.require("models/stories260K/tok512.bin").toString()));
-            }
             return args;
         });
     }

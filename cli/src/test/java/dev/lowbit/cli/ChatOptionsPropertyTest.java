@@ -20,7 +20,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * {@code lowbit chat} fed generated conversations on standard input (empty lines, /reset, /exit midway, very long
+ * {@code lowbit chat} on every model format ({@link ModelSources}) fed generated conversations on standard input (empty lines, /reset, /exit midway, very long
  * and odd-character messages, no final newline) with contexts, reply lengths, system messages and templates (built-in,
  * a valid .jinja file, one with a syntax error, one that raises, a missing one) at their limits: success, or one error
  * line and a non-zero exit; never an internal error.
@@ -28,10 +28,12 @@ import net.jqwik.api.statistics.Statistics;
 class ChatOptionsPropertyTest {
     private static Path dir;
     private static List<String> templates;
+    private static ModelSources models;
 
     @BeforeContainer
     static void files() throws IOException {
         dir = Files.createTempDirectory("lowbit-prop-chat");
+        models = ModelSources.write(dir);
         templates = List.of("", "chatml", "llama3", "llama2",
                 Files.writeString(dir.resolve("plain.jinja"), "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}assistant:").toString(),
                 Files.writeString(dir.resolve("broken.jinja"), "{% for m in messages %}{{ m.content }").toString(),
@@ -41,20 +43,25 @@ class ChatOptionsPropertyTest {
 
     @AfterContainer
     static void clean() throws IOException {
-        for (String f : new String[] {"plain.jinja", "broken.jinja", "raises.jinja"}) Files.deleteIfExists(dir.resolve(f));
-        Files.deleteIfExists(dir);
+        CliTest.deleteTree(dir);
     }
 
     @Property(seed = "20261207")
-    void everyConversationEndsCleanly(@ForAll("options") List<String> options, @ForAll("input") String input) {
+    void everyConversationEndsCleanly(@ForAll("model") ModelSources.Source model, @ForAll("options") List<String> options, @ForAll("input") String input) {
         List<String> args = new ArrayList<>(List.of("-t", "1"));
+        args.addAll(model.modelArgs());
         args.addAll(options);
         CliTest.Run r = ChatCliTest.chat(input, args.toArray(String[]::new));
         String what = "chat " + String.join(" ", args) + " <<< " + input.replace("\n", "\\n") + " -> exit " + r.exit() + ": " + r.err().strip();
-        Statistics.collect(r.exit() == 0 ? "chatted" : "refused");
+        Statistics.collect(model.name(), r.exit() == 0 ? "chatted" : "refused");
         assertFalse(r.err().contains("internal error") || r.err().contains("\tat "), what);
         if (r.exit() != 0) assertEquals(1, r.err().lines().filter(l -> l.startsWith("lowbit:")).count(), "one error line: " + what);
         if (options.contains("-n") && options.get(options.indexOf("-n") + 1).equals("0")) assertNotEquals(0, r.exit(), what);
+    }
+
+    @Provide
+    Arbitrary<ModelSources.Source> model() {
+        return Arbitraries.of(models.all());
     }
 
     @Provide

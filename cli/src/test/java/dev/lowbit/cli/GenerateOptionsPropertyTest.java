@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -12,30 +15,52 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * {@code lowbit generate} on the default model over generated sampling and length options at and past their limits
+ * {@code lowbit generate} on every model format ({@link ModelSources}) over generated sampling and length options at and past their limits
  * (temperature 0 and huge, top-k 0 and past the vocabulary, top-p and min-p 0 and 1, -n and --ctx from 0 to far past
  * the model, batch 1, empty, odd and unpaired-surrogate prompts, --no-bos, --quantize presets), with or without one
  * invalid option: success, or one error line and a non-zero exit (always for the invalid option); never an internal
  * error.
  */
 class GenerateOptionsPropertyTest {
+    private static Path dir;
+    private static ModelSources models;
+
+    @BeforeContainer
+    static void models() throws IOException {
+        dir = Files.createTempDirectory("lowbit-prop-generate");
+        models = ModelSources.write(dir);
+    }
+
+    @AfterContainer
+    static void clean() throws IOException {
+        CliTest.deleteTree(dir);
+    }
 
     @Property(seed = "20261207")
-    void everyCombinationEndsCleanly(@ForAll("options") List<String> options, @ForAll("invalid") List<String> invalid) {
+    void everyCombinationEndsCleanly(@ForAll("model") ModelSources.Source model, @ForAll("options") List<String> options,
+                                     @ForAll("invalid") List<String> invalid) {
         List<String> args = new ArrayList<>(List.of("generate", "-t", "1"));
+        args.addAll(model.modelArgs());
         args.addAll(options);
         args.addAll(invalid);
         CliTest.Run g = CliTest.run(args.toArray(String[]::new));
         String what = String.join(" ", args.subList(1, args.size())) + " -> exit " + g.exit() + ": " + g.err().strip();
-        Statistics.collect(g.exit() == 0 ? "generated" : "refused with one line");
+        Statistics.collect(model.name(), g.exit() == 0 ? "generated" : "refused with one line");
         assertFalse(g.err().contains("internal error"), what);
         // valid options may still meet a limit (a prompt longer than --ctx 2); an invalid one must be refused
         if (!invalid.isEmpty()) assertNotEquals(0, g.exit(), what);
         // progress and notes may come first; the error itself is one line of its own
         if (g.exit() != 0) assertEquals(1, g.err().lines().filter(l -> l.startsWith("lowbit:")).count(), "one error line: " + what);
+    }
+
+    @Provide
+    Arbitrary<ModelSources.Source> model() {
+        return Arbitraries.of(models.all());
     }
 
     /** Values at and past the limits that are still valid. */

@@ -44,10 +44,11 @@ final class LutAvx2Kernel implements LookupKernel {
     @Override public int tableStride() { return 16; }
     @Override public int tilesPerUnit() { return 4; }
 
-    /** 4-bit integer codes run the dot-product kernel: fewer instructions per weight on AVX2 (docs/KERNELS.md). */
+    /** 4-bit integer and E2M1 codes run the dot-product kernels: fewer instructions per weight on AVX2 (docs/KERNELS.md). */
     @Override
     public LutKernel forMatrix(LutLayout layout, float[] levels) {
-        return LutDotAvx2Kernel.supports(layout, levels) ? LutKernels.DOT_AVX2 : this;
+        if (LutDotAvx2Kernel.supports(layout, levels)) return LutKernels.DOT_AVX2;
+        return LutLevelDotAvx2Kernel.supports(layout, levels) ? LutKernels.LEVEL_DOT_AVX2 : this;
     }
 
     @Override

@@ -11,7 +11,7 @@ import jdk.incubator.vector.ByteVector;
  * The table-lookup kernels, and the one this JVM runs, chosen once from what the CPU and the JVM offer:
  * AVX-512 with VBMI → {@code avx512}; 256-bit vectors (AVX2) → {@code avx2}; 128-bit vectors (NEON, SSE) →
  * {@code 128}; nothing usable → {@code scalar}. On {@code avx2}, evenly spaced 4-bit codes run the dot-product
- * kernel ({@link LutDotAvx2Kernel}). {@code -Dlowbit.kernel=NAME} (or the environment variable {@code LOWBIT_KERNEL})
+ * kernel ({@link LutDotAvx2Kernel}), and 4-bit codes with small integer levels (E2M1) its twin ({@link LutLevelDotAvx2Kernel}). {@code -Dlowbit.kernel=NAME} (or the environment variable {@code LOWBIT_KERNEL})
  * forces one; a kernel gives the same results, bit for bit, on any machine (the lookup kernels all the same ones,
  * the dot-product kernel those of its input's rounding), but one forced onto a CPU without its instructions runs
  * the Vector API's Java fallbacks, far slower.
@@ -24,6 +24,8 @@ public final class LutKernels {
     public static final List<LutKernel> ALL = List.of(AVX512, AVX2, V128, SCALAR);
     /** What {@link #AVX2} runs 4-bit integer codes on, and its reference; not chosen by name. */
     static final LutKernel DOT_AVX2 = new LutDotAvx2Kernel(), DOT_SCALAR = new LutDotScalarKernel();
+    /** What {@link #AVX2} runs 4-bit codes with small integer levels (E2M1) on, and its reference. */
+    static final LutKernel LEVEL_DOT_AVX2 = new LutLevelDotAvx2Kernel(), LEVEL_DOT_SCALAR = new LutLevelDotScalarKernel();
 
     private record Choice(LutKernel kernel, String reason) {}
     private static final Choice CHOICE = choose();

@@ -9,7 +9,10 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** The dot-product kernel of 4-bit integer codes on AVX2 ({@link LutDotAvx2Kernel}) and its input ({@link Q8Input}). */
+/**
+ * The dot-product kernels of 4-bit codes on AVX2 ({@link LutDotAvx2Kernel} for integer grids,
+ * {@link LutLevelDotAvx2Kernel} for E2M1) and their input ({@link Q8Input}).
+ */
 class LutDotKernelTest {
     private static final WorkerPool POOL = new WorkerPool(2);
 
@@ -55,7 +58,8 @@ class LutDotKernelTest {
     void avx2RunsEvenlySpacedFourBitCodesOnTheDotKernel() {
         assertEquals("avx2-dot", pack(64, 64, 4, false, LutMatrixTest.intLevels(4, -8)).on(LutKernels.AVX2).kernel().name());
         assertEquals("avx2-dot", pack(64, 64, 4, true, LutMatrixTest.intLevels(4, 0)).on(LutKernels.AVX2).kernel().name());
-        assertEquals("avx2", pack(64, 64, 4, false, LutMatrixTest.E2M1).on(LutKernels.AVX2).kernel().name());
+        assertEquals("avx2-level-dot", pack(64, 64, 4, false, LutMatrixTest.E2M1).on(LutKernels.AVX2).kernel().name());
+        assertEquals("avx2", pack(64, 64, 4, false, NF4).on(LutKernels.AVX2).kernel().name()); // no integer levels
         assertEquals("avx2", pack(64, 64, 2, false, LutMatrixTest.intLevels(2, -2)).on(LutKernels.AVX2).kernel().name());
         assertEquals("avx512", pack(64, 64, 4, false, LutMatrixTest.intLevels(4, -8)).on(LutKernels.AVX512).kernel().name());
     }
@@ -102,6 +106,38 @@ class LutDotKernelTest {
             }
         }
     }
+
+    @Test
+    void e2m1LevelsAreIntegersOfHalfAUnit() {
+        assertEquals(0.5f, LutLevelDotAvx2Kernel.unit(LutMatrixTest.E2M1));
+        assertArrayEquals(new byte[] {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12}, LutLevelDotAvx2Kernel.integerLevels(LutMatrixTest.E2M1));
+        assertEquals(null, LutLevelDotAvx2Kernel.integerLevels(NF4));
+        float[] tooWide = LutMatrixTest.E2M1.clone();
+        tooWide[7] = 6.5f; // 13 halves: past the short range's bound
+        assertEquals(null, LutLevelDotAvx2Kernel.integerLevels(tooWide));
+    }
+
+    @Test
+    void e2m1SumsAtTheEdgeOfTheShortRangeAreExact() {
+        // Every code 7 (level 6, 12 halves) or 15 (−6) against inputs all at the input's maximum (85): a block sums to
+        // ±32 · 85 · 12 = ±32640, within a short without wrapping.
+        for (int code : new int[] {7, 15, 3}) {
+            LutMatrix lut = pack(70, 96, code, LutMatrixTest.E2M1).on(LutKernels.AVX2);
+            assertEquals("avx2-level-dot", lut.kernel().name());
+            float[] x = new float[96];
+            java.util.Arrays.fill(x, 1f);
+            float[] got = new float[70], reference = new float[70];
+            lut.multiply(x, got, 1, POOL);
+            lut.multiplyReference(x, reference);
+            assertArrayEquals(reference, got, "code " + code);
+            float expected = 96 * LutMatrixTest.E2M1[code] * 0.5f; // every scale 0.5
+            for (float v : got) assertEquals(expected, v, 1e-5f * Math.abs(expected), "code " + code);
+        }
+    }
+
+    /** bitsandbytes' NF4 levels: not multiples of one unit. */
+    private static final float[] NF4 = {-1f, -0.6961928f, -0.5250731f, -0.3949175f, -0.2844414f, -0.1848449f, -0.0910500f, 0f,
+            0.0795803f, 0.1609302f, 0.2461123f, 0.3379152f, 0.4407098f, 0.5626170f, 0.7229568f, 1f};
 
     @Test
     void batchesRunTheDequantizingGemmAsOnTheLookupKernel() {

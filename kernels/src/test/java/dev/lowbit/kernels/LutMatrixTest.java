@@ -70,6 +70,7 @@ class LutMatrixTest {
             }
             cases.add(new Case(shape[0], shape[1], 4, 32, false, ScaleFormat.E8M0, E2M1));
             cases.add(new Case(shape[0], shape[1], 4, 128, false, ScaleFormat.E8M0, E2M1)); // scales kept for the group's second span
+            cases.add(new Case(shape[0], shape[1], 4, 32, false, ScaleFormat.F16, E2M1));
             cases.add(new Case(shape[0], shape[1], 4, 64, false, ScaleFormat.F16, E2M1));
             cases.add(new Case(shape[0], shape[1], 4, 128, false, ScaleFormat.F16, E2M1));
         }

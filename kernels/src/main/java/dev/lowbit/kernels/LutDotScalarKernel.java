@@ -4,10 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The scalar reference of the dot-product kernel ({@link LutDotAvx2Kernel}): per block of 32 inputs and row, the
- * exact integer D = Σ q · (c − 8), then out = scale · (D · a + c₀) + out (a = step · the block's scale,
- * c₀ = centre · the block's scale · Σq) and, with offsets, out = offset · Σx + out; parts summed on their own and
- * added in order.
+ * The scalar reference of the dot-product kernels: per block of 32 inputs and row, the exact integer D = Σ q · k(c),
+ * then out = scale · (D · a + c₀) + out and, with offsets, out = offset · Σx + out; parts summed on their own and
+ * added in order. For evenly spaced codes ({@link LutDotAvx2Kernel}) k(c) = c − 8, a = step · the block's input
+ * scale and c₀ = centre · the block's input scale · Σq; for small integer levels ({@link LutLevelDotAvx2Kernel})
+ * k(c) is the level in units, a = unit · the block's input scale and c₀ = 0.
  */
 final class LutDotScalarKernel implements LutKernel {
 
@@ -18,12 +19,13 @@ final class LutDotScalarKernel implements LutKernel {
     /** Codes it does not take run on the lookup kernel. */
     @Override
     public LutKernel forMatrix(LutLayout layout, float[] levels) {
-        return LutDotAvx2Kernel.supports(layout, levels) ? this : LutKernels.SCALAR.forMatrix(layout, levels);
+        boolean dot = LutDotAvx2Kernel.supports(layout, levels) || LutLevelDotAvx2Kernel.supports(layout, levels);
+        return dot ? this : LutKernels.SCALAR.forMatrix(layout, levels);
     }
 
     @Override
     public InputForm inputForm(LutLayout layout, float[] levels) {
-        return new Q8Input.Form(layout.cols());
+        return LutLevelDotAvx2Kernel.supports(layout, levels) ? LutKernels.LEVEL_DOT_AVX2.inputForm(layout, levels) : new Q8Input.Form(layout.cols());
     }
 
     @Override
@@ -32,7 +34,13 @@ final class LutDotScalarKernel implements LutKernel {
         LutLayout layout = m.layout();
         LutGeometry g = m.geometry();
         MemorySegment data = m.data();
-        float step = LutDotAvx2Kernel.step(m.levelsView()), centre = LutDotAvx2Kernel.centre(m.levelsView(), step);
+        float[] levels = m.levelsView();
+        boolean evenlySpaced = LutDotAvx2Kernel.supports(layout, levels);
+        float unit = evenlySpaced ? LutDotAvx2Kernel.step(levels) : LutLevelDotAvx2Kernel.unit(levels);
+        float centre = evenlySpaced ? LutDotAvx2Kernel.centre(levels, unit) : 0;
+        byte[] integer = LutLevelDotAvx2Kernel.integerLevels(levels);
+        int[] level = new int[16];
+        for (int c = 0; c < 16; c++) level[c] = evenlySpaced ? c - 8 : integer[c];
         long base = tile * g.tileBytes;
         float[] out = new float[LutLayout.TILE], meta = new float[2 * LutLayout.TILE];
         int[] d = new int[LutLayout.TILE];
@@ -44,10 +52,10 @@ final class LutDotScalarKernel implements LutKernel {
                 for (int i = j * Q8Input.BLOCK, n = i + g.blockPositions[j]; i < n; i += 2, at += LutLayout.TILE) {
                     for (int r = 0; r < LutLayout.TILE; r++) {
                         int b = data.get(ValueLayout.JAVA_BYTE, at + LutLayout.chunkByte(r)) & 0xFF;
-                        d[r] += in.q[i] * ((b & 15) - 8) + in.q[i + 1] * ((b >>> 4) - 8);
+                        d[r] += in.q[i] * level[b & 15] + in.q[i + 1] * level[b >>> 4];
                     }
                 }
-                float a = step * in.scale[j], c = centre * in.scale[j] * in.sum[j];
+                float a = unit * in.scale[j], c = centre * in.scale[j] * in.sum[j];
                 for (int r = 0; r < LutLayout.TILE; r++) {
                     out[r] = Math.fma(meta[r], Math.fma(d[r], a, c), out[r]);
                     if (layout.hasOffsets()) out[r] = Math.fma(meta[64 + r], in.floatSum[j], out[r]);

@@ -24,8 +24,8 @@ public final class LutKernels {
     public static final List<LutKernel> ALL = List.of(AVX512, AVX2, V128, SCALAR);
     /** What {@link #AVX2} runs 4-bit integer codes on, and its reference; not chosen by name. */
     static final LutKernel DOT_AVX2 = new LutDotAvx2Kernel(), DOT_SCALAR = new LutDotScalarKernel();
-    /** What {@link #AVX2} runs 4-bit codes with small integer levels (E2M1) on, and its reference. */
-    static final LutKernel LEVEL_DOT_AVX2 = new LutLevelDotAvx2Kernel(), LEVEL_DOT_SCALAR = new LutLevelDotScalarKernel();
+    /** What {@link #AVX2} runs 4-bit codes with small integer levels (E2M1) on; its reference is {@link #DOT_SCALAR}. */
+    static final LutKernel LEVEL_DOT_AVX2 = new LutLevelDotAvx2Kernel();
 
     private record Choice(LutKernel kernel, String reason) {}
     private static final Choice CHOICE = choose();

@@ -42,7 +42,7 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
 
     @Override public String name() { return "avx2-level-dot"; }
     @Override public int tilesPerUnit() { return 4; }
-    @Override public LutKernel reference() { return LutKernels.LEVEL_DOT_SCALAR; }
+    @Override public LutKernel reference() { return LutKernels.DOT_SCALAR; }
 
     @Override
     public LutKernel forMatrix(LutLayout layout, float[] levels) {
@@ -144,7 +144,7 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         return p.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
     }
 
-    /** out = scale · (D · a) + out, as {@link LutLevelDotScalarKernel}; the scales copied first (see {@link LutAvx2Kernel}'s flushes). */
+    /** out = scale · (D · a) + out, as {@link LutDotScalarKernel} with c₀ = 0; the scales copied first (see {@link LutAvx2Kernel}'s flushes). */
     private static void flush(short[] acc, float a, MemorySegment data, long metaAt, short[] f16, float[] out) {
         ShortVector.fromMemorySegment(S, data, metaAt, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 0);
         ShortVector.fromMemorySegment(S, data, metaAt + 32, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 16);

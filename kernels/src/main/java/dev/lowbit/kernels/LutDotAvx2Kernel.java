@@ -132,14 +132,15 @@ final class LutDotAvx2Kernel implements LutKernel {
                         ShortVector xe = ShortVector.broadcast(S, q[i]), xo = ShortVector.broadcast(S, q[i + 1]);
                         IntVector h0 = IntVector.fromMemorySegment(I, data, o, ByteOrder.LITTLE_ENDIAN);
                         IntVector h1 = IntVector.fromMemorySegment(I, data, o + 32, ByteOrder.LITTLE_ENDIAN);
-                        a0 = a0.add(h0.and(nibble).reinterpretAsShorts().mul(xe))
-                                .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-                        a1 = a1.add(h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                                .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
-                        a2 = a2.add(h1.and(nibble).reinterpretAsShorts().mul(xe))
-                                .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo));
-                        a3 = a3.add(h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe))
-                                .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo));
+                        // The accumulators are arguments, never receivers (docs/KERNELS.md, "What C2 needs").
+                        a0 = h0.and(nibble).reinterpretAsShorts().mul(xe)
+                                .add(h0.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo)).add(a0);
+                        a1 = h0.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe)
+                                .add(h0.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo)).add(a1);
+                        a2 = h1.and(nibble).reinterpretAsShorts().mul(xe)
+                                .add(h1.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts().mul(xo)).add(a2);
+                        a3 = h1.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts().mul(xe)
+                                .add(h1.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts().mul(xo)).add(a3);
                     }
                     // Stored as zero + sum: the store's receiver then has an exact class (docs/KERNELS.md, "What C2 needs").
                     zero.add(a0).intoArray(acc, 0);

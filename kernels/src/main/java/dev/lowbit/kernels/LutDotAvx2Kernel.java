@@ -179,7 +179,7 @@ final class LutDotAvx2Kernel implements LutKernel {
         }
     }
 
-    /** Then out = offset · Σx + out with the group's f16 offsets, which follow its scales; rows in {@link #flush}'s order. */
+    /** Then out = offset · Σx + out with the group's f16 offsets, which follow its scales; rows in {@link #scaleAndAdd}'s order. */
     private static void flushOffsets(float sum, MemorySegment data, long metaAt, float[] out, int outAt) {
         FloatVector sv = FloatVector.broadcast(F, sum);
         for (int q = 0; q < 4; q++) {
@@ -207,7 +207,7 @@ final class LutDotAvx2Kernel implements LutKernel {
         return h.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
 
-    /** The row whose sum {@link #flush} leaves at position p of a tile's outputs. */
+    /** The row whose sum {@link #scaleAndAdd} leaves at position p of a tile's outputs. */
     static int rowOf(int p) {
         return (p & ~15) | (p & 7) << 1 | (p >> 3 & 1);
     }

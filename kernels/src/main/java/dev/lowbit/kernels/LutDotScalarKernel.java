@@ -38,7 +38,8 @@ final class LutDotScalarKernel implements LutKernel {
         boolean evenlySpaced = LutDotAvx2Kernel.supports(layout, levels);
         float unit = evenlySpaced ? LutDotAvx2Kernel.step(levels) : LutLevelDotAvx2Kernel.unit(levels);
         float centre = evenlySpaced ? LutDotAvx2Kernel.centre(levels, unit) : 0;
-        byte[] integer = LutLevelDotAvx2Kernel.integerLevels(levels);
+        byte[] integer = new byte[16];
+        if (!evenlySpaced) LutLevelDotAvx2Kernel.integerLevels(levels, integer);
         int[] level = new int[16];
         for (int c = 0; c < 16; c++) level[c] = evenlySpaced ? c - 8 : integer[c];
         long base = tile * g.tileBytes;

@@ -11,7 +11,8 @@ import jdk.incubator.vector.ByteVector;
  * The table-lookup kernels, and the one this JVM runs, chosen once from what the CPU and the JVM offer:
  * AVX-512 with VBMI → {@code avx512}; 256-bit vectors (AVX2) → {@code avx2}; 128-bit vectors (NEON, SSE) →
  * {@code 128}; nothing usable → {@code scalar}. On {@code avx2}, evenly spaced 4-bit codes run the dot-product
- * kernel ({@link LutDotAvx2Kernel}), and 4-bit codes with small integer levels (E2M1) its twin ({@link LutLevelDotAvx2Kernel}). {@code -Dlowbit.kernel=NAME} (or the environment variable {@code LOWBIT_KERNEL})
+ * kernel ({@link LutDotAvx2Kernel}), and 4-bit codes with small integer levels (E2M1) its twin
+ * ({@link LutLevelDotAvx2Kernel}). {@code -Dlowbit.kernel=NAME} (or the environment variable {@code LOWBIT_KERNEL})
  * forces one; a kernel gives the same results, bit for bit, on any machine (the lookup kernels all the same ones,
  * the dot-product kernel those of its input's rounding), but one forced onto a CPU without its instructions runs
  * the Vector API's Java fallbacks, far slower.

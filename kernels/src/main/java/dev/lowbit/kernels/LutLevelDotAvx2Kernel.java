@@ -32,11 +32,12 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
     /** Largest |integer level|, and the input's largest |q|: 32 · 85 · 12 ≤ 32767. */
     static final int LARGEST_LEVEL = 12, INPUT_MAX = 85;
 
-    /** A thread's scratch for one tile: its outputs, its sums, a group's f16 scales. */
+    /** A thread's scratch for one tile: its outputs, its sums, a group's f16 scales, the matrix's integer levels. */
     private static final class Scratch {
         final float[] out = new float[LutLayout.TILE];
         final short[] acc = new short[LutLayout.TILE];
         final short[] f16 = new short[LutLayout.TILE];
+        final byte[] levels = new byte[16];
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -62,7 +63,7 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
     /** 4-bit codes, f16 scales, no offsets, levels = unit · k with integers |k| ≤ 12, not evenly spaced. */
     static boolean supports(LutLayout layout, float[] levels) {
         return layout.bits() == 4 && layout.scaleFormat() == ScaleFormat.F16 && !layout.hasOffsets()
-                && Float.isNaN(LutDotAvx2Kernel.step(levels)) && integerLevels(levels) != null;
+                && Float.isNaN(LutDotAvx2Kernel.step(levels)) && integerLevels(levels, new byte[16]);
     }
 
     /** The smallest nonzero |level|, which the others are integer multiples of (at most 12); 0 when there is none. */
@@ -72,17 +73,16 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         return Float.isFinite(unit) ? unit : 0;
     }
 
-    /** The 16 levels as integers of {@link #unit}, or null when they are not such small integers. */
-    static byte[] integerLevels(float[] levels) {
+    /** The 16 levels as integers of {@link #unit}, into k; false when they are not such small integers. */
+    static boolean integerLevels(float[] levels, byte[] k) {
         float unit = unit(levels);
-        if (unit == 0 || levels.length != 16) return null;
-        byte[] k = new byte[16];
+        if (unit == 0 || levels.length != 16) return false;
         for (int c = 0; c < 16; c++) {
             float q = levels[c] / unit;
-            if (q != Math.rint(q) || Math.abs(q) > LARGEST_LEVEL || levels[c] != (float) Math.rint(q) * unit) return null;
+            if (q != Math.rint(q) || Math.abs(q) > LARGEST_LEVEL || levels[c] != (float) Math.rint(q) * unit) return false;
             k[c] = (byte) q;
         }
-        return k;
+        return true;
     }
 
     @Override
@@ -90,11 +90,11 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         Scratch s = SCRATCH.get();
         Q8Input in = (Q8Input) prepared;
         LutLayout layout = m.layout();
-        byte[] table = integerLevels(m.levelsView());
+        integerLevels(m.levelsView(), s.levels); // 16 divisions into the thread's array: no allocation per unit
         float unit = unit(m.levelsView());
         int end = Math.min(firstTile + tilesPerUnit(), layout.tiles());
         for (int tile = firstTile; tile < end; tile++) {
-            gemvTile(m.data(), m.geometry(), tile, part, in, table, unit, s);
+            gemvTile(m.data(), m.geometry(), tile, part, in, s.levels, unit, s);
             int r0 = tile * LutLayout.TILE;
             System.arraycopy(s.out, 0, y, yOff + r0, Math.min(LutLayout.TILE, layout.rows() - r0));
         }
@@ -144,7 +144,12 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         return p.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
     }
 
-    /** out = scale · (D · a) + out, as {@link LutDotScalarKernel} with c₀ = 0; the scales copied first (see {@link LutAvx2Kernel}'s flushes). */
+    /**
+     * out = scale · (D · a) + out, as {@link LutDotScalarKernel} with c₀ = 0; the scales copied first, as in
+     * {@link LutAvx2Kernel}'s flushes. A twin of their code, not a call into it: called from here, that kernel's
+     * {@code copyF16} was not inlined ("callee is too large" at a call site C2 had not seen hot) and the dot kernel's
+     * helpers lost their static binding, so every vector was boxed (E2M1 decode 14 → 5 tokens/s).
+     */
     private static void flush(short[] acc, float a, MemorySegment data, long metaAt, short[] f16, float[] out) {
         ShortVector.fromMemorySegment(S, data, metaAt, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 0);
         ShortVector.fromMemorySegment(S, data, metaAt + 32, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 16);

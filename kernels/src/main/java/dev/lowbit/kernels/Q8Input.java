@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * One token's input quantized as ggml's {@code Q8_0} quantizes it for its integer dot products: blocks of 32
- * inputs, each with one float scale (its largest |x| / 127, or / the form's smaller maximum) and 32 integers in −127..127, which the dot-product
- * kernel ({@link LutDotAvx2Kernel}) multiplies with the weights' 4-bit codes. Kept as shorts, the width of the
- * kernel's multiplies. Per block it also holds Σq (which turns codes into centred levels) and Σx (for offsets).
+ * inputs, each with one float scale (its largest |x| / 127, or / the form's smaller maximum) and 32 integers in
+ * −127..127, which the dot-product kernel ({@link LutDotAvx2Kernel}) multiplies with the weights' 4-bit codes.
+ * Kept as shorts, the width of the kernel's multiplies. Per block it also holds Σq (which turns codes into centred levels) and Σx (for offsets).
  * Inputs past the last one are 0.
  */
 final class Q8Input implements TileInput {

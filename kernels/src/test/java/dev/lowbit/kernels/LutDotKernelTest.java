@@ -2,6 +2,8 @@ package dev.lowbit.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -112,11 +114,13 @@ class LutDotKernelTest {
     @Test
     void e2m1LevelsAreIntegersOfHalfAUnit() {
         assertEquals(0.5f, LutLevelDotAvx2Kernel.unit(LutMatrixTest.E2M1));
-        assertArrayEquals(new byte[] {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12}, LutLevelDotAvx2Kernel.integerLevels(LutMatrixTest.E2M1));
-        assertEquals(null, LutLevelDotAvx2Kernel.integerLevels(NF4));
+        byte[] k = new byte[16];
+        assertTrue(LutLevelDotAvx2Kernel.integerLevels(LutMatrixTest.E2M1, k));
+        assertArrayEquals(new byte[] {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12}, k);
+        assertFalse(LutLevelDotAvx2Kernel.integerLevels(NF4, new byte[16]));
         float[] tooWide = LutMatrixTest.E2M1.clone();
         tooWide[7] = 6.5f; // 13 halves: past the short range's bound
-        assertEquals(null, LutLevelDotAvx2Kernel.integerLevels(tooWide));
+        assertFalse(LutLevelDotAvx2Kernel.integerLevels(tooWide, new byte[16]));
     }
 
     @Test

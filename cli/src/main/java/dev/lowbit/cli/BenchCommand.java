@@ -95,6 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (String f : formats) QuantPresets.recipe(f); // reject bad arguments before the table and the long work
         LlamaConfig config = synthetic == null ? null : SyntheticWeights.preset(synthetic);
+        if (config != null) checkLengths(synthetic, config); // before minutes of quantizing
         TensorPrecision precision = TensorPrecision.parse(embeddings);
         PrintWriter out = spec.commandLine().getOut();
         if (!rowsOnly) {
@@ -105,6 +106,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (model != null) {
             try (LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), tokenizer, threads.get(0))) {
+                checkLengths(model.getFileName().toString(), m.model().config());
                 measure(out, model.getFileName().toString(), m.format(), m.model().config(), m.model().weights());
             }
             return 0;
@@ -160,11 +162,14 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void measure(PrintWriter out, String name, String format, LlamaConfig config, LlamaWeights weights) {
+    private void checkLengths(String name, LlamaConfig config) {
         int context = config.contextLength();
         if (prompt > context || generate > context) {
             throw new IllegalArgumentException(name + ": -p " + prompt + " and -n " + generate + " must fit the model's context of " + context + " tokens");
         }
+    }
+
+    private void measure(PrintWriter out, String name, String format, LlamaConfig config, LlamaWeights weights) {
         NamedWeights named = NamedWeights.of(weights);
         long bytes = named.bytes(), params = named.parameters();
         for (int t : threads) {

@@ -55,7 +55,10 @@ class GgufModelTest {
                     byte[] data = switch (type) {
                         case 8 -> q8_0(v, back);
                         case 2 -> q4_0(v, back);
-                        case 1 -> GgufWriter.f16(v);
+                        case 1 -> {
+                            for (int i = 0; i < v.length; i++) back[i] = Float.float16ToFloat(Float.floatToFloat16(v[i]));
+                            yield GgufWriter.f16(v);
+                        }
                         default -> throw new IllegalArgumentException("type " + type);
                     };
                     w.tensor(e.getKey() + ".weight", type, data, mat.cols(), mat.rows());

@@ -10,9 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** scripts/jdk.sh, which ./lowbit and ./run-tests use to find a JDK 25. */
+/** scripts/jdk.sh, which ./lowbit and ./run-tests use to find a JDK 25, and the compiler directives ./lowbit passes. */
 class LauncherScriptTest {
     static final Path SCRIPT = Path.of("..", "scripts", "jdk.sh").toAbsolutePath().normalize();
+    static final Path DIRECTIVES = Path.of("..", "scripts", "c2-directives.json").toAbsolutePath().normalize();
 
     record Result(int exit, String out) {}
 
@@ -43,5 +44,26 @@ class LauncherScriptTest {
         assertEquals(1, r.exit());
         assertTrue(r.out().startsWith("lowbit: no JDK 25 or newer found"), r.out());
         assertTrue(r.out().contains("install"), r.out());
+    }
+
+    /**
+     * The launcher starts no JVM at all when HotSpot refuses its directives file (HotSpot's JSON takes one comment
+     * before the array, a block comment, but not two line comments); and the JVM's report of reading it must go to
+     * stderr, where the launcher drops it, not into lowbit's output.
+     */
+    @Test
+    void theLaunchersCompilerDirectivesAreAcceptedAndReportedOnStderr() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + DIRECTIVES,
+                "-XX:+DisplayVMOutputToStderr", "-version");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertEquals("", out);
+        assertTrue(err.lines().anyMatch(l -> l.matches("\\d+ compiler directives added")), err);
+        String launcher = Files.readString(Path.of("..", "lowbit"));
+        assertTrue(launcher.contains("scripts/c2-directives.json") && launcher.contains("-XX:+DisplayVMOutputToStderr")
+                && launcher.contains("compiler directives added"), "the launcher passes the file and drops the JVM's report");
     }
 }

@@ -2,6 +2,8 @@ package dev.lowbit.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Repacks a row-stream codebook matrix into the table-lookup layout ({@link LutLayout}). */
 public final class LutPacker {
@@ -43,60 +45,114 @@ public final class LutPacker {
     /**
      * Packs bits {@code shift..shift+bits−1} of each of {@code source}'s codes as a {@code bits}-bit matrix with
      * {@code levels}, the source's scales and {@code offsets} (null: none): the whole matrix when shift = 0 and
-     * bits are the source's, one pass of a {@link SplitLutMatrix} otherwise. Tiles are independent and packed in
-     * parallel on {@code pool}, each assembled in a buffer and copied out at once.
+     * bits are the source's, one pass of a {@link SplitLutMatrix} otherwise.
      */
     static LutMatrix pack(CodebookMatrix source, int shift, int bits, float[] levels, MemorySegment offsets, WorkerPool pool) {
-        CodeLayout c = source.layout();
-        LutLayout l = new LutLayout(c.rows(), c.cols(), bits, c.groupSize(), source.scaleFormat(), offsets != null);
-        MemorySegment out = WeightMemory.allocate(l.totalBytes());
-        pool.parallelFor(l.tiles(), 1, (from, to) -> {
-            byte[] row = new byte[c.rowBytes()], tile = new byte[Math.toIntExact(l.tileBytes())];
-            int[][] codes = new int[LutLayout.TILE][c.cols()];
-            for (int t = from; t < to; t++) {
-                packTile(source, shift, offsets, l, t, row, codes, tile);
-                MemorySegment.copy(tile, 0, out, ValueLayout.JAVA_BYTE, t * l.tileBytes(), tile.length);
-            }
-        });
-        return new LutMatrix(l, levels, out);
+        return pack(source, List.of(new Pass(shift, bits, levels, offsets)), pool).getFirst();
     }
 
-    private static void packTile(CodebookMatrix source, int shift, MemorySegment offsets, LutLayout l, int tile, byte[] row, int[][] codes, byte[] out) {
-        CodeLayout c = source.layout();
-        int g = l.inputsPerPosition(), bits = l.bits(), mask = (1 << bits) - 1, scaleBytes = l.scaleFormat().bytes();
-        int rowsHere = Math.min(LutLayout.TILE, c.rows() - tile * LutLayout.TILE);
-        java.util.Arrays.fill(out, (byte) 0); // rows past the matrix's last keep zero codes and scales
-        for (int r = 0; r < rowsHere; r++) {
-            MemorySegment.copy(source.codes(), ValueLayout.JAVA_BYTE, (long) (tile * LutLayout.TILE + r) * row.length, row, 0, row.length);
-            for (int col = 0; col < c.cols(); col++) codes[r][col] = (CodeLayout.code(row, 0, col, c.bits()) >>> shift) & mask;
+    /** What one pass packs: bits {@code shift..shift+bits−1} of each code, with these levels and offsets (null: none). */
+    record Pass(int shift, int bits, float[] levels, MemorySegment offsets) {
+        Pass {
+            if (!LutLayout.supportsBits(bits) || shift < 0 || shift + bits > 8) throw new IllegalArgumentException("pass of bits " + shift + ".." + (shift + bits - 1));
         }
+    }
+
+    /**
+     * Packs every pass from one reading of the codes. Tiles are independent and packed in parallel on {@code pool}:
+     * a tile's codes are unpacked to a byte each and its rows' scales (and offsets) read once, then each pass's tile
+     * is assembled in a buffer with plain array stores and copied out at once (docs/STARTUP.md: the split classifier
+     * is packed before the first token).
+     */
+    static List<LutMatrix> pack(CodebookMatrix source, List<Pass> passes, WorkerPool pool) {
+        CodeLayout c = source.layout();
+        List<LutLayout> layouts = passes.stream()
+                .map(p -> new LutLayout(c.rows(), c.cols(), p.bits(), c.groupSize(), source.scaleFormat(), p.offsets() != null)).toList();
+        List<MemorySegment> outs = layouts.stream().map(l -> WeightMemory.allocate(l.totalBytes())).toList();
+        int scaleRowBytes = c.groupsPerRow() * source.scaleFormat().bytes(), offsetRowBytes = c.groupsPerRow() * 2;
+        pool.parallelFor(layouts.getFirst().tiles(), 1, (from, to) -> {
+            byte[] row = new byte[c.rowBytes()];
+            byte[][] codes = new byte[LutLayout.TILE][c.cols() + PAD], scales = new byte[LutLayout.TILE][scaleRowBytes],
+                    offsets = new byte[LutLayout.TILE][offsetRowBytes];
+            byte[][] tiles = layouts.stream().map(l -> new byte[Math.toIntExact(l.tileBytes())]).toArray(byte[][]::new);
+            for (int t = from; t < to; t++) {
+                int rowsHere = Math.min(LutLayout.TILE, c.rows() - t * LutLayout.TILE);
+                for (int r = 0; r < rowsHere; r++) {
+                    long at = (long) t * LutLayout.TILE + r;
+                    MemorySegment.copy(source.codes(), ValueLayout.JAVA_BYTE, at * row.length, row, 0, row.length);
+                    unpackRow(row, c.cols(), c.bits(), codes[r]);
+                    MemorySegment.copy(source.scales(), ValueLayout.JAVA_BYTE, at * scaleRowBytes, scales[r], 0, scaleRowBytes);
+                }
+                for (int i = 0; i < passes.size(); i++) {
+                    Pass pass = passes.get(i);
+                    if (pass.offsets() != null) {
+                        for (int r = 0; r < rowsHere; r++) {
+                            long at = (long) t * LutLayout.TILE + r;
+                            MemorySegment.copy(pass.offsets(), ValueLayout.JAVA_BYTE, at * offsetRowBytes, offsets[r], 0, offsetRowBytes);
+                        }
+                    }
+                    packTile(pass, layouts.get(i), rowsHere, codes, scales, pass.offsets() == null ? null : offsets, tiles[i]);
+                    MemorySegment.copy(tiles[i], 0, outs.get(i), ValueLayout.JAVA_BYTE, t * layouts.get(i).tileBytes(), tiles[i].length);
+                }
+            }
+        });
+        List<LutMatrix> packed = new ArrayList<>();
+        for (int i = 0; i < passes.size(); i++) packed.add(new LutMatrix(layouts.get(i), passes.get(i).levels(), outs.get(i)));
+        return packed;
+    }
+
+    /** Zero codes past a row's end: a short last block's padded positions read them (a position spans at most 4 inputs). */
+    private static final int PAD = 8;
+
+    /** The row stream's codes (low bits first, bits ≤ 8) one per byte; the padding after them stays zero. */
+    private static void unpackRow(byte[] row, int cols, int bits, byte[] codes) {
+        int mask = (1 << bits) - 1, have = 0, in = 0;
+        long window = 0;
+        for (int col = 0; col < cols; col++) {
+            if (have < bits) {
+                window |= (long) (row[in++] & 0xFF) << have;
+                have += 8;
+            }
+            codes[col] = (byte) (window & mask);
+            window >>>= bits;
+            have -= bits;
+        }
+    }
+
+    /** One pass's tile from its rows' codes, scales and offsets (null: none), each row's groups in order. */
+    private static void packTile(Pass pass, LutLayout l, int rowsHere, byte[][] codes, byte[][] scales, byte[][] offsets, byte[] out) {
+        int g = l.inputsPerPosition(), shift = pass.shift(), mask = (1 << pass.bits()) - 1, sb = l.scaleFormat().bytes();
+        java.util.Arrays.fill(out, (byte) 0); // rows past the matrix's last keep zero codes and scales
         for (int k = 0; k < l.groups(); k++) {
             int meta = Math.toIntExact(l.metaOffset(k));
             for (int r = 0; r < rowsHere; r++) {
-                long group = (long) (tile * LutLayout.TILE + r) * c.groupsPerRow() + k;
-                MemorySegment.copy(source.scales(), ValueLayout.JAVA_BYTE, group * scaleBytes, out, meta + r * scaleBytes, scaleBytes);
-                if (offsets != null) MemorySegment.copy(offsets, ValueLayout.JAVA_BYTE, group * 2, out, meta + LutLayout.TILE * scaleBytes + 2 * r, 2);
+                for (int b = 0; b < sb; b++) out[meta + r * sb + b] = scales[r][k * sb + b];
+                if (offsets != null) {
+                    out[meta + LutLayout.TILE * sb + 2 * r] = offsets[r][2 * k];
+                    out[meta + LutLayout.TILE * sb + 2 * r + 1] = offsets[r][2 * k + 1];
+                }
             }
             int at = Math.toIntExact(l.chunkOffset(k));
             for (int j = l.firstBlock(k); j < l.endBlock(k); j++) {
-                int a0 = j * LutLayout.BLOCK, n = l.blockInputs(j);
-                for (int p = 0; p < l.blockPositions(j); p += 2, at += LutLayout.TILE) {
+                for (int p = 0, positions = l.blockPositions(j); p < positions; p += 2, at += LutLayout.TILE) {
+                    int even = j * LutLayout.BLOCK + p * g;
                     for (int r = 0; r < rowsHere; r++) {
-                        int lo = index(codes[r], a0, n, p, g, bits), hi = index(codes[r], a0, n, p + 1, g, bits);
-                        out[at + LutLayout.chunkByte(r)] = (byte) (lo | hi << 4);
+                        byte[] row = codes[r];
+                        int index = switch (g) { // the even position's g inputs in the low nibble, the odd one's in the high
+                            case 1 -> (row[even] >>> shift & mask) | (row[even + 1] >>> shift & mask) << 4;
+                            case 2 -> (row[even] >>> shift & mask) | (row[even + 1] >>> shift & mask) << 2
+                                    | (row[even + 2] >>> shift & mask) << 4 | (row[even + 3] >>> shift & mask) << 6;
+                            default -> bits1(row, even, shift) | bits1(row, even + 4, shift) << 4;
+                        };
+                        out[at + LutLayout.chunkByte(r)] = (byte) index;
                     }
                 }
             }
         }
     }
 
-    /** The 4-bit index of position p of a block: the codes of its g inputs, input d in bits d·bits.. (0 past the end). */
-    private static int index(int[] codes, int a0, int n, int p, int g, int bits) {
-        int index = 0;
-        for (int d = 0; d < g; d++) {
-            int input = p * g + d;
-            if (input < n) index |= codes[a0 + input] << (d * bits);
-        }
-        return index;
+    /** Bit {@code shift} of four codes from {@code first}, as a 4-bit index. */
+    private static int bits1(byte[] row, int first, int shift) {
+        return (row[first] >>> shift & 1) | (row[first + 1] >>> shift & 1) << 1 | (row[first + 2] >>> shift & 1) << 2 | (row[first + 3] >>> shift & 1) << 3;
     }
 }

@@ -134,9 +134,10 @@ public final class SplitLutMatrix implements WeightMatrix {
 
     private synchronized void build(WorkerPool pool) {
         if (high != null) return;
-        int highBits = source.layout().bits() - lowBits;
-        low = LutPacker.pack(source, 0, lowBits, lowLevels, source.offsets(), pool);
-        high = LutPacker.pack(source, lowBits, highBits, highLevels, null, pool);
+        var passes = LutPacker.pack(source, java.util.List.of(new LutPacker.Pass(0, lowBits, lowLevels, source.offsets()),
+                new LutPacker.Pass(lowBits, source.layout().bits() - lowBits, highLevels, null)), pool);
+        low = passes.get(0);
+        high = passes.get(1);
     }
 
     /** {b, b + a, b + 2a, …} with {@code count} levels. */

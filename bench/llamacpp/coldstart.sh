@@ -6,9 +6,11 @@
 #
 #   bench/llamacpp/coldstart.sh [--rounds N] [--threads T] [--avx2]
 #
-# Files: the 1B-shaped GGUFs compare.sh makes (Q4_0, Q4_K_M) and lowbit's int4 .lowbit of the same shape
-# (target/llamacpp/llama1b-int4.lowbit, written here from the F16 GGUF when missing). The page cache is warm
-# (each file is read once before timing); these machines do not let a session drop it.
+# Files: the 1B-shaped GGUFs compare.sh makes (Q4_0, Q4_K_M), lowbit's int4 .lowbit of the same shape
+# (target/llamacpp/llama1b-int4.lowbit, written here from the F16 GGUF when missing) and a Hugging Face folder of
+# the same shape with random bf16 weights (target/llamacpp/llama1b-hf, written by RandomHfFolder.java when missing;
+# llama.cpp does not read such folders). The page cache is warm (each file is read once before timing); these
+# machines do not let a session drop it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=3 THREADS=2 AVX2=0
@@ -29,7 +31,11 @@ CPU_DIR=$LIB JAVA_OPTS=""
 if [ "$AVX2" = 1 ]; then CPU_DIR=$WORK/haswell; JAVA_OPTS="-XX:UseAVX=2"; fi
 INT4=$WORK/llama1b-int4.lowbit
 [ -f "$INT4" ] || ./lowbit quantize "$WORK/llama1b-f16.gguf" "$INT4" --bits 4 --sym --group 32 > /dev/null 2>&1
-for f in "$INT4" "$WORK/llama1b-q4_0.gguf" "$WORK/llama1b-q4_k_m.gguf"; do cat "$f" > /dev/null; done
+. scripts/jdk.sh
+lowbit_find_jdk || exit 1
+HF=$WORK/llama1b-hf
+[ -d "$HF" ] || "$LOWBIT_JAVA_HOME/bin/java" bench/llamacpp/RandomHfFolder.java ../shared/models/llama2-tokenizer/tokenizer.model "$HF"
+for f in "$INT4" "$WORK/llama1b-q4_0.gguf" "$WORK/llama1b-q4_k_m.gguf" "$HF/model.safetensors"; do cat "$f" > /dev/null; done
 
 now() { date +%s.%N; }
 declare -A times
@@ -45,8 +51,9 @@ for r in $(seq "$ROUNDS"); do
   run "lowbit gguf q4_0" env LOWBIT_JAVA_OPTS="$JAVA_OPTS" ./lowbit generate -m "$WORK/llama1b-q4_0.gguf" -p "Once upon a time there" -n 1 --temperature 0 -t "$THREADS"
   run "llama.cpp q4_k_m" env LLAMA_CPU_DIR="$CPU_DIR" "$WORK/llama_tg" ttft "$WORK/llama1b-q4_k_m.gguf" "$THREADS" 0
   run "lowbit gguf q4_k_m" env LOWBIT_JAVA_OPTS="$JAVA_OPTS" ./lowbit generate -m "$WORK/llama1b-q4_k_m.gguf" -p "Once upon a time there" -n 1 --temperature 0 -t "$THREADS"
+  run "lowbit hf bf16" env LOWBIT_JAVA_OPTS="$JAVA_OPTS" ./lowbit generate -m "$HF" -p "Once upon a time there" -n 1 --temperature 0 -t "$THREADS"
 done
 echo "wall time to the first token, $ROUNDS rounds, $THREADS threads$([ "$AVX2" = 1 ] && echo ', as AVX2'): median (min - max), seconds"
-for label in "llama.cpp q4_0" "llama.cpp q4_k_m" "lowbit .lowbit int4" "lowbit gguf q4_0" "lowbit gguf q4_k_m"; do
+for label in "llama.cpp q4_0" "llama.cpp q4_k_m" "lowbit .lowbit int4" "lowbit gguf q4_0" "lowbit gguf q4_k_m" "lowbit hf bf16"; do
   echo "${times[$label]}" | tr ' ' '\n' | grep . | sort -n | awk -v l="$label" '{v[NR]=$1} END {printf "%-22s %6.2f (%.2f - %.2f)\n", l, v[int((NR+1)/2)], v[1], v[NR]}'
 done

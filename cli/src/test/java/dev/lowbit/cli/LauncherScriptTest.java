@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** scripts/jdk.sh, which ./lowbit and ./run-tests use to find a JDK 25, and the compiler directives ./lowbit passes. */
+/** scripts/jdk.sh, which ./lowbit and ./run-tests use to find a JDK 25; the compiler directives ./lowbit passes and its stderr filter. */
 class LauncherScriptTest {
     static final Path SCRIPT = Path.of("..", "scripts", "jdk.sh").toAbsolutePath().normalize();
     static final Path DIRECTIVES = Path.of("..", "scripts", "c2-directives.json").toAbsolutePath().normalize();
@@ -64,6 +64,23 @@ class LauncherScriptTest {
         assertTrue(err.lines().anyMatch(l -> l.matches("\\d+ compiler directives added")), err);
         String launcher = Files.readString(Path.of("..", "lowbit"));
         assertTrue(launcher.contains("scripts/c2-directives.json") && launcher.contains("-XX:+DisplayVMOutputToStderr")
-                && launcher.contains("compiler directives added"), "the launcher passes the file and drops the JVM's report");
+                && launcher.contains("2> >(lowbit_jvm_stderr)"), "the launcher passes the file and filters the JVM's stderr");
+    }
+
+    /** The launcher's stderr filter drops the JVM's notices before lowbit's first line and keeps everything on stderr. */
+    @Test
+    void theJvmsNoticesAreDroppedAndLowbitsLinesStayOnStderr() throws Exception {
+        Path filter = Path.of("..", "scripts", "jvm-stderr.sh").toAbsolutePath().normalize();
+        String jvm = "1 compiler directives added\nWARNING: Using incubator modules: jdk.incubator.vector\n";
+        String lowbit = "quantized to int4 in 0.20 s\nprogress 10%\rprogress 20%\n\nprompt: 5 tokens\n";
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", ". '" + filter + "' && lowbit_jvm_stderr");
+        Process p = pb.start();
+        p.getOutputStream().write((jvm + lowbit).getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertEquals("", out, "nothing of stderr may reach lowbit's stdout");
+        assertEquals(lowbit, err);
     }
 }

@@ -121,7 +121,7 @@ public final class LutPacker {
 
     /** One pass's tile from its rows' codes, scales and offsets (null: none), each row's groups in order. */
     private static void packTile(Pass pass, LutLayout l, int rowsHere, byte[][] codes, byte[][] scales, byte[][] offsets, byte[] out) {
-        int g = l.inputsPerPosition(), shift = pass.shift(), mask = (1 << pass.bits()) - 1, sb = l.scaleFormat().bytes();
+        int g = l.inputsPerPosition(), shift = pass.shift(), bits = pass.bits(), mask = (1 << bits) - 1, sb = l.scaleFormat().bytes();
         java.util.Arrays.fill(out, (byte) 0); // rows past the matrix's last keep zero codes and scales
         for (int k = 0; k < l.groups(); k++) {
             int meta = Math.toIntExact(l.metaOffset(k));
@@ -138,21 +138,17 @@ public final class LutPacker {
                     int even = j * LutLayout.BLOCK + p * g;
                     for (int r = 0; r < rowsHere; r++) {
                         byte[] row = codes[r];
-                        int index = switch (g) { // the even position's g inputs in the low nibble, the odd one's in the high
-                            case 1 -> (row[even] >>> shift & mask) | (row[even + 1] >>> shift & mask) << 4;
-                            case 2 -> (row[even] >>> shift & mask) | (row[even + 1] >>> shift & mask) << 2
-                                    | (row[even + 2] >>> shift & mask) << 4 | (row[even + 3] >>> shift & mask) << 6;
-                            default -> bits1(row, even, shift) | bits1(row, even + 4, shift) << 4;
-                        };
+                        // The even position's g inputs in the low nibble, the odd one's in the high. A loop over g rather
+                        // than a case per g: one compiled form for every pass (a switch was recompiled per pass, before
+                        // the first token, when a split matrix's second pass took the branch its first never had).
+                        int index = 0;
+                        for (int d = 0; d < g; d++) {
+                            index |= (row[even + d] >>> shift & mask) << (d * bits) | (row[even + g + d] >>> shift & mask) << (4 + d * bits);
+                        }
                         out[at + LutLayout.chunkByte(r)] = (byte) index;
                     }
                 }
             }
         }
-    }
-
-    /** Bit {@code shift} of four codes from {@code first}, as a 4-bit index. */
-    private static int bits1(byte[] row, int first, int shift) {
-        return (row[first] >>> shift & 1) | (row[first + 1] >>> shift & 1) << 1 | (row[first + 2] >>> shift & 1) << 2 | (row[first + 3] >>> shift & 1) << 3;
     }
 }

@@ -39,6 +39,24 @@ public record CodeLayout(int rows, int cols, int bits, int groupSize) {
         return (window >>> shift) & ((1 << bits) - 1);
     }
 
+    /**
+     * All {@code cols} codes of one row's stream (starting at {@code row[0]}) into {@code codes[0..cols)}, one per byte,
+     * in one pass over the stream: what {@link #code} reads one at a time.
+     */
+    public void readCodes(byte[] row, byte[] codes) {
+        int mask = (1 << bits) - 1, have = 0, in = 0;
+        long window = 0;
+        for (int col = 0; col < cols; col++) {
+            if (have < bits) {
+                window |= (long) (row[in++] & 0xFF) << have;
+                have += 8;
+            }
+            codes[col] = (byte) (window & mask);
+            window >>>= bits;
+            have -= bits;
+        }
+    }
+
     /** Writes code {@code col} into a zero-initialised row stream. */
     public static void setCode(byte[] row, int rowOffset, int col, int bits, int code) {
         if (code < 0 || code >= 1 << bits) throw new IllegalArgumentException("code " + code + " does not fit " + bits + " bits");

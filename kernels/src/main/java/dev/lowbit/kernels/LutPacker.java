@@ -80,7 +80,7 @@ public final class LutPacker {
                 for (int r = 0; r < rowsHere; r++) {
                     long at = (long) t * LutLayout.TILE + r;
                     MemorySegment.copy(source.codes(), ValueLayout.JAVA_BYTE, at * row.length, row, 0, row.length);
-                    unpackRow(row, c.cols(), c.bits(), codes[r]);
+                    c.readCodes(row, codes[r]); // the padding after the codes stays zero
                     MemorySegment.copy(source.scales(), ValueLayout.JAVA_BYTE, at * scaleRowBytes, scales[r], 0, scaleRowBytes);
                 }
                 for (int i = 0; i < passes.size(); i++) {
@@ -103,21 +103,6 @@ public final class LutPacker {
 
     /** Zero codes past a row's end: a short last block's padded positions read them (a position spans at most 4 inputs). */
     private static final int PAD = 8;
-
-    /** The row stream's codes (low bits first, bits ≤ 8) one per byte; the padding after them stays zero. */
-    private static void unpackRow(byte[] row, int cols, int bits, byte[] codes) {
-        int mask = (1 << bits) - 1, have = 0, in = 0;
-        long window = 0;
-        for (int col = 0; col < cols; col++) {
-            if (have < bits) {
-                window |= (long) (row[in++] & 0xFF) << have;
-                have += 8;
-            }
-            codes[col] = (byte) (window & mask);
-            window >>>= bits;
-            have -= bits;
-        }
-    }
 
     /** One pass's tile from its rows' codes, scales and offsets (null: none), each row's groups in order. */
     private static void packTile(Pass pass, LutLayout l, int rowsHere, byte[][] codes, byte[][] scales, byte[][] offsets, byte[] out) {

@@ -53,9 +53,9 @@ public class MpGemvBenchmark {
     /**
      * lut-int1/2/3/4, lut-e2m1 (g32, 4.5 b/w like Q4_0 for int4/e2m1; int3 runs as a 2-bit and a 1-bit pass), f32,
      * q4-dequant, q4-int8; the classifier's formats: int6 g32 (the default, a 4-bit and a 2-bit pass), int8 g32 on
-     * the float int8 kernel ({@code int8}) and as two 4-bit table-lookup passes ({@code lut-int8}).
+     * the int8 kernel ({@code int8}; {@code int8-g16} with groups of 16, as GGUF's Q6_K) and as two 4-bit table-lookup passes ({@code lut-int8}).
      */
-    @Param({"lut-int4", "lut-int3", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8", "lut-int6", "int8", "lut-int8"})
+    @Param({"lut-int4", "lut-int3", "lut-int2", "lut-int1", "lut-e2m1", "f32", "q4-dequant", "q4-int8", "lut-int6", "int8", "int8-g16", "lut-int8"})
     public String kernel;
 
     @Param({"1", "2"})
@@ -102,6 +102,7 @@ public class MpGemvBenchmark {
                 case "lut-int3" -> SplitLutMatrix.over(codebook(f32, "int", 3, false, 64));
                 case "lut-int6" -> SplitLutMatrix.over(codebook(f32, "int", 6, true, 32));
                 case "int8" -> Int8Matrix.over(codebook(f32, "int", 8, true, 32));
+                case "int8-g16" -> Int8Matrix.over(codebook(f32, "int", 8, true, 16));
                 case "lut-int8" -> SplitLutMatrix.over(codebook(f32, "int", 8, true, 32));
                 default -> throw new IllegalArgumentException(kernel);
             };

@@ -14,26 +14,32 @@ import jdk.incubator.vector.VectorSpecies;
  * the group's activation sum: Σ_k (scale_k·(base+128) + offset_k)·Σx_k.
  */
 public final class Int8Matrix implements WeightMatrix {
-    // 64 codes per step, or 32 without AVX-512 (VectorOps.WIDE).
+    // n = 16 codes per step into 16 floats, or 8 without AVX-512 (VectorOps.WIDE).
     private static final VectorSpecies<Float> F = VectorOps.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B = F.length() == 16 ? ByteVector.SPECIES_512 : ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = F.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int MIN_WORK_PER_THREAD = 1 << 15;
+    private static final int STREAMS = 4;
 
     private final CodebookMatrix codebook;
     private final float constant; // base + 128
+    private final int groupShift; // log2 of the group size
 
     private Int8Matrix(CodebookMatrix codebook, float constant) {
         this.codebook = codebook;
         this.constant = constant;
+        CodeLayout c = codebook.layout();
+        this.groupShift = c.groupSize() >= c.cols() ? 31 : Integer.numberOfTrailingZeros(c.groupSize());
     }
 
     /**
-     * An Int8Matrix over {@code m} when its codes are 8-bit integers with unit steps, its groups hold 16·k codes
-     * and its rows 64·k; else null. (Groups of 16: GGUF's Q6_K, Q3_K and Q2_K sub-blocks.)
+     * An Int8Matrix over {@code m} when its codes are 8-bit integers with unit steps, its groups hold 16·2^j codes
+     * (or whole rows) and its rows 64·k; else null. (Groups of 16: GGUF's Q6_K, Q3_K and Q2_K sub-blocks; of 32: Q8_0.)
      */
     public static Int8Matrix over(CodebookMatrix m) {
         CodeLayout c = m.layout();
-        if (c.bits() != 8 || c.groupSize() % 16 != 0 || c.cols() % 64 != 0) return null;
+        int g = c.groupSize();
+        boolean wholeRows = g >= c.cols();
+        if (c.bits() != 8 || !(wholeRows || g >= 16 && Integer.bitCount(g) == 1) || c.cols() % 64 != 0) return null;
         float[] levels = m.levels();
         for (int i = 1; i < levels.length; i++) if (levels[i] != levels[0] + i) return null;
         return new Int8Matrix(m, levels[0] + 128);
@@ -63,63 +69,64 @@ public final class Int8Matrix implements WeightMatrix {
                 groupSums[t * groups + k] = s;
             }
         }
+        boolean constantTerms = constant != 0 || codebook.offsets() != null; // GGUF's Q6_K, Q8_0: none
         pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
-            float[] scales = new float[groups], offsets = new float[groups];
-            for (int r = from; r < to; r++) {
-                codebook.scaleFormat().readAll(codebook.scales(), (long) r * groups, groups, scales, 0);
-                if (codebook.offsets() != null) ScaleFormat.F16.readAll(codebook.offsets(), (long) r * groups, groups, offsets, 0);
+            float[] scales = new float[STREAMS * groups], offsets = new float[groups], dots = new float[STREAMS];
+            // Four rows a quarter of the range apart, then the last rows one at a time (each as all four streams).
+            int quarter = (to - from) / STREAMS;
+            for (int r = from, end = to; r < end; r++) {
+                boolean spread = r < from + quarter;
+                int stride = spread ? quarter : 0;
+                if (!spread && r < from + STREAMS * quarter) continue; // done as a stream of an earlier row
+                for (int s = 0; s < STREAMS; s++) {
+                    codebook.scaleFormat().readAll(codebook.scales(), (long) (r + s * stride) * groups, groups, scales, s * groups);
+                }
                 for (int t = 0; t < batch; t++) {
-                    float constantTerm = constant * VectorOps.dot(scales, 0, groupSums, t * groups, groups)
-                            + VectorOps.dot(offsets, 0, groupSums, t * groups, groups);
-                    float dot = g % 32 == 0 ? dotRow(r, x, t * cols, scales) : dotRow16(r, x, t * cols, scales);
-                    y[t * rows + r] = dot + constantTerm;
+                    dotRows(r, stride, x, t * cols, scales, dots);
+                    for (int s = 0; s < (spread ? STREAMS : 1); s++) {
+                        int row = r + s * stride;
+                        float constantTerm = 0;
+                        if (constantTerms) {
+                            if (codebook.offsets() != null) ScaleFormat.F16.readAll(codebook.offsets(), (long) row * groups, groups, offsets, 0);
+                            constantTerm = constant * VectorOps.dot(scales, s * groups, groupSums, t * groups, groups)
+                                    + (codebook.offsets() == null ? 0 : VectorOps.dot(offsets, 0, groupSums, t * groups, groups));
+                        }
+                        y[t * rows + row] = dots[s] + constantTerm;
+                    }
                 }
             }
         });
     }
 
     /**
-     * Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for row r: 64 (or 32) codes per load; each quarter is converted to
-     * floats and multiplied by x, partial sums of a group scaled once.
+     * dots[s] = Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for the rows r + s·stride, s = 0..3, in one counted loop over
+     * their columns: n codes of each row at a time read straight into n floats (a sign extension and a
+     * conversion), multiplied with x and scaled by their group's scale (scales of row s from s·groups), found by a
+     * shift. Four rows far apart are four streams from memory, which this host's DRAM serves 2.5–3 times faster
+     * than one (docs/KERNELS.md, "The int8 kernel"); they also give four independent chains of FMAs.
      */
-    private float dotRow(int r, float[] x, int xOff, float[] scales) {
-        int cols = codebook.layout().cols(), group = codebook.layout().groupSize(), n = F.length(), step = B.length();
+    private void dotRows(int r, int stride, float[] x, int xOff, float[] scales, float[] dots) {
+        int cols = codebook.layout().cols(), groups = codebook.layout().groupsPerRow(), n = F.length(), shift = groupShift;
         MemorySegment codes = codebook.codes();
-        long w = (long) r * cols;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        for (int i = 0; i < cols; i += step) {
-            ByteVector b = ByteVector.fromMemorySegment(B, codes, w + i, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.XOR, (byte) 0x80);
-            FloatVector p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xOff + i));
-            p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xOff + i + n), p0);
-            FloatVector p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 2)).mul(FloatVector.fromArray(F, x, xOff + i + 2 * n));
-            p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 3)).fma(FloatVector.fromArray(F, x, xOff + i + 3 * n), p1);
-            // Parts 0–1 and 2–3 each cover 2n ≤ 32 codes, which lie in one group because groups hold 32·k codes.
-            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / group]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / group]), acc1);
+        long w0 = (long) r * cols, w1 = w0 + (long) stride * cols, w2 = w1 + (long) stride * cols, w3 = w2 + (long) stride * cols;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < cols; i += n) {
+            FloatVector xi = FloatVector.fromArray(F, x, xOff + i);
+            int k = i >>> shift;
+            a0 = codes(codes, w0 + i).mul(xi).fma(FloatVector.broadcast(F, scales[k]), a0);
+            a1 = codes(codes, w1 + i).mul(xi).fma(FloatVector.broadcast(F, scales[groups + k]), a1);
+            a2 = codes(codes, w2 + i).mul(xi).fma(FloatVector.broadcast(F, scales[2 * groups + k]), a2);
+            a3 = codes(codes, w3 + i).mul(xi).fma(FloatVector.broadcast(F, scales[3 * groups + k]), a3);
         }
-        return VectorOps.sum(acc0.add(acc1));
+        dots[0] = VectorOps.sum(a0);
+        dots[1] = VectorOps.sum(a1);
+        dots[2] = VectorOps.sum(a2);
+        dots[3] = VectorOps.sum(a3);
     }
 
-    /**
-     * {@link #dotRow} for groups of 16·k that are not 32·k (16, 48, 80, …): each quarter of a load scaled on its own,
-     * as a quarter holds at most 16 aligned codes and so lies in one group.
-     */
-    private float dotRow16(int r, float[] x, int xOff, float[] scales) {
-        int cols = codebook.layout().cols(), group = codebook.layout().groupSize(), n = F.length(), step = B.length();
-        MemorySegment codes = codebook.codes();
-        long w = (long) r * cols;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        for (int i = 0; i < cols; i += step) {
-            ByteVector b = ByteVector.fromMemorySegment(B, codes, w + i, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.XOR, (byte) 0x80);
-            FloatVector p0 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xOff + i));
-            FloatVector p1 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 1)).mul(FloatVector.fromArray(F, x, xOff + i + n));
-            FloatVector p2 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 2)).mul(FloatVector.fromArray(F, x, xOff + i + 2 * n));
-            FloatVector p3 = ((FloatVector) b.convertShape(VectorOperators.B2F, F, 3)).mul(FloatVector.fromArray(F, x, xOff + i + 3 * n));
-            acc0 = p0.fma(FloatVector.broadcast(F, scales[i / group]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, scales[(i + n) / group]), acc1);
-            acc0 = p2.fma(FloatVector.broadcast(F, scales[(i + 2 * n) / group]), acc0);
-            acc1 = p3.fma(FloatVector.broadcast(F, scales[(i + 3 * n) / group]), acc1);
-        }
-        return VectorOps.sum(acc0.add(acc1));
+    /** n codes from {@code at} as the floats c − 128. */
+    private static FloatVector codes(MemorySegment codes, long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, codes, at, ByteOrder.LITTLE_ENDIAN)
+                .lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
     }
 }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class Int8MatrixTest {
     @Test
     void matchesTheReferenceDequantizingProduct() {
-        for (int group : new int[] {32, 16, 48, 64}) { // 16, 48: each quarter of a load scaled on its own (48 once read group 16 scales)
+        for (int group : new int[] {32, 16, 64, 128, 192, 256}) { // 64: an odd count per row; 128: the last cut short; 192, 256: whole rows
         for (int base : new int[] {-128, 0}) {
             for (boolean offsets : new boolean[] {false, true}) {
                 CodebookMatrix m = LutMatrixTest.random(70, 192, 8, group, offsets, ScaleFormat.F16, LutMatrixTest.intLevels(8, base), 11);
@@ -36,5 +36,6 @@ class Int8MatrixTest {
         assertNull(Int8Matrix.over(LutMatrixTest.random(4, 32, 4, 32, false, ScaleFormat.F16, LutMatrixTest.intLevels(4, 0), 1)));
         assertNull(Int8Matrix.over(LutMatrixTest.random(4, 96, 8, 32, false, ScaleFormat.F16, LutMatrixTest.intLevels(8, 0), 1)));
         assertNull(Int8Matrix.over(LutMatrixTest.random(4, 128, 8, 8, false, ScaleFormat.F16, LutMatrixTest.intLevels(8, 0), 1)));
+        assertNull(Int8Matrix.over(LutMatrixTest.random(4, 192, 8, 48, false, ScaleFormat.F16, LutMatrixTest.intLevels(8, 0), 1)));
     }
 }

@@ -2,6 +2,7 @@ package dev.lowbit.cli;
 
 import dev.lowbit.engine.LoadedModel;
 import dev.lowbit.engine.ModelLoader;
+import dev.lowbit.engine.format.GgufCache;
 import dev.lowbit.engine.model.InferenceState;
 import dev.lowbit.engine.model.KvCache;
 import dev.lowbit.engine.model.TokenBatch;
@@ -72,6 +73,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "Tokenizer, when it is not beside the model.")
     Path tokenizer;
 
+    @Option(names = "--no-cache", description = "Neither keep nor use lowbit's repacked copy of a GGUF file (as lowbit generate keeps it).")
+    boolean noCache;
+
     @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "With --synthetic and several formats: measure each format in a fresh JVM, as JMH forks one per benchmark, so that the JIT's profile of one format does not slow the next (default: ${DEFAULT-VALUE}; --no-fork measures all in this JVM).")
     boolean fork;
@@ -105,7 +109,8 @@ final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
         if (model != null) {
-            try (LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), tokenizer, threads.get(0))) {
+            try (LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), tokenizer, threads.get(0), false,
+                    noCache ? null : new GgufCache(GgufCache.defaultDir()))) {
                 checkLengths(model.getFileName().toString(), m.model().config());
                 measure(out, model.getFileName().toString(), m.format(), m.model().config(), m.model().weights());
             }

@@ -2,9 +2,12 @@ package dev.lowbit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.engine.SharedData;
+import dev.lowbit.engine.format.GgufCache;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -124,6 +127,33 @@ class CliTest {
         assertEquals(1, badGroup.exit());
         assertEquals("lowbit: error: format 'nf4/64': after '/' give gN with N > 0 inputs per group, or grow\n", badGroup.err());
         assertEquals("", badGroup.out()); // rejected before any table or model is made
+    }
+
+    /** bench on a GGUF keeps and then maps lowbit's repacked copy, as generate does, unless told --no-cache. */
+    @Test
+    void benchKeepsTheRepackedCopyOfAGguf(@TempDir Path dir) throws Exception {
+        Path gguf = Files.write(dir.resolve("bench-cache-Q4_0.gguf"), dev.lowbit.engine.format.gguf.GgufSources.stories("Q4_0"));
+        GgufCache cache = new GgufCache(GgufCache.defaultDir());
+        String[] args = {"bench", gguf.toString(), "-p", "0", "-n", "2", "-r", "1", "-t", "1", "--warmup", "0"};
+        Run uncached = run(append(args, "--no-cache"));
+        assertEquals(0, uncached.exit(), uncached.err());
+        assertNull(cache.find(gguf), "--no-cache writes no copy");
+        Run first = run(args);
+        assertEquals(0, first.exit(), first.err());
+        Path copy = cache.find(gguf);
+        assertNotNull(copy, "the first load writes the copy");
+        long written = Files.getLastModifiedTime(copy).toMillis();
+        Run second = run(args);
+        assertEquals(0, second.exit(), second.err());
+        assertEquals(written, Files.getLastModifiedTime(copy).toMillis(), "the second load maps the copy, not rewrites it");
+        assertTrue(second.out().contains("| bench-cache-Q4_0.gguf"), second.out());
+        Files.delete(copy);
+    }
+
+    private static String[] append(String[] args, String arg) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = arg;
+        return all;
     }
 
     @Test

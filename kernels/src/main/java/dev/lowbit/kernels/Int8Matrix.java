@@ -1,6 +1,7 @@
 package dev.lowbit.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -14,11 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the group's activation sum: Σ_k (scale_k·(base+128) + offset_k)·Σx_k.
  */
 public final class Int8Matrix implements WeightMatrix {
-    // n = 16 codes per step into 16 floats, or 8 without AVX-512 (VectorOps.WIDE).
-    private static final VectorSpecies<Float> F = VectorOps.WIDE ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    // n codes per step into n floats: 16 with AVX-512, 8 with AVX2, 4 with 128-bit vectors (which load 8 bytes).
+    private static final VectorSpecies<Float> F = VectorOps.F;
     private static final VectorSpecies<Byte> B = F.length() == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int MIN_WORK_PER_THREAD = 1 << 15;
-    private static final int STREAMS = 4;
 
     private final CodebookMatrix codebook;
     private final float constant; // base + 128
@@ -71,19 +71,14 @@ public final class Int8Matrix implements WeightMatrix {
         }
         boolean constantTerms = constant != 0 || codebook.offsets() != null; // GGUF's Q6_K, Q8_0: none
         pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
-            float[] scales = new float[STREAMS * groups], offsets = new float[groups], dots = new float[STREAMS];
-            // Four rows a quarter of the range apart, then the last rows one at a time (each as all four streams).
-            int quarter = (to - from) / STREAMS;
-            for (int r = from, end = to; r < end; r++) {
-                boolean spread = r < from + quarter;
-                int stride = spread ? quarter : 0;
-                if (!spread && r < from + STREAMS * quarter) continue; // done as a stream of an earlier row
-                for (int s = 0; s < STREAMS; s++) {
+            float[] scales = new float[FourStreams.STREAMS * groups], offsets = new float[groups], dots = new float[FourStreams.STREAMS];
+            FourStreams.forEach(from, to, (r, stride, count) -> {
+                for (int s = 0; s < FourStreams.STREAMS; s++) {
                     codebook.scaleFormat().readAll(codebook.scales(), (long) (r + s * stride) * groups, groups, scales, s * groups);
                 }
                 for (int t = 0; t < batch; t++) {
                     dotRows(r, stride, x, t * cols, scales, dots);
-                    for (int s = 0; s < (spread ? STREAMS : 1); s++) {
+                    for (int s = 0; s < count; s++) {
                         int row = r + s * stride;
                         float constantTerm = 0;
                         if (constantTerms) {
@@ -94,7 +89,7 @@ public final class Int8Matrix implements WeightMatrix {
                         y[t * rows + row] = dots[s] + constantTerm;
                     }
                 }
-            }
+            });
         });
     }
 
@@ -102,15 +97,16 @@ public final class Int8Matrix implements WeightMatrix {
      * dots[s] = Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for the rows r + s·stride, s = 0..3, in one counted loop over
      * their columns: n codes of each row at a time read straight into n floats (a sign extension and a
      * conversion), multiplied with x and scaled by their group's scale (scales of row s from s·groups), found by a
-     * shift. Four rows far apart are four streams from memory, which this host's DRAM serves 2.5–3 times faster
-     * than one (docs/KERNELS.md, "The int8 kernel"); they also give four independent chains of FMAs.
+     * shift. Four rows far apart ({@link FourStreams}) also give four independent chains of FMAs. The sums are
+     * taken of zero + accumulator, whose class C2 knows (docs/KERNELS.md, "What C2 needs").
      */
     private void dotRows(int r, int stride, float[] x, int xOff, float[] scales, float[] dots) {
         int cols = codebook.layout().cols(), groups = codebook.layout().groupsPerRow(), n = F.length(), shift = groupShift;
         MemorySegment codes = codebook.codes();
         long w0 = (long) r * cols, w1 = w0 + (long) stride * cols, w2 = w1 + (long) stride * cols, w3 = w2 + (long) stride * cols;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < cols; i += n) {
+        FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        int end = cols - (B.length() - n); // with 128-bit vectors a load reads 8 codes, 4 used: the last 4 come from tail
+        for (int i = 0; i < end; i += n) {
             FloatVector xi = FloatVector.fromArray(F, x, xOff + i);
             int k = i >>> shift;
             a0 = codes(codes, w0 + i).mul(xi).fma(FloatVector.broadcast(F, scales[k]), a0);
@@ -118,10 +114,19 @@ public final class Int8Matrix implements WeightMatrix {
             a2 = codes(codes, w2 + i).mul(xi).fma(FloatVector.broadcast(F, scales[2 * groups + k]), a2);
             a3 = codes(codes, w3 + i).mul(xi).fma(FloatVector.broadcast(F, scales[3 * groups + k]), a3);
         }
-        dots[0] = VectorOps.sum(a0);
-        dots[1] = VectorOps.sum(a1);
-        dots[2] = VectorOps.sum(a2);
-        dots[3] = VectorOps.sum(a3);
+        dots[0] = VectorOps.sum(zero.add(a0)) + tail(codes, w0, end, x, xOff, scales, 0);
+        dots[1] = VectorOps.sum(zero.add(a1)) + tail(codes, w1, end, x, xOff, scales, groups);
+        dots[2] = VectorOps.sum(zero.add(a2)) + tail(codes, w2, end, x, xOff, scales, 2 * groups);
+        dots[3] = VectorOps.sum(zero.add(a3)) + tail(codes, w3, end, x, xOff, scales, 3 * groups);
+    }
+
+    /** The columns from {@code from} that the vector loop left, one by one. */
+    private float tail(MemorySegment codes, long w, int from, float[] x, int xOff, float[] scales, int scaleAt) {
+        float sum = 0;
+        for (int i = from, cols = codebook.layout().cols(); i < cols; i++) {
+            sum += scales[scaleAt + (i >>> groupShift)] * (((codes.get(ValueLayout.JAVA_BYTE, w + i) & 0xFF) - 128) * x[xOff + i]);
+        }
+        return sum;
     }
 
     /** n codes from {@code at} as the floats c − 128. */

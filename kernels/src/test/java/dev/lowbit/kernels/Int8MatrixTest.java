@@ -28,6 +28,17 @@ class Int8MatrixTest {
         }
     }
 
+    /** The largest relative error of a 70 × 192 product against the reference, for the self-check in other JVMs. */
+    static double maxError(int group, WorkerPool pool) {
+        CodebookMatrix m = LutMatrixTest.random(70, 192, 8, group, false, ScaleFormat.F16, LutMatrixTest.intLevels(8, -128), 11);
+        float[] x = LutMatrixTest.input(192, 12), expected = new float[70], got = new float[70];
+        m.multiply(x, expected, 1, pool);
+        Int8Matrix.over(m).multiply(x, got, 1, pool);
+        double worst = 0;
+        for (int i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(expected[i] - got[i]) / Math.max(1, Math.abs(expected[i])));
+        return worst;
+    }
+
     @Test
     void onlyForUnitStepEightBitCodes() {
         float[] nonUniform = LutMatrixTest.intLevels(8, 0);

@@ -5,6 +5,8 @@ import dev.lowbit.engine.model.LlamaConfig;
 import dev.lowbit.engine.model.LlamaWeights;
 import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.tokenizer.Tokenizer;
+import dev.lowbit.kernels.Bf16Matrix;
+import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
 import java.util.ArrayList;
@@ -115,13 +117,15 @@ public record GgufModel(LlamaConfig config, LlamaWeights weights, Tokenizer toke
     }
 
     /**
-     * F32 matrices are used in place; Q4_0, Q4_1 and Q8_0 are copied bit for bit into the table-lookup or int8 layout
+     * F32, F16 and BF16 matrices are used in place; Q4_0, Q4_1 and Q8_0 are copied bit for bit into the table-lookup or int8 layout
      * ({@link GgmlRepack}); other types dequantize row by row as they run.
      */
     private static WeightMatrix matrix(GgufFile gguf, GgufTensorInfo t) {
         int cols = (int) t.shape()[0], rows = (int) t.shape()[1];
         var data = gguf.file().slice(t.offset(), t.bytes(), t.name());
         if (t.type() == GgmlType.F32) return new F32Matrix(data, rows, cols);
+        if (t.type() == GgmlType.F16) return new F16Matrix(data, rows, cols);
+        if (t.type() == GgmlType.BF16) return new Bf16Matrix(data, rows, cols);
         WeightMatrix fast = GgmlRepack.fast(t.type(), data, rows, cols);
         return fast != null ? fast : new GgmlMatrix(t.type(), data, rows, cols);
     }

@@ -13,6 +13,7 @@ import dev.lowbit.engine.model.NamedWeights;
 import dev.lowbit.engine.tokenizer.PreTokenizer;
 import dev.lowbit.engine.tokenizer.Tokenizer;
 import dev.lowbit.engine.tokenizer.VocabMergesFiles;
+import dev.lowbit.kernels.Bf16Matrix;
 import dev.lowbit.kernels.F16Matrix;
 import dev.lowbit.kernels.F32Matrix;
 import dev.lowbit.kernels.WeightMatrix;
@@ -190,7 +191,7 @@ public record HfModel(HfConfig config, LlamaWeights weights, Tokenizer tokenizer
         return switch (t.dtype()) {
             case F32 -> new F32Matrix(data, rows, cols);
             case F16 -> new F16Matrix(data, rows, cols);
-            case BF16 -> new GgmlMatrix(GgmlType.BF16, data, rows, cols);
+            case BF16 -> new Bf16Matrix(data, rows, cols);
             default -> throw file.error("tensor '" + t.name() + "' has dtype " + t.dtype() + " (F32, F16 and BF16 are supported)");
         };
     }

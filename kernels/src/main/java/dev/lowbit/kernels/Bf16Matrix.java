@@ -1,0 +1,116 @@
+package dev.lowbit.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Row-major little-endian bfloat16 weights (Hugging Face checkpoints, GGUF BF16), used in place: widened to fp32
+ * n at a time in the GEMV (exactly: a bfloat16 is the upper half of a float), four rows far apart
+ * ({@link FourStreams}). The twin of {@link F16Matrix}, which differs in the widening.
+ */
+public final class Bf16Matrix implements WeightMatrix {
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int MIN_WORK_PER_THREAD = 1 << 15;
+    private static final VectorSpecies<Float> F = VectorOps.F;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * F.length())); // n shorts
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+
+    public Bf16Matrix(MemorySegment data, int rows, int cols) {
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("bad shape " + rows + "x" + cols);
+        if (data.byteSize() != 2L * rows * cols) {
+            throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes cannot hold " + rows + "x" + cols + " bfloat16 values");
+        }
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    /** Rounds {@code values} to bfloat16 (to nearest, ties to even) in a new off-heap segment. */
+    public static Bf16Matrix of(float[] values, int rows, int cols) {
+        MemorySegment seg = WeightMemory.allocate(2L * rows * cols);
+        for (int i = 0; i < rows * cols; i++) seg.set(LE_SHORT, 2L * i, toBf16(values[i]));
+        return new Bf16Matrix(seg, rows, cols);
+    }
+
+    @Override public int rows() { return rows; }
+    @Override public int cols() { return cols; }
+    @Override public long byteSize() { return data.byteSize(); }
+    @Override public String typeName() { return "bf16"; }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    @Override
+    public void readRow(int row, float[] dst, int offset) {
+        java.util.Objects.checkIndex(row, rows);
+        long base = 2L * row * cols;
+        for (int c = 0; c < cols; c++) dst[offset + c] = bf16(data.get(LE_SHORT, base + 2L * c));
+    }
+
+    @Override
+    public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
+        pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
+            float[] dots = new float[FourStreams.STREAMS];
+            FourStreams.forEach(from, to, (r, stride, count) -> {
+                for (int t = 0; t < batch; t++) {
+                    dotRows(r, stride, x, t * cols, dots);
+                    for (int s = 0; s < count; s++) y[t * rows + r + s * stride] = dots[s];
+                }
+            });
+        });
+    }
+
+    /** dots[s] = Σ_i w(r + s·stride, i)·x_i for s = 0..3, in one loop: n values of each row widened to n floats. */
+    private void dotRows(int r, int stride, float[] x, int xOff, float[] dots) {
+        int n = F.length(), end = cols - cols % n;
+        long w0 = 2L * r * cols, step = 2L * stride * cols, w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
+        FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int i = 0; i < end; i += n) {
+            FloatVector xi = FloatVector.fromArray(F, x, xOff + i);
+            a0 = widen(data, w0 + 2L * i).fma(xi, a0);
+            a1 = widen(data, w1 + 2L * i).fma(xi, a1);
+            a2 = widen(data, w2 + 2L * i).fma(xi, a2);
+            a3 = widen(data, w3 + 2L * i).fma(xi, a3);
+        }
+        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0, end, x, xOff);
+        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1, end, x, xOff);
+        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2, end, x, xOff);
+        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3, end, x, xOff);
+    }
+
+    /** n bfloat16 values from {@code at} as floats: their bits are a float's upper half. */
+    private static FloatVector widen(MemorySegment data, long at) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, data, at, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    static float bf16(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /** Round to nearest even; NaN stays NaN. */
+    static short toBf16(float v) {
+        int b = Float.floatToRawIntBits(v);
+        if (Float.isNaN(v)) return (short) (b >>> 16 | 0x40);
+        return (short) ((b + 0x7FFF + (b >>> 16 & 1)) >>> 16);
+    }
+
+    /** The columns from {@code from} that no whole vector covers. */
+    private float tail(long row, int from, float[] x, int xOff) {
+        float sum = 0;
+        for (int i = from; i < cols; i++) sum += bf16(data.get(LE_SHORT, row + 2L * i)) * x[xOff + i];
+        return sum;
+    }
+}

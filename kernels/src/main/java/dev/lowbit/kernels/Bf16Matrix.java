@@ -2,6 +2,7 @@ package dev.lowbit.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,7 +32,7 @@ public final class Bf16Matrix implements WeightMatrix {
         if (data.byteSize() != 2L * rows * cols) {
             throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes cannot hold " + rows + "x" + cols + " bfloat16 values");
         }
-        this.data = data;
+        this.data = WeightMemory.nativeOf(data);
         this.rows = rows;
         this.cols = cols;
     }
@@ -61,6 +62,7 @@ public final class Bf16Matrix implements WeightMatrix {
 
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
+        WeightMemory.checkAlive(data);
         pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
             float[] dots = new float[FourStreams.STREAMS];
             FourStreams.forEach(from, to, (r, stride, count) -> {
@@ -72,27 +74,30 @@ public final class Bf16Matrix implements WeightMatrix {
         });
     }
 
-    /** dots[s] = Σ_i w(r + s·stride, i)·x_i for s = 0..3, in one loop: n values of each row widened to n floats. */
+    /**
+     * dots[s] = Σ_i w(r + s·stride, i)·x_i for s = 0..3, read through {@link WeightMemory#EVERYWHERE} (rows within
+     * the matrix, so within {@code data}), in one loop: n values of each row widened to n floats. */
     private void dotRows(int r, int stride, float[] x, int xOff, float[] dots) {
         int n = F.length(), end = cols - cols % n;
-        long w0 = 2L * r * cols, step = 2L * stride * cols, w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
+        long w0 = data.address() + 2L * r * cols, step = 2L * stride * cols, w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
         FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         for (int i = 0; i < end; i += n) {
             FloatVector xi = FloatVector.fromArray(F, x, xOff + i);
-            a0 = widen(data, w0 + 2L * i).fma(xi, a0);
-            a1 = widen(data, w1 + 2L * i).fma(xi, a1);
-            a2 = widen(data, w2 + 2L * i).fma(xi, a2);
-            a3 = widen(data, w3 + 2L * i).fma(xi, a3);
+            a0 = widen(w0 + 2L * i).fma(xi, a0);
+            a1 = widen(w1 + 2L * i).fma(xi, a1);
+            a2 = widen(w2 + 2L * i).fma(xi, a2);
+            a3 = widen(w3 + 2L * i).fma(xi, a3);
         }
-        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0, end, x, xOff);
-        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1, end, x, xOff);
-        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2, end, x, xOff);
-        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3, end, x, xOff);
+        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0 - data.address(), end, x, xOff);
+        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1 - data.address(), end, x, xOff);
+        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2 - data.address(), end, x, xOff);
+        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3 - data.address(), end, x, xOff);
+        Reference.reachabilityFence(data);
     }
 
-    /** n bfloat16 values from {@code at} as floats: their bits are a float's upper half. */
-    private static FloatVector widen(MemorySegment data, long at) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, data, at, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
+    /** n bfloat16 values at {@code address} as floats: their bits are a float's upper half. */
+    private static FloatVector widen(long address) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H, WeightMemory.EVERYWHERE, address, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 

@@ -2,6 +2,7 @@ package dev.lowbit.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -21,11 +22,13 @@ public final class Int8Matrix implements WeightMatrix {
     private static final int MIN_WORK_PER_THREAD = 1 << 15;
 
     private final CodebookMatrix codebook;
+    private final MemorySegment codes; // the codebook's codes, in native memory (read through WeightMemory.EVERYWHERE)
     private final float constant; // base + 128
     private final int groupShift; // log2 of the group size
 
     private Int8Matrix(CodebookMatrix codebook, float constant) {
         this.codebook = codebook;
+        this.codes = WeightMemory.nativeOf(codebook.codes());
         this.constant = constant;
         CodeLayout c = codebook.layout();
         this.groupShift = c.groupSize() >= c.cols() ? 31 : Integer.numberOfTrailingZeros(c.groupSize());
@@ -69,6 +72,7 @@ public final class Int8Matrix implements WeightMatrix {
                 groupSums[t * groups + k] = s;
             }
         }
+        WeightMemory.checkAlive(codes);
         boolean constantTerms = constant != 0 || codebook.offsets() != null; // GGUF's Q6_K, Q8_0: none
         pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
             float[] scales = new float[FourStreams.STREAMS * groups], offsets = new float[groups], dots = new float[FourStreams.STREAMS];
@@ -94,7 +98,8 @@ public final class Int8Matrix implements WeightMatrix {
     }
 
     /**
-     * dots[s] = Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for the rows r + s·stride, s = 0..3, in one counted loop over
+     * dots[s] = Σ_k scale_k · Σ_{i∈k} (c_i − 128)·x_i for the rows r + s·stride, s = 0..3, read through
+     * {@link WeightMemory#EVERYWHERE} (rows within the matrix, so within {@code codes}), in one counted loop over
      * their columns: n codes of each row at a time read straight into n floats (a sign extension and a
      * conversion), multiplied with x and scaled by their group's scale (scales of row s from s·groups), found by a
      * shift. Four rows far apart ({@link FourStreams}) also give four independent chains of FMAs. The sums are
@@ -102,26 +107,26 @@ public final class Int8Matrix implements WeightMatrix {
      */
     private void dotRows(int r, int stride, float[] x, int xOff, float[] scales, float[] dots) {
         int cols = codebook.layout().cols(), groups = codebook.layout().groupsPerRow(), n = F.length(), shift = groupShift;
-        MemorySegment codes = codebook.codes();
-        long w0 = (long) r * cols, w1 = w0 + (long) stride * cols, w2 = w1 + (long) stride * cols, w3 = w2 + (long) stride * cols;
+        long w0 = codes.address() + (long) r * cols, w1 = w0 + (long) stride * cols, w2 = w1 + (long) stride * cols, w3 = w2 + (long) stride * cols;
         FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         int end = cols - (B.length() - n); // with 128-bit vectors a load reads 8 codes, 4 used: the last 4 come from tail
         for (int i = 0; i < end; i += n) {
             FloatVector xi = FloatVector.fromArray(F, x, xOff + i);
             int k = i >>> shift;
-            a0 = codes(codes, w0 + i).mul(xi).fma(FloatVector.broadcast(F, scales[k]), a0);
-            a1 = codes(codes, w1 + i).mul(xi).fma(FloatVector.broadcast(F, scales[groups + k]), a1);
-            a2 = codes(codes, w2 + i).mul(xi).fma(FloatVector.broadcast(F, scales[2 * groups + k]), a2);
-            a3 = codes(codes, w3 + i).mul(xi).fma(FloatVector.broadcast(F, scales[3 * groups + k]), a3);
+            a0 = codesAt(w0 + i).mul(xi).fma(FloatVector.broadcast(F, scales[k]), a0);
+            a1 = codesAt(w1 + i).mul(xi).fma(FloatVector.broadcast(F, scales[groups + k]), a1);
+            a2 = codesAt(w2 + i).mul(xi).fma(FloatVector.broadcast(F, scales[2 * groups + k]), a2);
+            a3 = codesAt(w3 + i).mul(xi).fma(FloatVector.broadcast(F, scales[3 * groups + k]), a3);
         }
-        dots[0] = VectorOps.sum(zero.add(a0)) + tail(codes, w0, end, x, xOff, scales, 0);
-        dots[1] = VectorOps.sum(zero.add(a1)) + tail(codes, w1, end, x, xOff, scales, groups);
-        dots[2] = VectorOps.sum(zero.add(a2)) + tail(codes, w2, end, x, xOff, scales, 2 * groups);
-        dots[3] = VectorOps.sum(zero.add(a3)) + tail(codes, w3, end, x, xOff, scales, 3 * groups);
+        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0 - codes.address(), end, x, xOff, scales, 0);
+        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1 - codes.address(), end, x, xOff, scales, groups);
+        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2 - codes.address(), end, x, xOff, scales, 2 * groups);
+        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3 - codes.address(), end, x, xOff, scales, 3 * groups);
+        Reference.reachabilityFence(codes);
     }
 
     /** The columns from {@code from} that the vector loop left, one by one. */
-    private float tail(MemorySegment codes, long w, int from, float[] x, int xOff, float[] scales, int scaleAt) {
+    private float tail(long w, int from, float[] x, int xOff, float[] scales, int scaleAt) {
         float sum = 0;
         for (int i = from, cols = codebook.layout().cols(); i < cols; i++) {
             sum += scales[scaleAt + (i >>> groupShift)] * (((codes.get(ValueLayout.JAVA_BYTE, w + i) & 0xFF) - 128) * x[xOff + i]);
@@ -129,9 +134,9 @@ public final class Int8Matrix implements WeightMatrix {
         return sum;
     }
 
-    /** n codes from {@code at} as the floats c − 128. */
-    private static FloatVector codes(MemorySegment codes, long at) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, codes, at, ByteOrder.LITTLE_ENDIAN)
+    /** n codes at {@code address} as the floats c − 128. */
+    private static FloatVector codesAt(long address) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, WeightMemory.EVERYWHERE, address, ByteOrder.LITTLE_ENDIAN)
                 .lanewise(VectorOperators.XOR, (byte) 0x80).convertShape(VectorOperators.B2F, F, 0);
     }
 }

@@ -46,7 +46,30 @@ public final class WeightMemory {
         MADVISE = madvise;
     }
 
+    /**
+     * The whole address space as one segment: the row-stream kernels read native weights through it at
+     * {@code weights.address() + offset}, offsets checked against the weights' own segment. C2 knows the exact class
+     * of this constant, so a vector load from it compiles to a plain load; a load from a segment passed in calls the
+     * segment's accessors wherever the JVM-wide type profile of those accessors has not settled, and a call in a
+     * kernel's loop spills its vector registers (bf16 decode 1.6 instead of 7–10 tokens/s in about half the runs,
+     * docs/KERNELS.md).
+     */
+    static final MemorySegment EVERYWHERE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private WeightMemory() {}
+
+    /** {@code seg} when it is native memory, else a native copy (kernels reading through {@link #EVERYWHERE} need one). */
+    static MemorySegment nativeOf(MemorySegment seg) {
+        if (seg.isNative()) return seg;
+        MemorySegment copy = allocate(seg.byteSize());
+        copy.copyFrom(seg);
+        return copy;
+    }
+
+    /** Before a kernel reads {@code seg} through {@link #EVERYWHERE}: its memory must still be there. */
+    static void checkAlive(MemorySegment seg) {
+        if (!seg.scope().isAlive()) throw new IllegalStateException("weights read after their memory was released");
+    }
 
     /** {@code bytes} zeroed bytes, 64-byte aligned, freed when unreachable. */
     public static MemorySegment allocate(long bytes) {

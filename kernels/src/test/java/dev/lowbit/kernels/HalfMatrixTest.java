@@ -53,6 +53,21 @@ class HalfMatrixTest {
         assertEquals(0x1p-24f - 1023 * 0x1p-24f, y[0], 0);
     }
 
+    /** The kernels read native memory by address: weights whose memory is gone give an exception, not a crash. */
+    @Test
+    void weightsOfAClosedArenaAreRefused() {
+        float[] x = new float[64], y = new float[8];
+        for (boolean f16 : new boolean[] {true, false}) {
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+            MemorySegment data = arena.allocate(2L * 8 * 64);
+            WeightMatrix m = f16 ? new F16Matrix(data, 8, 64) : new Bf16Matrix(data, 8, 64);
+            m.multiply(x, y, 1, WorkerPool.SERIAL);
+            arena.close();
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> m.multiply(x, y, 1, WorkerPool.SERIAL));
+            assertEquals("weights read after their memory was released", e.getMessage());
+        }
+    }
+
     @Test
     void bf16RoundsToNearestEven() {
         assertEquals((short) 0x3F80, Bf16Matrix.toBf16(1f));

@@ -112,7 +112,9 @@ final class BenchCommand implements Callable<Integer> {
             try (LoadedModel m = ModelLoader.load(ModelOptions.resolve(model), tokenizer, threads.get(0), false,
                     noCache ? null : new GgufCache(GgufCache.defaultDir()))) {
                 checkLengths(model.getFileName().toString(), m.model().config());
-                measure(out, model.getFileName().toString(), m.format(), m.model().config(), m.model().weights());
+                // The copy's path (which generate prints) would not fit the table's column.
+                String format = m.format().startsWith("gguf, repacked copy") ? "gguf (lowbit copy)" : m.format();
+                measure(out, model.getFileName().toString(), format, m.model().config(), m.model().weights());
             }
             return 0;
         }

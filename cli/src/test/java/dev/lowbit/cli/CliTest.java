@@ -146,7 +146,7 @@ class CliTest {
         Run second = run(args);
         assertEquals(0, second.exit(), second.err());
         assertEquals(written, Files.getLastModifiedTime(copy).toMillis(), "the second load maps the copy, not rewrites it");
-        assertTrue(second.out().contains("| bench-cache-Q4_0.gguf"), second.out());
+        assertTrue(second.out().contains("| bench-cache-Q4_0.gguf    | gguf (lowbit copy) |"), second.out());
         Files.delete(copy);
     }
 

@@ -87,8 +87,8 @@ public final class Int8Matrix implements WeightMatrix {
                         float constantTerm = 0;
                         if (constantTerms) {
                             if (codebook.offsets() != null) ScaleFormat.F16.readAll(codebook.offsets(), (long) row * groups, groups, offsets, 0);
-                            constantTerm = constant * VectorOps.dot(scales, s * groups, groupSums, t * groups, groups)
-                                    + (codebook.offsets() == null ? 0 : VectorOps.dot(offsets, 0, groupSums, t * groups, groups));
+                            if (constant != 0) constantTerm = constant * VectorOps.dot(scales, s * groups, groupSums, t * groups, groups);
+                            if (codebook.offsets() != null) constantTerm += VectorOps.dot(offsets, 0, groupSums, t * groups, groups);
                         }
                         y[t * rows + row] = dots[s] + constantTerm;
                     }

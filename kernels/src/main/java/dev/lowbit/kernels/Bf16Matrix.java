@@ -63,15 +63,7 @@ public final class Bf16Matrix implements WeightMatrix {
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         WeightMemory.checkAlive(data);
-        pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
-            float[] dots = new float[FourStreams.STREAMS];
-            FourStreams.forEach(from, to, (r, stride, count) -> {
-                for (int t = 0; t < batch; t++) {
-                    dotRows(r, stride, x, t * cols, dots);
-                    for (int s = 0; s < count; s++) y[t * rows + r + s * stride] = dots[s];
-                }
-            });
-        });
+        FourStreams.multiply(rows, cols, x, y, batch, pool, MIN_WORK_PER_THREAD, this::dotRows);
     }
 
     /**

@@ -15,6 +15,24 @@ final class FourStreams {
         void rows(int r, int stride, int count);
     }
 
+    /** The dot products of rows r + s·stride (s < 4) with x[xOff ..] into dots: what differs between formats. */
+    interface Rows {
+        void dotRows(int r, int stride, float[] x, int xOff, float[] dots);
+    }
+
+    /** y = W·x for the {@code batch} inputs of a matrix that needs nothing per row beyond its dot products (f16, bf16). */
+    static void multiply(int rows, int cols, float[] x, float[] y, int batch, WorkerPool pool, int minWorkPerThread, Rows w) {
+        pool.parallelFor(rows, Math.max(1, minWorkPerThread / (cols * batch) + 1), (from, to) -> {
+            float[] dots = new float[STREAMS];
+            forEach(from, to, (r, stride, count) -> {
+                for (int t = 0; t < batch; t++) {
+                    w.dotRows(r, stride, x, t * cols, dots);
+                    for (int s = 0; s < count; s++) y[t * rows + r + s * stride] = dots[s];
+                }
+            });
+        });
+    }
+
     static void forEach(int from, int to, Step step) {
         int quarter = (to - from) / STREAMS;
         for (int r = from; r < from + quarter; r++) step.rows(r, quarter, STREAMS);

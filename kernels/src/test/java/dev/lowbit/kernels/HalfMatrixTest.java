@@ -18,7 +18,7 @@ class HalfMatrixTest {
     @Test
     void f16MatchesTheJdksDecodingOfEveryWeight() {
         for (int[] shape : SHAPES) {
-            for (int batch : new int[] {1, 3}) {
+            for (int batch : new int[] {1, 3, 9}) { // 9: two passes of four inputs and one alone
                 assertTrue(maxError(true, shape[0], shape[1], batch, WorkerPool.SERIAL) < 1e-5, "f16 " + shape[0] + "x" + shape[1]);
             }
         }
@@ -27,7 +27,7 @@ class HalfMatrixTest {
     @Test
     void bf16MatchesTheBitsAsTheUpperHalfOfAFloat() {
         for (int[] shape : SHAPES) {
-            for (int batch : new int[] {1, 3}) {
+            for (int batch : new int[] {1, 3, 9}) {
                 assertTrue(maxError(false, shape[0], shape[1], batch, WorkerPool.SERIAL) < 1e-5, "bf16 " + shape[0] + "x" + shape[1]);
             }
         }

@@ -18,7 +18,7 @@ class HalfMatrixTest {
     @Test
     void f16MatchesTheJdksDecodingOfEveryWeight() {
         for (int[] shape : SHAPES) {
-            for (int batch : new int[] {1, 3, 9}) { // 9: two passes of four inputs and one alone
+            for (int batch : new int[] {1, 3, 9}) { // a batch runs the one-input loop per input
                 assertTrue(maxError(true, shape[0], shape[1], batch, WorkerPool.SERIAL) < 1e-5, "f16 " + shape[0] + "x" + shape[1]);
             }
         }

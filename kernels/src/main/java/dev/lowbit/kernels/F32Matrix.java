@@ -1,13 +1,14 @@
 package dev.lowbit.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row-major little-endian fp32 weights in a memory segment (usually a slice of a memory-mapped file).
  *
- * <p>Decode (batch 1) is one dot product per row. Prefill processes four tokens per pass over a row so that
+ * <p>Decode (batch 1) takes four rows far apart at once ({@link FourStreams}). Prefill processes four tokens per pass over a row so that
  * each weight vector loaded from memory feeds four fused multiply-adds; tokens are taken in blocks so that
  * the block's activations stay in cache while the rows stream by.
  */
@@ -67,7 +68,48 @@ public final class F32Matrix implements WeightMatrix {
     @Override
     public void multiply(float[] x, float[] y, int batch, WorkerPool pool) {
         int minRows = Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1);
-        pool.parallelFor(rows, minRows, (from, to) -> multiplyRows(x, y, batch, from, to));
+        if (batch > 1 || !data.isNative()) { // heap segments (a quantizer's views of arrays): one row at a time
+            pool.parallelFor(rows, minRows, (from, to) -> multiplyRows(x, y, batch, from, to));
+            return;
+        }
+        WeightMemory.checkAlive(data);
+        pool.parallelFor(rows, minRows, (from, to) -> {
+            float[] dots = new float[FourStreams.STREAMS];
+            FourStreams.forEach(from, to, (r, stride, count) -> {
+                dotRows(r, stride, x, dots);
+                for (int s = 0; s < count; s++) y[r + s * stride] = dots[s];
+            });
+        });
+    }
+
+    /**
+     * dots[s] = Σ_i w(r + s·stride, i)·x_i for s = 0..3 (one input), read through {@link WeightMemory#EVERYWHERE}
+     * (rows within the matrix, so within {@code data}): four streams from memory, as the int8 and f16 kernels.
+     */
+    private void dotRows(int r, int stride, float[] x, float[] dots) {
+        int n = F.length(), end = F.loopBound(cols);
+        long w0 = data.address() + 4L * r * cols, step = 4L * stride * cols, w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
+        FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int i = 0; i < end; i += n) {
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            a0 = VectorOps.load(WeightMemory.EVERYWHERE, w0 + 4L * i).fma(xi, a0);
+            a1 = VectorOps.load(WeightMemory.EVERYWHERE, w1 + 4L * i).fma(xi, a1);
+            a2 = VectorOps.load(WeightMemory.EVERYWHERE, w2 + 4L * i).fma(xi, a2);
+            a3 = VectorOps.load(WeightMemory.EVERYWHERE, w3 + 4L * i).fma(xi, a3);
+        }
+        long base = data.address();
+        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0 - base, end, x);
+        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1 - base, end, x);
+        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2 - base, end, x);
+        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3 - base, end, x);
+        Reference.reachabilityFence(data);
+    }
+
+    /** The columns from {@code from} that no whole vector covers. */
+    private float tail(long row, int from, float[] x) {
+        float sum = 0;
+        for (int i = from; i < cols; i++) sum += data.get(VectorOps.LE_FLOAT, row + 4L * i) * x[i];
+        return sum;
     }
 
     private void multiplyRows(float[] x, float[] y, int batch, int from, int to) {

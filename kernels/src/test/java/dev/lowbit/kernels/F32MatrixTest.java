@@ -51,6 +51,19 @@ class F32MatrixTest {
         }
     }
 
+    /** A matrix over a heap array (a quantizer's view) multiplies what the array holds now. */
+    @Test
+    void aViewOfAnArraySeesItsChanges() {
+        float[] w = {1, 2, 3, 4, 5, 6};
+        F32Matrix m = new F32Matrix(java.lang.foreign.MemorySegment.ofArray(w), 2, 3);
+        float[] y = new float[2];
+        m.multiply(new float[] {1, 1, 1}, y, 1, POOL);
+        assertEquals(6, y[0], 0);
+        w[5] = 10;
+        m.multiply(new float[] {1, 1, 1}, y, 1, POOL);
+        assertEquals(19, y[1], 0);
+    }
+
     @Test
     void singleAndMultiThreadedResultsAreIdentical() {
         Random r = new Random(7);

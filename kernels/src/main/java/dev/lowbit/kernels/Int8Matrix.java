@@ -73,7 +73,6 @@ public final class Int8Matrix implements WeightMatrix {
             }
         }
         WeightMemory.checkAlive(codes);
-        boolean constantTerms = constant != 0 || codebook.offsets() != null; // GGUF's Q6_K, Q8_0: none
         pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
             float[] scales = new float[FourStreams.STREAMS * groups], offsets = new float[groups], dots = new float[FourStreams.STREAMS];
             FourStreams.forEach(from, to, (r, stride, count) -> {
@@ -84,11 +83,11 @@ public final class Int8Matrix implements WeightMatrix {
                     dotRows(r, stride, x, t * cols, scales, dots);
                     for (int s = 0; s < count; s++) {
                         int row = r + s * stride;
-                        float constantTerm = 0;
-                        if (constantTerms) {
-                            if (codebook.offsets() != null) ScaleFormat.F16.readAll(codebook.offsets(), (long) row * groups, groups, offsets, 0);
-                            if (constant != 0) constantTerm = constant * VectorOps.dot(scales, s * groups, groupSums, t * groups, groups);
-                            if (codebook.offsets() != null) constantTerm += VectorOps.dot(offsets, 0, groupSums, t * groups, groups);
+                        float constantTerm = 0; // GGUF's Q6_K and Q8_0 have neither part
+                        if (constant != 0) constantTerm = constant * VectorOps.dot(scales, s * groups, groupSums, t * groups, groups);
+                        if (codebook.offsets() != null) {
+                            ScaleFormat.F16.readAll(codebook.offsets(), (long) row * groups, groups, offsets, 0);
+                            constantTerm += VectorOps.dot(offsets, 0, groupSums, t * groups, groups);
                         }
                         y[t * rows + row] = dots[s] + constantTerm;
                     }

@@ -37,13 +37,6 @@ public final class Bf16Matrix implements WeightMatrix {
         this.cols = cols;
     }
 
-    /** Rounds {@code values} to bfloat16 (to nearest, ties to even) in a new off-heap segment. */
-    public static Bf16Matrix of(float[] values, int rows, int cols) {
-        MemorySegment seg = WeightMemory.allocate(2L * rows * cols);
-        for (int i = 0; i < rows * cols; i++) seg.set(LE_SHORT, 2L * i, toBf16(values[i]));
-        return new Bf16Matrix(seg, rows, cols);
-    }
-
     @Override public int rows() { return rows; }
     @Override public int cols() { return cols; }
     @Override public long byteSize() { return data.byteSize(); }
@@ -95,13 +88,6 @@ public final class Bf16Matrix implements WeightMatrix {
 
     static float bf16(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
-    }
-
-    /** Round to nearest even; NaN stays NaN. */
-    static short toBf16(float v) {
-        int b = Float.floatToRawIntBits(v);
-        if (Float.isNaN(v)) return (short) (b >>> 16 | 0x40);
-        return (short) ((b + 0x7FFF + (b >>> 16 & 1)) >>> 16);
     }
 
     /** The columns from {@code from} that no whole vector covers. */

@@ -73,42 +73,36 @@ public final class F32Matrix implements WeightMatrix {
             return;
         }
         WeightMemory.checkAlive(data);
-        pool.parallelFor(rows, minRows, (from, to) -> {
-            float[] dots = new float[FourStreams.STREAMS];
-            FourStreams.forEach(from, to, (r, stride, count) -> {
-                dotRows(r, stride, x, dots);
-                for (int s = 0; s < count; s++) y[r + s * stride] = dots[s];
-            });
-        });
+        FourStreams.multiply(rows, cols, x, y, 1, pool, MIN_WORK_PER_THREAD, this::dotRows);
     }
 
     /**
-     * dots[s] = Σ_i w(r + s·stride, i)·x_i for s = 0..3 (one input), read through {@link WeightMemory#EVERYWHERE}
+     * dots[s] = Σ_i w(r + s·stride, i)·x[xOff + i] for s = 0..3, read through {@link WeightMemory#EVERYWHERE}
      * (rows within the matrix, so within {@code data}): four streams from memory, as the int8 and f16 kernels.
      */
-    private void dotRows(int r, int stride, float[] x, float[] dots) {
+    private void dotRows(int r, int stride, float[] x, int xOff, float[] dots) {
         int n = F.length(), end = F.loopBound(cols);
         long w0 = data.address() + 4L * r * cols, step = 4L * stride * cols, w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
         FloatVector zero = FloatVector.zero(F), a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         for (int i = 0; i < end; i += n) {
-            FloatVector xi = FloatVector.fromArray(F, x, i);
+            FloatVector xi = FloatVector.fromArray(F, x, xOff + i);
             a0 = VectorOps.load(WeightMemory.EVERYWHERE, w0 + 4L * i).fma(xi, a0);
             a1 = VectorOps.load(WeightMemory.EVERYWHERE, w1 + 4L * i).fma(xi, a1);
             a2 = VectorOps.load(WeightMemory.EVERYWHERE, w2 + 4L * i).fma(xi, a2);
             a3 = VectorOps.load(WeightMemory.EVERYWHERE, w3 + 4L * i).fma(xi, a3);
         }
         long base = data.address();
-        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0 - base, end, x);
-        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1 - base, end, x);
-        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2 - base, end, x);
-        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3 - base, end, x);
+        dots[0] = VectorOps.sum(zero.add(a0)) + tail(w0 - base, end, x, xOff);
+        dots[1] = VectorOps.sum(zero.add(a1)) + tail(w1 - base, end, x, xOff);
+        dots[2] = VectorOps.sum(zero.add(a2)) + tail(w2 - base, end, x, xOff);
+        dots[3] = VectorOps.sum(zero.add(a3)) + tail(w3 - base, end, x, xOff);
         Reference.reachabilityFence(data);
     }
 
     /** The columns from {@code from} that no whole vector covers. */
-    private float tail(long row, int from, float[] x) {
+    private float tail(long row, int from, float[] x, int xOff) {
         float sum = 0;
-        for (int i = from; i < cols; i++) sum += data.get(VectorOps.LE_FLOAT, row + 4L * i) * x[i];
+        for (int i = from; i < cols; i++) sum += data.get(VectorOps.LE_FLOAT, row + 4L * i) * x[xOff + i];
         return sum;
     }
 

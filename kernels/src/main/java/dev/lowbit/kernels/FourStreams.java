@@ -1,7 +1,7 @@
 package dev.lowbit.kernels;
 
 /**
- * How the row-stream GEMVs (int8, f16, bf16) walk a thread's rows: four at a time, a quarter of the range apart,
+ * How the row-stream GEMVs (int8, f16, bf16, and f32 for one input) walk a thread's rows: four at a time, a quarter of the range apart,
  * so that the hardware fetches four streams from memory instead of one (from DRAM 2.5–3 × faster on the host
  * measured, docs/KERNELS.md, "The int8 kernel: four rows far apart"); the last rows one at a time.
  */
@@ -20,7 +20,7 @@ final class FourStreams {
         void dotRows(int r, int stride, float[] x, int xOff, float[] dots);
     }
 
-    /** y = W·x for the {@code batch} inputs of a matrix that needs nothing per row beyond its dot products (f16, bf16). */
+    /** y = W·x for the {@code batch} inputs of a matrix that needs nothing per row beyond its dot products (f16, bf16, f32). */
     static void multiply(int rows, int cols, float[] x, float[] y, int batch, WorkerPool pool, int minWorkPerThread, Rows w) {
         pool.parallelFor(rows, Math.max(1, minWorkPerThread / (cols * batch) + 1), (from, to) -> {
             float[] dots = new float[STREAMS];

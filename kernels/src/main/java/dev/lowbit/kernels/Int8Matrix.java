@@ -74,22 +74,21 @@ public final class Int8Matrix implements WeightMatrix {
         }
         WeightMemory.checkAlive(codes);
         pool.parallelFor(rows, Math.max(1, MIN_WORK_PER_THREAD / (cols * batch) + 1), (from, to) -> {
-            float[] scales = new float[FourStreams.STREAMS * groups], offsets = new float[groups], dots = new float[FourStreams.STREAMS];
+            float[] scales = new float[FourStreams.STREAMS * groups], offsets = new float[FourStreams.STREAMS * groups];
+            float[] dots = new float[FourStreams.STREAMS];
             FourStreams.forEach(from, to, (r, stride, count) -> {
                 for (int s = 0; s < FourStreams.STREAMS; s++) {
-                    codebook.scaleFormat().readAll(codebook.scales(), (long) (r + s * stride) * groups, groups, scales, s * groups);
+                    long first = (long) (r + s * stride) * groups;
+                    codebook.scaleFormat().readAll(codebook.scales(), first, groups, scales, s * groups);
+                    if (codebook.offsets() != null) ScaleFormat.F16.readAll(codebook.offsets(), first, groups, offsets, s * groups);
                 }
                 for (int t = 0; t < batch; t++) {
                     dotRows(r, stride, x, t * cols, scales, dots);
                     for (int s = 0; s < count; s++) {
-                        int row = r + s * stride;
                         float constantTerm = 0; // GGUF's Q6_K and Q8_0 have neither part
                         if (constant != 0) constantTerm = constant * VectorOps.dot(scales, s * groups, groupSums, t * groups, groups);
-                        if (codebook.offsets() != null) {
-                            ScaleFormat.F16.readAll(codebook.offsets(), (long) row * groups, groups, offsets, 0);
-                            constantTerm += VectorOps.dot(offsets, 0, groupSums, t * groups, groups);
-                        }
-                        y[t * rows + row] = dots[s] + constantTerm;
+                        if (codebook.offsets() != null) constantTerm += VectorOps.dot(offsets, s * groups, groupSums, t * groups, groups);
+                        y[t * rows + r + s * stride] = dots[s] + constantTerm;
                     }
                 }
             });

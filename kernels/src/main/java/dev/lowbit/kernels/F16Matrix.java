@@ -90,7 +90,7 @@ public final class F16Matrix implements WeightMatrix {
     /** n halves at {@code address} as floats: the bits moved into float position, then rebiased (ScaleFormat.f16Bits). */
     private static FloatVector widen(long address) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(H, WeightMemory.EVERYWHERE, address, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
-        return ScaleFormat.f16Bits(h).reinterpretAsFloats().mul(0x1p112f);
+        return ScaleFormat.f16Floats(h);
     }
 
     /** The columns from {@code from} that no whole vector covers. */

@@ -38,12 +38,13 @@ final class Lut128Kernel implements LookupKernel {
     public void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
         int end = Math.min(firstTile + tilesPerUnit(), m.layout().tiles());
-        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.data(), tile, part, t, y, yOff, s.meta, s.out, s.acc);
+        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.address(), tile, part, t, y, yOff, s.meta, s.out, s.acc);
     }
 
-    private static void gemvTile(LutLayout layout, LutGeometry g, MemorySegment data, int tile, int part, LutTables t, float[] y, int yOff,
+    private static void gemvTile(LutLayout layout, LutGeometry g, long address, int tile, int part, LutTables t, float[] y, int yOff,
                                  float[] meta, float[] out, short[] acc) {
-        long base = tile * g.tileBytes;
+        long base = address + tile * g.tileBytes;
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         byte[] tables = t.tables;
         int[] groupSpans = g.groupSpans, spanPositions = g.spanPositions;
         int firstGroup = g.partGroups[part], endGroup = g.partGroups[part + 1];

@@ -54,7 +54,7 @@ final class Lut512Kernel implements LookupKernel {
     @Override
     public void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
-        gemvFourTiles(m.layout(), m.geometry(), m.data(), firstTile, part, t, y, yOff, s.meta, s.out, s.acc, s.metaAt);
+        gemvFourTiles(m.layout(), m.geometry(), m.address(), firstTile, part, t, y, yOff, s.meta, s.out, s.acc, s.metaAt);
     }
 
     /**
@@ -68,10 +68,10 @@ final class Lut512Kernel implements LookupKernel {
      * span's bias term removes the +128s:
      * out = offset · Σx + (scale · (sum · step + bias) + out), in the scalar reference's order.
      */
-    private static void flushFour(LutLayout layout, MemorySegment data, short[] acc, LutTables t, int s, long[] metaAt, float[] meta, float[] out) {
+    private static void flushFour(LutLayout layout, short[] acc, LutTables t, int s, long[] metaAt, float[] meta, float[] out) {
         boolean offsets = layout.hasOffsets();
         if (metaAt != null) {
-            for (int tile = 0; tile < 4; tile++) decodeMetaPaired(layout, data, metaAt[tile], meta, 128 * tile);
+            for (int tile = 0; tile < 4; tile++) decodeMetaPaired(layout, metaAt[tile], meta, 128 * tile);
         }
         FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         FloatVector sum = FloatVector.broadcast(F, t.spanSum[s]);
@@ -110,7 +110,8 @@ final class Lut512Kernel implements LookupKernel {
      * run (int2 decode 37 → 26 tokens/s after the g32 formats). Its name starts with gemv so that the launcher keeps
      * it out of line like the kernels.
      */
-    private static void gemvFlushDecoded(MemorySegment data, short[] acc, LutTables t, int s, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+    private static void gemvFlushDecoded(short[] acc, LutTables t, int s, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
         FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         for (int tile = 0; tile < 4; tile++) {
             IntVector x = IntVector.fromMemorySegment(I, data, metaAt[tile], ByteOrder.LITTLE_ENDIAN);
@@ -126,7 +127,8 @@ final class Lut512Kernel implements LookupKernel {
      * {@link #gemvFlushDecoded} for E8M0 scales (MXFP4): one byte per row, two rows per short. Its own method rather
      * than a format switch in that one, for the reason given there: scale vectors decoded on two paths would merge.
      */
-    private static void gemvFlushDecodedE8m0(MemorySegment data, short[] acc, LutTables t, int s, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+    private static void gemvFlushDecodedE8m0(short[] acc, LutTables t, int s, long[] metaAt, boolean groupGoesOn, float[] meta, float[] out) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
         FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         for (int tile = 0; tile < 4; tile++) {
             IntVector x = ScaleFormat.e8m0Pairs(data, metaAt[tile]), z = ScaleFormat.e8m0Pairs(data, metaAt[tile] + 32);
@@ -165,7 +167,8 @@ final class Lut512Kernel implements LookupKernel {
     }
 
     /** The group's scales (and offsets) of one tile into meta[m..m+128), in {@link #PAIRED} order. */
-    private static void decodeMetaPaired(LutLayout layout, MemorySegment data, long at, float[] meta, int m) {
+    private static void decodeMetaPaired(LutLayout layout, long at, float[] meta, int m) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
         ScaleFormat format = layout.scaleFormat();
         format.readTilePaired(data, at, meta, m);
         if (layout.hasOffsets()) ScaleFormat.F16.readTilePaired(data, at + (long) LutLayout.TILE * format.bytes(), meta, m + 64);
@@ -187,14 +190,15 @@ final class Lut512Kernel implements LookupKernel {
      * then binds a receiver's method by type profile only, and once another shape of ShortVector has run (a
      * prefill) a polluted profile left the adds uninlined and every vector boxed (decode at 4 tokens/s).
      */
-    private static void gemvFourTiles(LutLayout layout, LutGeometry g, MemorySegment data, int tile, int part, LutTables t, float[] y, int yOff,
+    private static void gemvFourTiles(LutLayout layout, LutGeometry g, long address, int tile, int part, LutTables t, float[] y, int yOff,
                                       float[] meta, float[] out, short[] acc, long[] metaAt) {
         long tileBytes = g.tileBytes;
         ScaleFormat decodeInFlush = layout.hasOffsets() ? null : layout.scaleFormat(); // no offsets: scales decoded in the flush at a group's first span
         int[] groupSpans = g.groupSpans, spanPositions = g.spanPositions;
         int last = layout.tiles() - 1;
-        long base0 = Math.min(tile, last) * tileBytes, base1 = Math.min(tile + 1, last) * tileBytes;
-        long base2 = Math.min(tile + 2, last) * tileBytes, base3 = Math.min(tile + 3, last) * tileBytes;
+        long base0 = address + Math.min(tile, last) * tileBytes, base1 = address + Math.min(tile + 1, last) * tileBytes;
+        long base2 = address + Math.min(tile + 2, last) * tileBytes, base3 = address + Math.min(tile + 3, last) * tileBytes;
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         int firstGroup = g.partGroups[part], endGroup = g.partGroups[part + 1];
         java.util.Arrays.fill(out, 0f);
         ShortVector zero = ShortVector.zero(S); // hoisted: this method is near C2's node budget
@@ -252,9 +256,9 @@ final class Lut512Kernel implements LookupKernel {
                 zero.add(h2).intoArray(acc, 160);
                 zero.add(w3).intoArray(acc, 192);
                 zero.add(h3).intoArray(acc, 224);
-                if (s != groupSpans[k] || decodeInFlush == null) flushFour(layout, data, acc, t, s, s == groupSpans[k] ? metaAt : null, meta, out);
-                else if (decodeInFlush == ScaleFormat.F16) gemvFlushDecoded(data, acc, t, s, metaAt, s + 1 < end, meta, out);
-                else gemvFlushDecodedE8m0(data, acc, t, s, metaAt, s + 1 < end, meta, out);
+                if (s != groupSpans[k] || decodeInFlush == null) flushFour(layout, acc, t, s, s == groupSpans[k] ? metaAt : null, meta, out);
+                else if (decodeInFlush == ScaleFormat.F16) gemvFlushDecoded(acc, t, s, metaAt, s + 1 < end, meta, out);
+                else gemvFlushDecodedE8m0(acc, t, s, metaAt, s + 1 < end, meta, out);
             }
         }
         int r0 = tile * LutLayout.TILE, n = Math.min(4 * LutLayout.TILE, layout.rows() - r0);

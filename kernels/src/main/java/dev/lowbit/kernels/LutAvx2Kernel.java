@@ -36,7 +36,6 @@ final class LutAvx2Kernel implements LookupKernel {
         final float[] meta = new float[2 * LutLayout.TILE]; // 64 scales, 64 offsets, in row order
         final float[] out = new float[LutLayout.TILE];
         final short[] acc = new short[LutLayout.TILE];
-        final short[] f16 = new short[2 * LutLayout.TILE]; // a group's f16 scales, then its offsets, as stored
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -60,12 +59,13 @@ final class LutAvx2Kernel implements LookupKernel {
     public void gemv(LutMatrix m, int firstTile, int part, LutTables t, float[] y, int yOff) {
         Scratch s = SCRATCH.get();
         int end = Math.min(firstTile + tilesPerUnit(), m.layout().tiles());
-        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.data(), tile, part, t, y, yOff, s.meta, s.out, s.acc, s.f16);
+        for (int tile = firstTile; tile < end; tile++) gemvTile(m.layout(), m.geometry(), m.address(), tile, part, t, y, yOff, s.meta, s.out, s.acc);
     }
 
-    private static void gemvTile(LutLayout layout, LutGeometry g, MemorySegment data, int tile, int part, LutTables t, float[] y, int yOff,
-                                 float[] meta, float[] out, short[] acc, short[] f16) {
-        long base = tile * g.tileBytes;
+    private static void gemvTile(LutLayout layout, LutGeometry g, long address, int tile, int part, LutTables t, float[] y, int yOff,
+                                 float[] meta, float[] out, short[] acc) {
+        long base = address + tile * g.tileBytes;
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         byte[] tables = t.tables;
         int[] groupSpans = g.groupSpans, spanPositions = g.spanPositions;
         int firstGroup = g.partGroups[part], endGroup = g.partGroups[part + 1];
@@ -100,9 +100,10 @@ final class LutAvx2Kernel implements LookupKernel {
                 zero.add(a2).intoArray(acc, 32);
                 zero.add(a3).intoArray(acc, 48);
                 // Separate methods rather than branches inside one: a vector merged from two paths is boxed by C2.
-                if (decodeInFlush && layout.hasOffsets()) flushF16Offsets(acc, t, s, data, base + g.metaOffset[k], f16, out);
-                else if (decodeInFlush) flushF16(acc, t, s, data, base + g.metaOffset[k], f16, out);
-                else if (layout.hasOffsets()) flushWithOffsets(acc, t, s, meta, out);
+                if (decodeInFlush) {
+                    flushF16(acc, t, s, base + g.metaOffset[k], out);
+                    if (layout.hasOffsets()) flushF16Offsets(t, s, base + g.metaOffset[k], out);
+                } else if (layout.hasOffsets()) flushWithOffsets(acc, t, s, meta, out);
                 else flush(acc, t, s, meta, out);
             }
         }
@@ -125,54 +126,36 @@ final class LutAvx2Kernel implements LookupKernel {
 
     /**
      * {@link #flush} with the group's f16 scales read from the weights at {@code metaAt} and decoded here (8 rows
-     * per 16 bytes): no decoded copy is stored and read back. For g32, every span starts a group. The 128 bytes are
-     * first copied to an array by four straight loads: over array indices C2 guards the loop with a few instructions,
-     * over long segment offsets with more than the loop body has (docs/KERNELS.md).
+     * per 16 bytes, each a {@code vpmovsxwd} from memory): no decoded copy is stored and read back. For g32, every
+     * span starts a group. Read through {@link WeightMemory#EVERYWHERE}, the loads need no guards worth counting;
+     * copied to an array first (as before), the copy's vector loads were boxed in some runs (docs/KERNELS.md).
      */
-    private static void flushF16(short[] acc, LutTables t, int s, MemorySegment data, long metaAt, short[] f16, float[] out) {
-        copyF16(data, metaAt, f16, 4);
+    private static void flushF16(short[] acc, LutTables t, int s, long metaAt, float[] out) {
         FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
         for (int q = 0; q < 4; q++) {
             IntVector v = ShortVector.fromArray(S, acc, 16 * q).reinterpretAsInts();
             int lo = 8 * q, hi = 32 + 8 * q;
             v.and(0xFFFF).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
-                    .fma(f16s(f16, lo), FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
+                    .fma(f16s(metaAt + 2L * lo), FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
             v.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
-                    .fma(f16s(f16, hi), FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
+                    .fma(f16s(metaAt + 2L * hi), FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
         }
     }
 
-    /** {@link #flushF16} for groups with f16 offsets, which follow the scales: out = offset · Σx + (…). */
-    private static void flushF16Offsets(short[] acc, LutTables t, int s, MemorySegment data, long metaAt, short[] f16, float[] out) {
-        copyF16(data, metaAt, f16, 8);
-        FloatVector step = FloatVector.broadcast(F, t.spanScale[s]), bias = FloatVector.broadcast(F, t.spanBias[s]);
+    /**
+     * Then out = offset · Σx + out with the group's f16 offsets, which follow its scales: the same value as one fused
+     * expression after {@link #flushF16}'s, in its own method because C2 stopped inlining that expression's vector
+     * operations part way (NodeCountInliningCutoff, in some runs) and boxed the rest (docs/KERNELS.md).
+     */
+    private static void flushF16Offsets(LutTables t, int s, long metaAt, float[] out) {
+        long offsetsAt = metaAt + LutLayout.TILE * ScaleFormat.F16.bytes();
         FloatVector sum = FloatVector.broadcast(F, t.spanSum[s]);
-        for (int q = 0; q < 4; q++) {
-            IntVector v = ShortVector.fromArray(S, acc, 16 * q).reinterpretAsInts();
-            int lo = 8 * q, hi = 32 + 8 * q;
-            f16s(f16, 64 + lo).fma(sum, v.and(0xFFFF).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
-                    .fma(f16s(f16, lo), FloatVector.fromArray(F, out, lo))).intoArray(out, lo);
-            f16s(f16, 64 + hi).fma(sum, v.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(step, bias)
-                    .fma(f16s(f16, hi), FloatVector.fromArray(F, out, hi))).intoArray(out, hi);
-        }
+        for (int q = 0; q < 8; q++) f16s(offsetsAt + 16L * q).fma(sum, FloatVector.fromArray(F, out, 8 * q)).intoArray(out, 8 * q);
     }
 
-    /** {@code pieces} × 32 bytes of f16 values from {@code at} into f16[0..), in straight code (no loop over long offsets). */
-    private static void copyF16(MemorySegment data, long at, short[] f16, int pieces) {
-        ShortVector.fromMemorySegment(S, data, at, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 0);
-        ShortVector.fromMemorySegment(S, data, at + 32, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 16);
-        ShortVector.fromMemorySegment(S, data, at + 64, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 32);
-        ShortVector.fromMemorySegment(S, data, at + 96, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 48);
-        if (pieces == 4) return;
-        ShortVector.fromMemorySegment(S, data, at + 128, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 64);
-        ShortVector.fromMemorySegment(S, data, at + 160, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 80);
-        ShortVector.fromMemorySegment(S, data, at + 192, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 96);
-        ShortVector.fromMemorySegment(S, data, at + 224, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 112);
-    }
-
-    /** Eight f16 values from f16[at], as floats. */
-    private static FloatVector f16s(short[] f16, int at) {
-        return ScaleFormat.f16Bits((IntVector) ShortVector.fromArray(H, f16, at).convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
+    /** Eight f16 values from {@code at}, as floats. Under C2's 35 bytecode bytes, so inlined wherever it is called (docs/KERNELS.md, "What C2 needs"). */
+    private static FloatVector f16s(long at) {
+        return ScaleFormat.f16Floats((IntVector) ShortVector.fromMemorySegment(H, WeightMemory.EVERYWHERE, at, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0));
     }
 
     /** {@link #flush} for groups with offsets: out = offset · Σx + (scale · (sum · step + bias) + out). */

@@ -90,13 +90,13 @@ final class LutDotAvx2Kernel implements LutKernel {
         Q8Input in = (Q8Input) prepared;
         LutLayout layout = m.layout();
         LutGeometry g = m.geometry();
-        MemorySegment data = m.data();
+        long address = m.address();
         float step = step(m.levelsView()), centre = centre(m.levelsView(), step);
         int tiles = Math.min(TILES, layout.tiles() - firstTile);
         float[] out = s.out;
         java.util.Arrays.fill(out, 0f);
         for (int t0 = 0; t0 < tiles; t0 += SIDE) {
-            gemvSideBySide(data, g, part, (firstTile + t0) * g.tileBytes, Math.min(SIDE, tiles - t0), in, step, centre, layout.hasOffsets(), s, t0 * LutLayout.TILE);
+            gemvSideBySide(g, part, address + (firstTile + t0) * g.tileBytes, Math.min(SIDE, tiles - t0), in, step, centre, layout.hasOffsets(), s, t0 * LutLayout.TILE);
         }
         for (int t = 0; t < tiles; t++) {
             int r0 = (firstTile + t) * LutLayout.TILE, rows = Math.min(LutLayout.TILE, layout.rows() - r0);
@@ -112,8 +112,9 @@ final class LutDotAvx2Kernel implements LutKernel {
      * each block's sums flushed at once: one compiled loop nest per pair of tiles, so the checks and set-up of a call
      * are paid per part, not per block.
      */
-    private static void gemvSideBySide(MemorySegment data, LutGeometry g, int part, long base, int tiles, Q8Input in, float step, float centre,
+    private static void gemvSideBySide(LutGeometry g, int part, long base, int tiles, Q8Input in, float step, float centre,
                                        boolean offsets, Scratch s, int outAt) {
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         IntVector nibble = IntVector.fromArray(I, NIBBLE, 0);
         ShortVector zero = ShortVector.zero(S);
         short[] q = in.q, acc = s.acc;
@@ -147,8 +148,8 @@ final class LutDotAvx2Kernel implements LutKernel {
                     zero.add(a2).intoArray(acc, 16);
                     zero.add(a1).intoArray(acc, 32);
                     zero.add(a3).intoArray(acc, 48);
-                    scaleAndAdd(acc, bias, a, c, data, tile + g.metaOffset[k], s.scales, s.out, outAt + t * LutLayout.TILE);
-                    if (offsets) flushOffsets(in.floatSum[j], data, tile + g.metaOffset[k], s.out, outAt + t * LutLayout.TILE);
+                    scaleAndAdd(acc, bias, a, c, tile + g.metaOffset[k], s.scales, s.out, outAt + t * LutLayout.TILE);
+                    if (offsets) flushOffsets(in.floatSum[j], tile + g.metaOffset[k], s.out, outAt + t * LutLayout.TILE);
                 }
                 chunks += (long) count * LutLayout.TILE;
             }
@@ -164,7 +165,8 @@ final class LutDotAvx2Kernel implements LutKernel {
      * array: over an array index C2 guards the loop with a few instructions, over a long segment offset with more than
      * the loop has; and the loop written out four times was too large for C2 to inline its vector operations (boxed).
      */
-    private static void scaleAndAdd(short[] acc, short bias, float a, float c, MemorySegment data, long metaAt, int[] scales, float[] out, int outAt) {
+    private static void scaleAndAdd(short[] acc, short bias, float a, float c, long metaAt, int[] scales, float[] out, int outAt) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
         IntVector.fromMemorySegment(I, data, metaAt, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 0);
         IntVector.fromMemorySegment(I, data, metaAt + 32, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 8);
         IntVector.fromMemorySegment(I, data, metaAt + 64, ByteOrder.LITTLE_ENDIAN).intoArray(scales, 16);
@@ -180,7 +182,8 @@ final class LutDotAvx2Kernel implements LutKernel {
     }
 
     /** Then out = offset · Σx + out with the group's f16 offsets, which follow its scales; rows in {@link #scaleAndAdd}'s order. */
-    private static void flushOffsets(float sum, MemorySegment data, long metaAt, float[] out, int outAt) {
+    private static void flushOffsets(float sum, long metaAt, float[] out, int outAt) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
         FloatVector sv = FloatVector.broadcast(F, sum);
         for (int q = 0; q < 4; q++) {
             IntVector o = IntVector.fromMemorySegment(I, data, metaAt + 128 + 32L * q, ByteOrder.LITTLE_ENDIAN);

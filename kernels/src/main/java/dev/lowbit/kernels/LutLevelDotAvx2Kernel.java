@@ -32,11 +32,10 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
     /** Largest |integer level|, and the input's largest |q|: 32 · 85 · 12 ≤ 32767. */
     static final int LARGEST_LEVEL = 12, INPUT_MAX = 85;
 
-    /** A thread's scratch for one tile: its outputs, its sums, a group's f16 scales, the matrix's integer levels. */
+    /** A thread's scratch for one tile: its outputs, its sums, the matrix's integer levels. */
     private static final class Scratch {
         final float[] out = new float[LutLayout.TILE];
         final short[] acc = new short[LutLayout.TILE];
-        final short[] f16 = new short[LutLayout.TILE];
         final byte[] levels = new byte[16];
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -94,14 +93,15 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         float unit = unit(m.levelsView());
         int end = Math.min(firstTile + tilesPerUnit(), layout.tiles());
         for (int tile = firstTile; tile < end; tile++) {
-            gemvTile(m.data(), m.geometry(), tile, part, in, s.levels, unit, s);
+            gemvTile(m.address(), m.geometry(), tile, part, in, s.levels, unit, s);
             int r0 = tile * LutLayout.TILE;
             System.arraycopy(s.out, 0, y, yOff + r0, Math.min(LutLayout.TILE, layout.rows() - r0));
         }
     }
 
-    private static void gemvTile(MemorySegment data, LutGeometry g, int tile, int part, Q8Input in, byte[] table, float unit, Scratch s) {
-        long base = tile * g.tileBytes;
+    private static void gemvTile(long address, LutGeometry g, int tile, int part, Q8Input in, byte[] table, float unit, Scratch s) {
+        long base = address + tile * g.tileBytes;
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         ByteVector levels = ByteVector.fromArray(B, table, 0);
         ShortVector zero = ShortVector.zero(S);
         short[] q = in.q, acc = s.acc;
@@ -133,7 +133,7 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
                 zero.add(a1).intoArray(acc, 16);
                 zero.add(a2).intoArray(acc, 32);
                 zero.add(a3).intoArray(acc, 48);
-                flush(acc, unit * in.scale[j], data, base + g.metaOffset[k], s.f16, s.out);
+                flush(acc, unit * in.scale[j], base + g.metaOffset[k], s.out);
                 at += (long) count * LutLayout.TILE;
             }
         }
@@ -145,29 +145,25 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
     }
 
     /**
-     * out = scale · (D · a) + out, as {@link LutDotScalarKernel} with c₀ = 0; the scales copied first, as in
-     * {@link LutAvx2Kernel}'s flushes. A twin of their code, not a call into it: called from here, that kernel's
-     * {@code copyF16} was not inlined ("callee is too large" at a call site C2 had not seen hot) and the dot kernel's
-     * helpers lost their static binding, so every vector was boxed (E2M1 decode 14 → 5 tokens/s).
+     * out = scale · (D · a) + out, as {@link LutDotScalarKernel} with c₀ = 0, the f16 scales read from the weights
+     * eight at a time. A twin of {@link LutAvx2Kernel}'s flush, not a call into it: called from here, that kernel's
+     * helpers were not inlined ("callee is too large" at a call site C2 had not seen hot) and lost their static
+     * binding, so every vector was boxed (E2M1 decode 14 → 5 tokens/s).
      */
-    private static void flush(short[] acc, float a, MemorySegment data, long metaAt, short[] f16, float[] out) {
-        ShortVector.fromMemorySegment(S, data, metaAt, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 0);
-        ShortVector.fromMemorySegment(S, data, metaAt + 32, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 16);
-        ShortVector.fromMemorySegment(S, data, metaAt + 64, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 32);
-        ShortVector.fromMemorySegment(S, data, metaAt + 96, ByteOrder.LITTLE_ENDIAN).intoArray(f16, 48);
+    private static void flush(short[] acc, float a, long metaAt, float[] out) {
         FloatVector av = FloatVector.broadcast(F, a);
         for (int p = 0; p < 4; p++) {
             IntVector v = ShortVector.fromArray(S, acc, 16 * p).reinterpretAsInts();
             int lo = 8 * p, hi = 32 + 8 * p;
             v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av)
-                    .fma(f16s(f16, lo), FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
+                    .fma(f16s(metaAt + 2L * lo), FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
             v.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av)
-                    .fma(f16s(f16, hi), FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
+                    .fma(f16s(metaAt + 2L * hi), FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
         }
     }
 
-    /** Eight f16 values from f16[at], as floats. */
-    private static FloatVector f16s(short[] f16, int at) {
-        return ScaleFormat.f16Bits((IntVector) ShortVector.fromArray(H, f16, at).convertShape(VectorOperators.S2I, I, 0)).reinterpretAsFloats().mul(0x1p112f);
+    /** Eight f16 values from {@code at}, as floats (under C2's 35 bytecode bytes: always inlined). */
+    private static FloatVector f16s(long at) {
+        return ScaleFormat.f16Floats((IntVector) ShortVector.fromMemorySegment(H, WeightMemory.EVERYWHERE, at, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0));
     }
 }

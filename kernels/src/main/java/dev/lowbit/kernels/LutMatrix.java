@@ -32,7 +32,7 @@ public final class LutMatrix implements WeightMatrix {
         }
         this.layout = layout;
         this.levels = levels.clone();
-        this.data = data;
+        this.data = WeightMemory.nativeOf(data);
         this.geometry = new LutGeometry(layout);
         this.kernel = kernel.forMatrix(layout, levels);
         this.form = this.kernel.inputForm(layout, levels);
@@ -52,6 +52,11 @@ public final class LutMatrix implements WeightMatrix {
     /** The levels themselves, for the kernels, which do not change them. */
     float[] levelsView() { return levels; }
     public MemorySegment data() { return data; }
+    /** Where the kernels read the weights, through {@link WeightMemory#EVERYWHERE}; their memory must still be there. */
+    long address() {
+        WeightMemory.checkAlive(data);
+        return data.address();
+    }
 
     @Override public int rows() { return layout.rows(); }
     @Override public int cols() { return layout.cols(); }

@@ -56,9 +56,9 @@ final class LutPrefill {
     private static void decodeTransposed(LutMatrix m, int tile, float[] wt, float[] meta, float[] levels16) {
         LutLayout layout = m.layout();
         LutGeometry geometry = m.geometry();
-        MemorySegment data = m.data();
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         int[] groupBlocks = geometry.groupBlocks, blockPositions = geometry.blockPositions;
-        long base = tile * geometry.tileBytes;
+        long base = m.address() + tile * geometry.tileBytes;
         int g = layout.inputsPerPosition(), bits = layout.bits();
         byte mask = (byte) ((1 << bits) - 1);
         FloatVector table = FloatVector.fromArray(F, levels16, 0);
@@ -140,10 +140,10 @@ final class LutPrefill {
     private static void decodeTransposed256(LutMatrix m, int tile, float[] wt, float[] meta) {
         LutLayout layout = m.layout();
         LutGeometry geometry = m.geometry();
-        MemorySegment data = m.data();
+        MemorySegment data = WeightMemory.EVERYWHERE; // docs/KERNELS.md, "What C2 needs"
         float[] levels = m.levels();
         int[] groupBlocks = geometry.groupBlocks, blockPositions = geometry.blockPositions;
-        long base = tile * geometry.tileBytes;
+        long base = m.address() + tile * geometry.tileBytes;
         int g = layout.inputsPerPosition(), bits = layout.bits(), mask = (1 << bits) - 1;
         float[] levels16 = java.util.Arrays.copyOf(levels, 16);
         FloatVector low = FloatVector.fromArray(F256, levels16, 0), high = FloatVector.fromArray(F256, levels16, 8);

@@ -60,7 +60,7 @@ public enum ScaleFormat {
             for (; i + I.length() <= count; i += I.length()) {
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(H, seg, 2 * (first + i), ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.S2I, I, 0);
-                f16Bits(h).reinterpretAsFloats().mul(0x1p112f).intoArray(out, offset + i);
+                f16Floats(h).intoArray(out, offset + i);
             }
         } else {
             for (; i + I.length() <= count; i += I.length()) {
@@ -126,6 +126,11 @@ public enum ScaleFormat {
      */
     static IntVector f16Bits(IntVector h) {
         return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000);
+    }
+
+    /** Sign-extended f16 bits as the floats they hold ({@link #f16Bits}, then times 2^112). */
+    static FloatVector f16Floats(IntVector h) {
+        return f16Bits(h).reinterpretAsFloats().mul(0x1p112f);
     }
 
     /** The byte is the float's exponent field; 0 (2^-127) only occurs in all-zero groups, where it reads as 0. */

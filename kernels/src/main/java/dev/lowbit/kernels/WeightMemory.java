@@ -58,9 +58,12 @@ public final class WeightMemory {
 
     private WeightMemory() {}
 
-    /** {@code seg} when it is native memory, else a native copy (kernels reading through {@link #EVERYWHERE} need one). */
+    /**
+     * {@code seg} when it is native memory at an even address, else a native copy: kernels reading through
+     * {@link #EVERYWHERE} need native memory, and those reading f16 scales by index an even address.
+     */
     static MemorySegment nativeOf(MemorySegment seg) {
-        if (seg.isNative()) return seg;
+        if (seg.isNative() && seg.address() % 2 == 0) return seg;
         MemorySegment copy = allocate(seg.byteSize());
         copy.copyFrom(seg);
         return copy;

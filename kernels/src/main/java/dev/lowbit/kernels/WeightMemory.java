@@ -47,8 +47,8 @@ public final class WeightMemory {
     }
 
     /**
-     * The whole address space as one segment: the row-stream kernels read native weights through it at
-     * {@code weights.address() + offset}, offsets checked against the weights' own segment. C2 knows the exact class
+     * The whole address space as one segment: the table-lookup and row-stream kernels read native weights through
+     * it at {@code weights.address() + offset}, offsets checked against the weights' own segment. C2 knows the exact class
      * of this constant, so a vector load from it compiles to a plain load; a load from a segment passed in calls the
      * segment's accessors wherever the JVM-wide type profile of those accessors has not settled, and a call in a
      * kernel's loop spills its vector registers (bf16 decode 1.6 instead of 7–10 tokens/s in about half the runs,

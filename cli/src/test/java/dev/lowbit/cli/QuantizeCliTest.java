@@ -45,7 +45,9 @@ class QuantizeCliTest {
         assertEquals(0, k.exit(), k.err());
         Matcher m = Pattern.compile("mean KLD: +([0-9.]+)").matcher(k.out());
         assertTrue(m.find(), k.out());
-        assertTrue(Double.parseDouble(m.group(1)) < 0.002, k.out());
+        // 0.0006 with float inputs; on AVX2 the 4-bit passes multiply the input quantized to 8 bits per block of 32 (as
+        // ggml's Q8_0), in a batch as token by token: 0.0020 (docs/QUALITY.md).
+        assertTrue(Double.parseDouble(m.group(1)) < 0.003, k.out());
         assertTrue(k.out().contains("top-1 agreement:"), k.out());
 
         Run i = run("inspect", out);

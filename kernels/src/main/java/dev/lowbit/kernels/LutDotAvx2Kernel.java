@@ -16,6 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 16 as well, but the multiply needs no index masking, widening or table loads: fewer instructions per weight,
  * and a more exact input (docs/KERNELS.md, "The dot-product kernel").
  *
+ * <p>A batch (prefill) runs the same loop two tokens at a time ({@link #prefill}), each chunk's codes unpacked once
+ * for both: every token's outputs equal its own GEMV's bit for bit, so these matrices give the same products in a
+ * prompt's batch as token by token.
+ *
  * <p>A 64-byte chunk (two positions of 64 rows) is read as two halves of 16 ints; short j of half h holds row
  * 16h + j in its low byte and row 32 + 16h + j in its high byte, each byte two codes. Shifting the ints by 0, 4, 8,
  * 12 and masking with 0x000F000F gives four vectors of 16 codes c (0..15) as shorts, each multiplied with the
@@ -56,10 +60,47 @@ final class LutDotAvx2Kernel implements LutKernel {
         return new Q8Input.Form(layout.cols());
     }
 
-    /** Batches as the lookup kernel runs them: tiles dequantized, a 256-bit float GEMM. */
+    /**
+     * A batch (prefill) two tokens at a time: each token's input quantized once, each chunk's codes unpacked once and
+     * multiplied with both tokens' inputs. Every token's outputs are those of its own GEMV, bit for bit: the same
+     * integer sums, flushed by the same operations, the parts added in the same order.
+     */
     @Override
     public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
-        LutKernels.AVX2.prefill(m, x, y, batch, pool);
+        LutLayout layout = m.layout();
+        LutGeometry g = m.geometry();
+        int cols = layout.cols(), rows = layout.rows();
+        Q8Input[] in = new Q8Input[batch];
+        for (int t = 0; t < batch; t++) {
+            in[t] = new Q8Input(cols, 127);
+            in[t].prepare(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols));
+        }
+        long address = m.address();
+        float step = step(m.levelsView()), centre = centre(m.levelsView(), step);
+        pool.parallelChunks(layout.tiles(), 1, (from, to) -> {
+            short[] acc = new short[2 * LutLayout.TILE];
+            float[] out = new float[2 * LutLayout.TILE];
+            for (int tile = from; tile < to; tile++) {
+                int r0 = tile * LutLayout.TILE, n = Math.min(LutLayout.TILE, rows - r0);
+                for (int t = 0; t < batch; t += 2) {
+                    Q8Input first = in[t], second = in[Math.min(t + 1, batch - 1)]; // an odd batch's last token runs as both
+                    for (int part = 0; part < g.parts(); part++) {
+                        java.util.Arrays.fill(out, 0f);
+                        gemvTwoTokens(g, part, address + tile * g.tileBytes, first, second, step, centre, layout.hasOffsets(), acc, out);
+                        store(out, 0, y, t * rows + r0, n, part > 0);
+                        if (t + 1 < batch) store(out, LutLayout.TILE, y, (t + 1) * rows + r0, n, part > 0);
+                    }
+                }
+            }
+        });
+    }
+
+    /** A tile's outputs (in {@link #rowOf}'s order) into its rows of y: part 0 sets them, later parts add to them, as the GEMV's partials are added. */
+    private static void store(float[] out, int outAt, float[] y, int yAt, int rows, boolean add) {
+        for (int p = 0; p < LutLayout.TILE; p++) {
+            int r = rowOf(p);
+            if (r < rows) y[yAt + r] = add ? y[yAt + r] + out[outAt + p] : out[outAt + p];
+        }
     }
 
     /** 4-bit codes, f16 scales, levels l0 + step · c with step ≠ 0. */
@@ -157,6 +198,62 @@ final class LutDotAvx2Kernel implements LutKernel {
     }
 
     /**
+     * One tile's part for two tokens: {@link #gemvSideBySide}'s loop with each chunk's code vectors multiplied by
+     * both tokens' inputs, then each token's sums flushed as there. Outputs of the first token at
+     * out[0..64), of the second at out[64..128).
+     */
+    private static void gemvTwoTokens(LutGeometry g, int part, long tile, Q8Input in0, Q8Input in1, float step, float centre,
+                                      boolean offsets, short[] acc, float[] out) {
+        short[] q0 = in0.q, q1 = in1.q;
+        for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
+            long at = tile + g.chunkOffset[k];
+            for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
+                int count = g.blockPositions[j] / 2, i0 = j * Q8Input.BLOCK;
+                // Each half of the chunks (16 bytes of 32 rows) in a loop of its own: four accumulators, not eight,
+                // so that none is spilled from AVX2's 16 registers. In a method of its own: as a loop over the two
+                // halves inside this one, C2 boxed the vectors.
+                gemvHalfTwoTokens(at, count, q0, q1, i0, acc, 0);
+                gemvHalfTwoTokens(at + 32, count, q0, q1, i0, acc, 16);
+                long meta = tile + g.metaOffset[k];
+                flushTwoTokens(acc, (short) (8 * in0.sum[j]), step * in0.scale[j], centre * in0.scale[j] * in0.sum[j],
+                        (short) (8 * in1.sum[j]), step * in1.scale[j], centre * in1.scale[j] * in1.sum[j], meta, out);
+                if (offsets) {
+                    flushOffsets(in0.floatSum[j], meta, out, 0);
+                    flushOffsets(in1.floatSum[j], meta, out, LutLayout.TILE);
+                }
+                at += (long) count * LutLayout.TILE;
+            }
+        }
+    }
+
+    /**
+     * One half of a block's chunks for two tokens: the 16 bytes at {@code from} + 64·ch hold 16 rows in their low bytes
+     * and 16 rows 32 further in their high bytes. Sums of the first token to acc[at..at+16) and acc[32+at..),
+     * of the second 64 further.
+     */
+    private static void gemvHalfTwoTokens(long from, int count, short[] q0, short[] q1, int i0, short[] acc, int at) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
+        IntVector nibble = IntVector.fromArray(I, NIBBLE, 0);
+        ShortVector zero = ShortVector.zero(S), a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+        for (int ch = 0; ch < count; ch++) {
+            int i = i0 + 2 * ch;
+            ShortVector xe = ShortVector.broadcast(S, q0[i]), xo = ShortVector.broadcast(S, q0[i + 1]);
+            ShortVector ye = ShortVector.broadcast(S, q1[i]), yo = ShortVector.broadcast(S, q1[i + 1]);
+            IntVector h = IntVector.fromMemorySegment(I, data, from + (long) ch * LutLayout.TILE, ByteOrder.LITTLE_ENDIAN);
+            ShortVector c0 = h.and(nibble).reinterpretAsShorts(), c1 = h.lanewise(VectorOperators.LSHR, 4).and(nibble).reinterpretAsShorts();
+            a0 = c0.mul(xe).add(c1.mul(xo)).add(a0);
+            b0 = c0.mul(ye).add(c1.mul(yo)).add(b0);
+            ShortVector c2 = h.lanewise(VectorOperators.LSHR, 8).and(nibble).reinterpretAsShorts(), c3 = h.lanewise(VectorOperators.LSHR, 12).and(nibble).reinterpretAsShorts();
+            a1 = c2.mul(xe).add(c3.mul(xo)).add(a1);
+            b1 = c2.mul(ye).add(c3.mul(yo)).add(b1);
+        }
+        zero.add(a0).intoArray(acc, at);
+        zero.add(a1).intoArray(acc, 32 + at);
+        zero.add(b0).intoArray(acc, LutLayout.TILE + at);
+        zero.add(b1).intoArray(acc, LutLayout.TILE + 32 + at);
+    }
+
+    /**
      * out = scale · (D · a + c) + out with D = (short) (acc − bias), as {@link LutDotScalarKernel}, for the tile's 64
      * rows. Each 16 sums of a 16-row group are read as 8 ints: the low halves are the even rows, the high halves the odd
      * ones, and the rows' f16 scales, read the same way, fall into the same order; so out holds each 16-row group as its
@@ -178,6 +275,28 @@ final class LutDotAvx2Kernel implements LutKernel {
             int at = outAt + 16 * q;
             low(d).fma(av, cv).fma(lowF16(s), FloatVector.fromArray(F, out, at)).intoArray(out, at);
             high(d).fma(av, cv).fma(highF16(s), FloatVector.fromArray(F, out, at + 8)).intoArray(out, at + 8);
+        }
+    }
+
+    /**
+     * {@link #scaleAndAdd} for two tokens at once (sums at acc[0..64) and acc[64..128), outputs likewise), each by the
+     * same operations in the same order; the weights' scales are decoded once for both.
+     */
+    private static void flushTwoTokens(short[] acc, short bias0, float a0, float c0, short bias1, float a1, float c1, long metaAt, float[] out) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
+        FloatVector av0 = FloatVector.broadcast(F, a0), cv0 = FloatVector.broadcast(F, c0);
+        FloatVector av1 = FloatVector.broadcast(F, a1), cv1 = FloatVector.broadcast(F, c1);
+        ShortVector b0 = ShortVector.broadcast(S, bias0), b1 = ShortVector.broadcast(S, bias1);
+        for (int q = 0; q < 4; q++) {
+            IntVector s = IntVector.fromMemorySegment(I, data, metaAt + 32L * q, ByteOrder.LITTLE_ENDIAN);
+            FloatVector low = lowF16(s), high = highF16(s);
+            int at = 16 * q;
+            IntVector d = ShortVector.fromArray(S, acc, at).sub(b0).reinterpretAsInts();
+            low(d).fma(av0, cv0).fma(low, FloatVector.fromArray(F, out, at)).intoArray(out, at);
+            high(d).fma(av0, cv0).fma(high, FloatVector.fromArray(F, out, at + 8)).intoArray(out, at + 8);
+            IntVector e = ShortVector.fromArray(S, acc, LutLayout.TILE + at).sub(b1).reinterpretAsInts();
+            low(e).fma(av1, cv1).fma(low, FloatVector.fromArray(F, out, LutLayout.TILE + at)).intoArray(out, LutLayout.TILE + at);
+            high(e).fma(av1, cv1).fma(high, FloatVector.fromArray(F, out, LutLayout.TILE + at + 8)).intoArray(out, LutLayout.TILE + at + 8);
         }
     }
 

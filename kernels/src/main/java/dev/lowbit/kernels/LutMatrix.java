@@ -9,7 +9,7 @@ import java.lang.foreign.ValueLayout;
  * {@link LookupKernel} sums table entries picked by the weights' 4-bit indices. On AVX2, 4-bit integer codes run
  * the dot-product kernel instead ({@link LutDotAvx2Kernel}, on the input quantized to 8 bits). One token's product is
  * split into units ({@link #units}): a few tiles of 64 rows over one part of the inputs
- * ({@link LutGeometry#PART_BYTES}). Batches (prefill) run {@link LutPrefill}.
+ * ({@link LutGeometry#PART_BYTES}). Batches (prefill) run as the kernel says ({@link LutKernel#prefill}).
  */
 public final class LutMatrix implements WeightMatrix {
     private final LutLayout layout;

@@ -146,12 +146,30 @@ class LutDotKernelTest {
             0.0795803f, 0.1609302f, 0.2461123f, 0.3379152f, 0.4407098f, 0.5626170f, 0.7229568f, 1f};
 
     @Test
-    void batchesRunTheDequantizingGemmAsOnTheLookupKernel() {
-        LutMatrix lut = pack(100, 172, 4, true, LutMatrixTest.intLevels(4, 0)).on(LutKernels.AVX2);
-        float[] x = LutMatrixTest.input(3 * 172, 4), got = new float[300], gemm = new float[300];
-        lut.multiply(x, got, 3, POOL);
-        LutPrefill.multiply256(lut, x, gemm, 3, POOL);
-        assertArrayEquals(gemm, got);
+    void batchesEqualEachTokensOwnProductAndItsScalarReference() {
+        // Two tokens at a time through one loop: an odd batch (its last token alone), offsets, and a matrix wide
+        // enough for several parts (2048 4-bit inputs per part), whose partial sums are added in the GEMV's order.
+        int[][] shapes = {{100, 172, 3}, {70, 4160, 5}, {64, 96, 2}};
+        for (int[] shape : shapes) {
+            for (boolean offsets : new boolean[] {false, true}) {
+                int rows = shape[0], cols = shape[1], batch = shape[2];
+                LutMatrix lut = pack(rows, cols, 4, offsets, LutMatrixTest.intLevels(4, offsets ? 0 : -8)).on(LutKernels.AVX2);
+                assertEquals("avx2-dot", lut.kernel().name());
+                float[] x = LutMatrixTest.input(batch * cols, 4 + cols), got = new float[batch * rows];
+                lut.multiply(x, got, batch, POOL);
+                float[] xt = new float[cols], one = new float[rows], reference = new float[rows];
+                for (int t = 0; t < batch; t++) {
+                    System.arraycopy(x, t * cols, xt, 0, cols);
+                    lut.multiply(xt, one, 1, POOL);
+                    lut.multiplyReference(xt, reference);
+                    for (int r = 0; r < rows; r++) {
+                        String where = rows + "x" + cols + (offsets ? " with offsets" : "") + ", token " + t + " of " + batch + ", row " + r;
+                        assertEquals(one[r], got[t * rows + r], where);
+                        assertEquals(reference[r], got[t * rows + r], where);
+                    }
+                }
+            }
+        }
     }
 
     /** A matrix of random codes (LutMatrixTest.random) packed for the table-lookup layout. */

@@ -60,47 +60,14 @@ final class LutDotAvx2Kernel implements LutKernel {
         return new Q8Input.Form(layout.cols());
     }
 
-    /**
-     * A batch (prefill) two tokens at a time: each token's input quantized once, each chunk's codes unpacked once and
-     * multiplied with both tokens' inputs. Every token's outputs are those of its own GEMV, bit for bit: the same
-     * integer sums, flushed by the same operations, the parts added in the same order.
-     */
+    /** A batch (prefill) two tokens at a time ({@link DotPrefill}); each token's outputs are those of its own GEMV, bit for bit. */
     @Override
     public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
-        LutLayout layout = m.layout();
         LutGeometry g = m.geometry();
-        int cols = layout.cols(), rows = layout.rows();
-        Q8Input[] in = new Q8Input[batch];
-        for (int t = 0; t < batch; t++) {
-            in[t] = new Q8Input(cols, 127);
-            in[t].prepare(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols));
-        }
-        long address = m.address();
+        boolean offsets = m.layout().hasOffsets();
         float step = step(m.levelsView()), centre = centre(m.levelsView(), step);
-        pool.parallelChunks(layout.tiles(), 1, (from, to) -> {
-            short[] acc = new short[2 * LutLayout.TILE];
-            float[] out = new float[2 * LutLayout.TILE];
-            for (int tile = from; tile < to; tile++) {
-                int r0 = tile * LutLayout.TILE, n = Math.min(LutLayout.TILE, rows - r0);
-                for (int t = 0; t < batch; t += 2) {
-                    Q8Input first = in[t], second = in[Math.min(t + 1, batch - 1)]; // an odd batch's last token runs as both
-                    for (int part = 0; part < g.parts(); part++) {
-                        java.util.Arrays.fill(out, 0f);
-                        gemvTwoTokens(g, part, address + tile * g.tileBytes, first, second, step, centre, layout.hasOffsets(), acc, out);
-                        store(out, 0, y, t * rows + r0, n, part > 0);
-                        if (t + 1 < batch) store(out, LutLayout.TILE, y, (t + 1) * rows + r0, n, part > 0);
-                    }
-                }
-            }
-        });
-    }
-
-    /** A tile's outputs (in {@link #rowOf}'s order) into its rows of y: part 0 sets them, later parts add to them, as the GEMV's partials are added. */
-    private static void store(float[] out, int outAt, float[] y, int yAt, int rows, boolean add) {
-        for (int p = 0; p < LutLayout.TILE; p++) {
-            int r = rowOf(p);
-            if (r < rows) y[yAt + r] = add ? y[yAt + r] + out[outAt + p] : out[outAt + p];
-        }
+        DotPrefill.run(m, x, y, batch, pool, 127, LutDotAvx2Kernel::rowOf,
+                (part, tile, first, second, acc, out) -> gemvTwoTokens(g, part, tile, first, second, step, centre, offsets, acc, out));
     }
 
     /** 4-bit codes, f16 scales, levels l0 + step · c with step ≠ 0. */

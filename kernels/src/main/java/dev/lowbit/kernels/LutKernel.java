@@ -36,8 +36,8 @@ public interface LutKernel {
 
     /**
      * {@code batch} tokens (prefill): by default each through the GEMV; kernels with wide float vectors dequantize
-     * tiles and run a float GEMM instead ({@link LutPrefill}), and the AVX2 dot-product kernel runs its GEMV two tokens
-     * at a time.
+     * tiles and run a float GEMM instead ({@link LutPrefill}), and the AVX2 dot-product kernels run their GEMV two tokens
+     * at a time ({@link DotPrefill}).
      */
     default void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
         m.multiplyTokens(x, y, batch, pool);

@@ -22,6 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * their position and added into one accumulator per piece. The input is quantized to ±{@link #INPUT_MAX} so that a
  * block's sum, at most 32 · 85 · 12 = 32640 in magnitude, is exact in a short. Read as ints, an accumulator's low
  * halves are rows 8q..8q+7 and its high halves rows 32+8q..32+8q+7, in row order.
+ *
+ * <p>A batch (prefill) runs the same loop two tokens at a time ({@link DotPrefill}), each piece's levels looked up
+ * once for both; every token's outputs equal its own GEMV's bit for bit.
  */
 final class LutLevelDotAvx2Kernel implements LutKernel {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
@@ -54,9 +57,15 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         return new Q8Input.Form(layout.cols(), INPUT_MAX);
     }
 
+    /** A batch (prefill) two tokens at a time ({@link DotPrefill}); each token's outputs are those of its own GEMV, bit for bit. */
     @Override
     public void prefill(LutMatrix m, float[] x, float[] y, int batch, WorkerPool pool) {
-        LutKernels.AVX2.prefill(m, x, y, batch, pool);
+        LutGeometry g = m.geometry();
+        byte[] table = new byte[16];
+        integerLevels(m.levelsView(), table);
+        float unit = unit(m.levelsView());
+        DotPrefill.run(m, x, y, batch, pool, INPUT_MAX, p -> p,
+                (part, tile, first, second, acc, out) -> gemvTwoTokens(g, part, tile, first, second, table, unit, acc, out));
     }
 
     /** 4-bit codes, f16 scales, no offsets, levels = unit · k with integers |k| ≤ 12, not evenly spaced. */
@@ -139,6 +148,54 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
         }
     }
 
+    /**
+     * One tile's part for two tokens: {@link #gemvTile}'s loop with each piece's levels looked up once and multiplied
+     * by both tokens' inputs, then each token's sums flushed as there. Outputs of the first token at out[0..64), of
+     * the second at out[64..128).
+     */
+    private static void gemvTwoTokens(LutGeometry g, int part, long tile, Q8Input in0, Q8Input in1, byte[] table, float unit,
+                                      short[] acc, float[] out) {
+        short[] q0 = in0.q, q1 = in1.q;
+        for (int k = g.partGroups[part], endGroup = g.partGroups[part + 1]; k < endGroup; k++) {
+            long at = tile + g.chunkOffset[k];
+            for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
+                int count = g.blockPositions[j] / 2, i0 = j * Q8Input.BLOCK;
+                // Two pieces of each chunk at a time: four accumulators in AVX2's 16 registers (as LutDotAvx2Kernel).
+                gemvHalfTwoTokens(at, count, q0, q1, i0, table, acc, 0);
+                gemvHalfTwoTokens(at + 32, count, q0, q1, i0, table, acc, 32);
+                flushTwoTokens(acc, unit * in0.scale[j], unit * in1.scale[j], tile + g.metaOffset[k], out);
+                at += (long) count * LutLayout.TILE;
+            }
+        }
+    }
+
+    /** Pieces 2h and 2h + 1 of a block's chunks for two tokens: the first token's sums to acc[at..at+32), the second's 64 further. */
+    private static void gemvHalfTwoTokens(long from, int count, short[] q0, short[] q1, int i0, byte[] table, short[] acc, int at) {
+        MemorySegment data = WeightMemory.EVERYWHERE;
+        ByteVector levels = ByteVector.fromArray(B, table, 0);
+        ShortVector zero = ShortVector.zero(S), a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+        for (int c = 0; c < count; c++) {
+            int i = i0 + 2 * c;
+            long o = from + (long) c * LutLayout.TILE;
+            ShortVector xe = ShortVector.broadcast(S, q0[i]), xo = ShortVector.broadcast(S, q0[i + 1]);
+            ShortVector ye = ShortVector.broadcast(S, q1[i]), yo = ShortVector.broadcast(S, q1[i + 1]);
+            ByteVector p0 = ByteVector.fromMemorySegment(B, data, o, ByteOrder.LITTLE_ENDIAN);
+            ShortVector e0 = (ShortVector) p0.selectFrom(levels).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector o0 = (ShortVector) high(p0).selectFrom(levels).convertShape(VectorOperators.B2S, S, 0);
+            a0 = e0.mul(xe).add(o0.mul(xo)).add(a0);
+            b0 = e0.mul(ye).add(o0.mul(yo)).add(b0);
+            ByteVector p1 = ByteVector.fromMemorySegment(B, data, o + 16, ByteOrder.LITTLE_ENDIAN);
+            ShortVector e1 = (ShortVector) p1.selectFrom(levels).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector o1 = (ShortVector) high(p1).selectFrom(levels).convertShape(VectorOperators.B2S, S, 0);
+            a1 = e1.mul(xe).add(o1.mul(xo)).add(a1);
+            b1 = e1.mul(ye).add(o1.mul(yo)).add(b1);
+        }
+        zero.add(a0).intoArray(acc, at);
+        zero.add(a1).intoArray(acc, at + 16);
+        zero.add(b0).intoArray(acc, LutLayout.TILE + at);
+        zero.add(b1).intoArray(acc, LutLayout.TILE + at + 16);
+    }
+
     /** The high nibbles brought down; what comes along from the byte above is removed by {@code selectFrom}'s index wrap. */
     private static ByteVector high(ByteVector p) {
         return p.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
@@ -159,6 +216,25 @@ final class LutLevelDotAvx2Kernel implements LutKernel {
                     .fma(f16s(metaAt + 2L * lo), FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
             v.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av)
                     .fma(f16s(metaAt + 2L * hi), FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
+        }
+    }
+
+    /** {@link #flush} for two tokens at once (sums at acc[0..64) and acc[64..128), outputs likewise), the scales decoded once for both. */
+    private static void flushTwoTokens(short[] acc, float a0, float a1, long metaAt, float[] out) {
+        FloatVector av0 = FloatVector.broadcast(F, a0), av1 = FloatVector.broadcast(F, a1);
+        for (int p = 0; p < 4; p++) {
+            int lo = 8 * p, hi = 32 + 8 * p;
+            FloatVector low = f16s(metaAt + 2L * lo), high = f16s(metaAt + 2L * hi);
+            IntVector v = ShortVector.fromArray(S, acc, 16 * p).reinterpretAsInts();
+            v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av0)
+                    .fma(low, FloatVector.fromArray(F, out, lo)).intoArray(out, lo);
+            v.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av0)
+                    .fma(high, FloatVector.fromArray(F, out, hi)).intoArray(out, hi);
+            IntVector w = ShortVector.fromArray(S, acc, LutLayout.TILE + 16 * p).reinterpretAsInts();
+            w.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av1)
+                    .fma(low, FloatVector.fromArray(F, out, LutLayout.TILE + lo)).intoArray(out, LutLayout.TILE + lo);
+            w.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(av1)
+                    .fma(high, FloatVector.fromArray(F, out, LutLayout.TILE + hi)).intoArray(out, LutLayout.TILE + hi);
         }
     }
 

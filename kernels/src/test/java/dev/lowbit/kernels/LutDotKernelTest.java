@@ -148,13 +148,16 @@ class LutDotKernelTest {
     @Test
     void batchesEqualEachTokensOwnProductAndItsScalarReference() {
         // Two tokens at a time through one loop: an odd batch (its last token alone), offsets, and a matrix wide
-        // enough for several parts (2048 4-bit inputs per part), whose partial sums are added in the GEMV's order.
+        // enough for several parts (2048 4-bit inputs per part), whose partial sums are added in the GEMV's order;
+        // integer levels (the dot kernel) and E2M1 (the level-table kernel, which takes no offsets).
         int[][] shapes = {{100, 172, 3}, {70, 4160, 5}, {64, 96, 2}};
         for (int[] shape : shapes) {
-            for (boolean offsets : new boolean[] {false, true}) {
+            for (String grid : new String[] {"int", "int with offsets", "e2m1"}) {
                 int rows = shape[0], cols = shape[1], batch = shape[2];
-                LutMatrix lut = pack(rows, cols, 4, offsets, LutMatrixTest.intLevels(4, offsets ? 0 : -8)).on(LutKernels.AVX2);
-                assertEquals("avx2-dot", lut.kernel().name());
+                boolean offsets = grid.equals("int with offsets");
+                float[] levels = grid.equals("e2m1") ? LutMatrixTest.E2M1 : LutMatrixTest.intLevels(4, offsets ? 0 : -8);
+                LutMatrix lut = pack(rows, cols, 4, offsets, levels).on(LutKernels.AVX2);
+                assertEquals(grid.equals("e2m1") ? "avx2-level-dot" : "avx2-dot", lut.kernel().name());
                 float[] x = LutMatrixTest.input(batch * cols, 4 + cols), got = new float[batch * rows];
                 lut.multiply(x, got, batch, POOL);
                 float[] xt = new float[cols], one = new float[rows], reference = new float[rows];
@@ -163,7 +166,7 @@ class LutDotKernelTest {
                     lut.multiply(xt, one, 1, POOL);
                     lut.multiplyReference(xt, reference);
                     for (int r = 0; r < rows; r++) {
-                        String where = rows + "x" + cols + (offsets ? " with offsets" : "") + ", token " + t + " of " + batch + ", row " + r;
+                        String where = rows + "x" + cols + " " + grid + ", token " + t + " of " + batch + ", row " + r;
                         assertEquals(one[r], got[t * rows + r], where);
                         assertEquals(reference[r], got[t * rows + r], where);
                     }

@@ -186,9 +186,10 @@ class LutMatrixTest {
             float[] exact = new float[batch * c.rows()], got = new float[batch * c.rows()];
             m.multiply(x, exact, batch, POOL);
             lut.multiply(x, got, batch, POOL);
-            if (LutKernels.chosen() == LutKernels.SCALAR || LutKernels.chosen() == LutKernels.V128 || lut.kernel() == LutKernels.DOT_AVX2) {
+            if (LutKernels.chosen() == LutKernels.SCALAR || LutKernels.chosen() == LutKernels.V128 || lut.kernel() == LutKernels.DOT_AVX2
+                    || lut.kernel() == LutKernels.LEVEL_DOT_AVX2) {
                 // Without vector kernels a batch runs token by token on the scalar path, and the AVX2 dot-product
-                // kernel runs it as its GEMV two tokens at a time: exactly their one-token results.
+                // kernels run it as their GEMV two tokens at a time: exactly their one-token results.
                 float[] xt = new float[c.cols()], yt = new float[c.rows()];
                 for (int t = 0; t < batch; t++) {
                     System.arraycopy(x, t * c.cols(), xt, 0, c.cols());

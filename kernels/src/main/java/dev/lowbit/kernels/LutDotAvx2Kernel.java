@@ -176,7 +176,7 @@ final class LutDotAvx2Kernel implements LutKernel {
             long at = tile + g.chunkOffset[k];
             for (int j = g.groupBlocks[k], endBlock = g.groupBlocks[k + 1]; j < endBlock; j++) {
                 int count = g.blockPositions[j] / 2, i0 = j * Q8Input.BLOCK;
-                // Each half of the chunks (16 bytes of 32 rows) in a loop of its own: four accumulators, not eight,
+                // Each half of the chunks (32 bytes: 32 rows, two positions) in a loop of its own: four accumulators, not eight,
                 // so that none is spilled from AVX2's 16 registers. In a method of its own: as a loop over the two
                 // halves inside this one, C2 boxed the vectors.
                 gemvHalfTwoTokens(at, count, q0, q1, i0, acc, 0);
@@ -194,9 +194,9 @@ final class LutDotAvx2Kernel implements LutKernel {
     }
 
     /**
-     * One half of a block's chunks for two tokens: the 16 bytes at {@code from} + 64·ch hold 16 rows in their low bytes
-     * and 16 rows 32 further in their high bytes. Sums of the first token to acc[at..at+16) and acc[32+at..),
-     * of the second 64 further.
+     * One half of a block's chunks for two tokens: the 32 bytes at {@code from} + 64·ch, read as 16 shorts, hold 16 rows
+     * in their low bytes and the 16 rows 32 further in their high bytes. Sums of the first token to acc[at..at+16) and
+     * acc[32+at..), of the second 64 further.
      */
     private static void gemvHalfTwoTokens(long from, int count, short[] q0, short[] q1, int i0, short[] acc, int at) {
         MemorySegment data = WeightMemory.EVERYWHERE;
